@@ -1,0 +1,40 @@
+/**
+ * The project's own benchmarks: `npm run bench`. Each prints a ratio against its baseline or goal; absolute
+ * figures are context. Run on an otherwise idle machine; numbers from a loaded 2-core box are noisy.
+ *
+ *   npm run bench                 # everything
+ *   npm run bench -- stream       # only benchmarks whose name contains "stream" (also: vector, splitter)
+ */
+import { benchSplitter } from "./splitter.bench.js";
+import { type BenchResult, benchStreamingOverhead } from "./streaming-overhead.bench.js";
+import { benchVectorStore } from "./vector-store.bench.js";
+
+const only = process.argv[2];
+const suites: [string, () => Promise<BenchResult[]>][] = [
+  ["stream", () => benchStreamingOverhead()],
+  ["vector", () => benchVectorStore()],
+  [
+    "splitter",
+    async () => {
+      const r = await benchSplitter();
+      return [
+        { name: r.name, value: r.mbPerSec, unit: "MB/s", notes: r.notes },
+        {
+          name: "splitter: throughput / goal (30 MB/s)",
+          value: r.mbPerSec / 30,
+          unit: "x",
+          notes: "goal >= 1",
+        },
+      ];
+    },
+  ],
+];
+
+for (const [name, run] of suites) {
+  if (only && !name.includes(only)) continue;
+  console.log(`\n== ${name}`);
+  for (const r of await run()) {
+    const value = Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(r.value < 10 ? 3 : 1);
+    console.log(`  ${r.name.padEnd(72)} ${value.padStart(10)} ${r.unit}${r.notes ? `   (${r.notes})` : ""}`);
+  }
+}

@@ -1,0 +1,66 @@
+import { MockLLM } from "../src/llms/mock-llm.js";
+import { StreamingResponse } from "../src/schema/streaming-response.js";
+
+/** Result of one benchmark line. */
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  notes?: string;
+}
+
+const DELTAS = 200_000;
+
+function cpuMs(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
+async function direct(llm: MockLLM): Promise<number> {
+  const t = process.cpuUsage();
+  let n = 0;
+  for await (const c of await llm.streamComplete("p")) n += c.delta.length;
+  if (n !== DELTAS) throw new Error(`direct read ${n} chars`);
+  return cpuMs(t);
+}
+
+async function throughResponse(llm: MockLLM): Promise<number> {
+  const t = process.cpuUsage();
+  const res = new StreamingResponse({
+    stream: await llm.streamComplete("p"),
+    controller: new AbortController(),
+  });
+  let n = 0;
+  for await (const d of res.responseGen) n += d.length;
+  if (n !== DELTAS) throw new Error(`StreamingResponse read ${n} chars`);
+  return cpuMs(t);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Per-delta CPU overhead of StreamingResponse (with its hooks, text accumulation and abort plumbing) versus
+ * iterating the same MockLLM stream directly. Runs alternate to share machine noise.
+ */
+export async function benchStreamingOverhead(reps = 7): Promise<BenchResult[]> {
+  const llm = new MockLLM({ response: "x".repeat(DELTAS), chunking: "char", reportUsage: false });
+  await direct(llm);
+  await throughResponse(llm);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    a.push(await direct(llm));
+    b.push(await throughResponse(llm));
+  }
+  const ratio = median(b) / median(a);
+  return [
+    { name: "stream: direct MockLLM iteration", value: (median(a) * 1e6) / DELTAS, unit: "ns CPU/delta" },
+    { name: "stream: through StreamingResponse", value: (median(b) * 1e6) / DELTAS, unit: "ns CPU/delta" },
+    {
+      name: "stream: StreamingResponse / direct",
+      value: ratio,
+      unit: "x CPU",
+      notes: `goal <= 1.1x; ${DELTAS} one-char deltas, median of ${reps} alternating runs`,
+    },
+  ];
+}

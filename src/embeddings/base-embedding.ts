@@ -1,0 +1,80 @@
+import { InvalidArgumentError } from "../errors/index.js";
+import { throwIfAborted } from "../utils/abort.js";
+import { mapConcurrent } from "../utils/map-concurrent.js";
+import { optionalInteger } from "../utils/validate.js";
+
+/** Options of every embedding call. */
+export interface EmbedCallOptions {
+  signal?: AbortSignal;
+  /** Called after each batch with the number of texts embedded so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Batching options shared by every embedding model. */
+export interface BaseEmbeddingOptions {
+  /** Texts per provider request (default 10). */
+  embedBatchSize?: number;
+  /** Batches in flight at once (default 4). */
+  maxConcurrency?: number;
+}
+
+/**
+ * Base class for embedding models. A subclass implements `embedBatch` (one provider request for a batch of
+ * texts); this class splits large inputs into batches of `embedBatchSize`, runs at most `maxConcurrency` of
+ * them at once, and keeps the output in input order.
+ *
+ * @example
+ * ```ts
+ * class MyEmbedding extends BaseEmbedding {
+ *   protected async embedBatch(texts: string[]) { return texts.map(() => new Float32Array(8)); }
+ * }
+ * ```
+ */
+export abstract class BaseEmbedding {
+  embedBatchSize: number;
+  maxConcurrency: number;
+
+  constructor(options: BaseEmbeddingOptions = {}) {
+    this.embedBatchSize = optionalInteger("embedBatchSize", options.embedBatchSize, 1, 10);
+    this.maxConcurrency = optionalInteger("maxConcurrency", options.maxConcurrency, 1, 4);
+  }
+
+  /** Embeds one batch of texts in one provider request. */
+  protected abstract embedBatch(texts: string[], options: EmbedCallOptions): Promise<Float32Array[]>;
+
+  /** Embeds a query. Override when the model embeds queries differently from documents. */
+  async getQueryEmbedding(query: string, options: EmbedCallOptions = {}): Promise<Float32Array> {
+    return this.getTextEmbedding(query, options);
+  }
+
+  /** Embeds one text. */
+  async getTextEmbedding(text: string, options: EmbedCallOptions = {}): Promise<Float32Array> {
+    const [vector] = await this.embedBatch([text], options);
+    if (!vector) throw new InvalidArgumentError("text", "the embedding model returned no vector.");
+    return vector;
+  }
+
+  /** Embeds many texts in batches, at most `maxConcurrency` requests in flight; output order is input order. */
+  async getTextEmbeddings(texts: string[], options: EmbedCallOptions = {}): Promise<Float32Array[]> {
+    if (!Array.isArray(texts)) throw new InvalidArgumentError("texts", "expected an array of strings.");
+    const out = new Array<Float32Array>(texts.length);
+    const starts: number[] = [];
+    for (let start = 0; start < texts.length; start += this.embedBatchSize) starts.push(start);
+    let done = 0;
+    await mapConcurrent(starts, this.maxConcurrency, async (start) => {
+      throwIfAborted(options.signal);
+      const slice = texts.slice(start, start + this.embedBatchSize);
+      const vectors = await this.embedBatch(slice, options);
+      if (vectors.length !== slice.length) {
+        throw new InvalidArgumentError(
+          "embedBatch",
+          `${this.constructor.name} returned ${vectors.length} vectors for ${slice.length} texts.`,
+        );
+      }
+      for (let i = 0; i < vectors.length; i++) out[start + i] = vectors[i]!;
+      done += slice.length;
+      options.onProgress?.(done, texts.length);
+    });
+    return out;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * streamdex: answer questions over your documents and stream the answer token by token.
+ *
+ * @example
+ * ```ts
+ * import { Settings, SimpleDirectoryReader, VectorStoreIndex } from "streamdex";
+ * const documents = await new SimpleDirectoryReader().loadData("./data");
+ * const index = await VectorStoreIndex.fromDocuments(documents);
+ * const res = await index.asQueryEngine({ streaming: true, similarityTopK: 1 }).query("What did the author do growing up?");
+ * for await (const text of res.responseGen) process.stdout.write(text);
+ * ```
+ * @module
+ */
+
+export type { BaseEmbeddingOptions, EmbedCallOptions } from "./embeddings/base-embedding.js";
+export { BaseEmbedding } from "./embeddings/base-embedding.js";
+export type { MockEmbeddingOptions } from "./embeddings/mock-embedding.js";
+export { MockEmbedding } from "./embeddings/mock-embedding.js";
+export type { QueryOptions, RetrieverQueryEngineOptions } from "./engines/retriever-query-engine.js";
+export { RetrieverQueryEngine } from "./engines/retriever-query-engine.js";
+export * from "./errors/index.js";
+export type { VectorQueryEngineOptions, VectorStoreIndexOptions } from "./indices/vector-store-index.js";
+export { loadIndexFromStorage, VectorStoreIndex } from "./indices/vector-store-index.js";
+export * from "./ingestion/readers/simple-directory-reader.js";
+export * from "./ingestion/splitters/sentence-splitter.js";
+export type { NodeParser } from "./ingestion/types.js";
+export type { EventHandler, EventOf, StreamdexEvent, StreamdexEventType } from "./instrumentation/events.js";
+export { EventDispatcher } from "./instrumentation/events.js";
+export { assertCanStream, BaseLLM, drain, messagesToPrompt, streamingNotSupported } from "./llms/base-llm.js";
+export type { ExtractiveLLMOptions } from "./llms/extractive-llm.js";
+export { ExtractiveLLM } from "./llms/extractive-llm.js";
+export type { MockChunking, MockLLMCall, MockLLMOptions } from "./llms/mock-llm.js";
+export { MockLLM } from "./llms/mock-llm.js";
+export type {
+  ChatMessage,
+  ChatResponse,
+  CompletionResponse,
+  LLM,
+  LLMCallOptions,
+  LLMChunk,
+  LLMMetadata,
+  LLMStream,
+  MessageRole,
+  TokenUsage,
+} from "./llms/types.js";
+export { SimilarityPostprocessor } from "./postprocessors/similarity-postprocessor.js";
+export type { NodePostprocessor } from "./postprocessors/types.js";
+export {
+  DEFAULT_GENERATION_PROMPT,
+  DEFAULT_QA_PROMPT,
+  DEFAULT_REFINE_PROMPT,
+  DEFAULT_SUMMARY_PROMPT,
+} from "./prompts/default-prompts.js";
+export type { PromptHelperOptions } from "./prompts/prompt-helper.js";
+export { PromptHelper } from "./prompts/prompt-helper.js";
+export type { PromptLike } from "./prompts/prompt-template.js";
+export { PromptTemplate, toPrompt } from "./prompts/prompt-template.js";
+export type { BaseRetriever, RetrieveOptions } from "./retrievers/types.js";
+export type { VectorIndexRetrieverOptions } from "./retrievers/vector-index-retriever.js";
+export { VectorIndexRetriever } from "./retrievers/vector-index-retriever.js";
+export type { Metadata, NodeWithScore, TextNodeInit, TextNodeJSON } from "./schema/node.js";
+export { Document, MetadataMode, TextNode } from "./schema/node.js";
+export type { ResponseMetadata } from "./schema/response.js";
+export { addUsage, Response, sourceMetadata } from "./schema/response.js";
+export type { StreamHooks, StreamingResponseInit } from "./schema/streaming-response.js";
+export { StreamingResponse } from "./schema/streaming-response.js";
+export type { GlobalSettings } from "./settings/settings.js";
+export { Settings } from "./settings/settings.js";
+export * from "./storage/docstore/simple-document-store.js";
+export * from "./storage/storage-context.js";
+export * from "./storage/vector-store/simple-vector-store.js";
+export type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "./storage/vector-store/types.js";
+export type { PipeOptions } from "./streaming/node-response.js";
+export { pipeToNodeResponse } from "./streaming/node-response.js";
+export type { OrderedStreamsOptions, StartedCall } from "./streaming/ordered-streams.js";
+export { orderedStreams } from "./streaming/ordered-streams.js";
+export type { StreamPart } from "./streaming/stream-parts.js";
+export { serializeSource, streamParts } from "./streaming/stream-parts.js";
+export { formatSSE, iterableToReadableStream, SSE_HEADERS, toEventStream } from "./streaming/web-streams.js";
+export { getResponseSynthesizer, isResponseMode } from "./synthesizers/get-response-synthesizer.js";
+export { Synthesizer } from "./synthesizers/synthesizer.js";
+export type {
+  ResponseMode,
+  ResponseSynthesizer,
+  ResponseSynthesizerOptions,
+  SynthesizeParams,
+  SynthesizerOutput,
+} from "./synthesizers/types.js";
+export { RESPONSE_MODES } from "./synthesizers/types.js";

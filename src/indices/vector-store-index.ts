@@ -1,0 +1,212 @@
+import type { BaseEmbedding, EmbedCallOptions } from "../embeddings/base-embedding.js";
+import { RetrieverQueryEngine } from "../engines/retriever-query-engine.js";
+import { InvalidArgumentError } from "../errors/index.js";
+import { SentenceSplitter } from "../ingestion/splitters/sentence-splitter.js";
+import type { NodeParser } from "../ingestion/types.js";
+import type { NodePostprocessor } from "../postprocessors/types.js";
+import {
+  VectorIndexRetriever,
+  type VectorIndexRetrieverOptions,
+} from "../retrievers/vector-index-retriever.js";
+import { type Document, MetadataMode, TextNode } from "../schema/node.js";
+import { Settings } from "../settings/settings.js";
+import type { SimpleDocumentStore } from "../storage/docstore/simple-document-store.js";
+import { type StorageContext, storageContextFromDefaults } from "../storage/storage-context.js";
+import type { VectorStore } from "../storage/vector-store/types.js";
+import { getResponseSynthesizer } from "../synthesizers/get-response-synthesizer.js";
+import type { ResponseSynthesizer, ResponseSynthesizerOptions } from "../synthesizers/types.js";
+import { throwIfAborted } from "../utils/abort.js";
+import { describe } from "../utils/validate.js";
+
+/** Options of {@link VectorStoreIndex.fromDocuments} and {@link VectorStoreIndex.fromNodes}. */
+export interface VectorStoreIndexOptions {
+  /** Default: `Settings.embedModel`. */
+  embedModel?: BaseEmbedding;
+  /** Where nodes and vectors go (default: new in-memory stores). */
+  storageContext?: StorageContext;
+  /** Splits documents (default: a `SentenceSplitter` with `chunkSize`/`chunkOverlap`). Not used by `fromNodes`. */
+  nodeParser?: NodeParser;
+  /** Chunk size in tokens for the default splitter (default `Settings.chunkSize`). */
+  chunkSize?: number;
+  /** Chunk overlap in tokens for the default splitter (default `Settings.chunkOverlap`). */
+  chunkOverlap?: number;
+  /** Progress of embedding: texts done out of total. */
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link VectorStoreIndex.asQueryEngine}: retrieval plus every synthesizer option. */
+export interface VectorQueryEngineOptions<S extends boolean> extends ResponseSynthesizerOptions<S> {
+  /** Nodes retrieved per query (default 2). */
+  similarityTopK?: number;
+  /** Use this synthesizer instead of building one from the options above. */
+  responseSynthesizer?: ResponseSynthesizer<S>;
+  nodePostprocessors?: NodePostprocessor[];
+  /** Only answer from these source documents. */
+  docIds?: string[];
+}
+
+/**
+ * An index of embedded chunks: split documents, embed them, store them, retrieve by similarity.
+ *
+ * @example
+ * ```ts
+ * const index = await VectorStoreIndex.fromDocuments(documents);
+ * const engine = index.asQueryEngine({ streaming: true, similarityTopK: 1 });
+ * ```
+ */
+export class VectorStoreIndex {
+  readonly storageContext: StorageContext;
+  private readonly embedModelOverride: BaseEmbedding | undefined;
+
+  /** Wraps existing storage; use {@link VectorStoreIndex.fromDocuments} or {@link loadIndexFromStorage} to build one. */
+  constructor(options: { storageContext: StorageContext; embedModel?: BaseEmbedding }) {
+    this.storageContext = options.storageContext;
+    this.embedModelOverride = options.embedModel;
+  }
+
+  /** The embedding model (the one passed at build time, else `Settings.embedModel`). */
+  get embedModel(): BaseEmbedding {
+    return this.embedModelOverride ?? Settings.embedModel;
+  }
+
+  get vectorStore(): VectorStore {
+    return this.storageContext.vectorStore;
+  }
+
+  get docStore(): SimpleDocumentStore {
+    return this.storageContext.docStore;
+  }
+
+  /** Splits, embeds and stores `documents`. */
+  static async fromDocuments(
+    documents: Document[],
+    options: VectorStoreIndexOptions = {},
+  ): Promise<VectorStoreIndex> {
+    validateDocuments(documents);
+    const parser =
+      options.nodeParser ??
+      new SentenceSplitter({ chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap });
+    const nodes = parser.getNodesFromDocuments(documents);
+    return VectorStoreIndex.fromNodes(nodes, options);
+  }
+
+  /** Embeds and stores nodes that are already split (no splitter runs). Nodes with an embedding keep it. */
+  static async fromNodes(
+    nodes: TextNode[],
+    options: VectorStoreIndexOptions = {},
+  ): Promise<VectorStoreIndex> {
+    if (!Array.isArray(nodes))
+      throw new InvalidArgumentError("nodes", `expected an array of TextNode, got ${describe(nodes)}.`);
+    const storageContext = options.storageContext ?? (await storageContextFromDefaults());
+    const index = new VectorStoreIndex({ storageContext, embedModel: options.embedModel });
+    await index.insertNodes(nodes, options);
+    return index;
+  }
+
+  /** Splits, embeds and adds one document (replacing nothing: call {@link deleteRefDoc} first to update). */
+  async insert(
+    document: Document,
+    options: Pick<VectorStoreIndexOptions, "nodeParser" | "signal"> = {},
+  ): Promise<void> {
+    validateDocuments([document]);
+    const parser = options.nodeParser ?? new SentenceSplitter();
+    await this.insertNodes(parser.getNodesFromDocuments([document]), options);
+  }
+
+  /** Embeds (when needed) and stores nodes. */
+  async insertNodes(nodes: TextNode[], options: EmbedCallOptions = {}): Promise<void> {
+    for (const node of nodes) {
+      if (!(node instanceof TextNode)) {
+        throw new InvalidArgumentError("nodes", `expected TextNode instances, got ${describe(node)}.`);
+      }
+    }
+    const missing = nodes.filter((n) => n.embedding === undefined);
+    if (missing.length > 0) {
+      const vectors = await this.embedModel.getTextEmbeddings(
+        missing.map((n) => n.getContent(MetadataMode.EMBED)),
+        options,
+      );
+      missing.forEach((n, i) => {
+        n.embedding = vectors[i];
+      });
+    }
+    throwIfAborted(options.signal);
+    // Vectors first: if the store refuses them (e.g. a dimension mismatch) the docstore gains no orphans.
+    await this.vectorStore.add(nodes);
+    this.docStore.addDocuments(nodes);
+  }
+
+  /** Removes every node of the source document `refDocId` from the vector store and the docstore. */
+  async deleteRefDoc(refDocId: string): Promise<void> {
+    await this.vectorStore.delete(refDocId);
+    this.docStore.deleteRefDoc(refDocId);
+  }
+
+  /** A retriever over this index. */
+  asRetriever(options: VectorIndexRetrieverOptions = {}): VectorIndexRetriever {
+    return new VectorIndexRetriever(this, options);
+  }
+
+  /**
+   * A query engine over this index. `streaming: true` makes `query()` resolve to a `StreamingResponse`
+   * (and the engine's type says so).
+   */
+  asQueryEngine<S extends boolean = false>(
+    options: VectorQueryEngineOptions<S> = {},
+  ): RetrieverQueryEngine<S> {
+    const { similarityTopK, responseSynthesizer, nodePostprocessors, docIds, ...synthOptions } = options;
+    const retriever = this.asRetriever({ similarityTopK, docIds });
+    return new RetrieverQueryEngine<S>({
+      retriever,
+      responseSynthesizer: responseSynthesizer ?? getResponseSynthesizer<S>(synthOptions),
+      nodePostprocessors,
+    });
+  }
+
+  /** Writes the index to `dir` (atomically). Load it back with {@link loadIndexFromStorage}. */
+  async persist(dir: string): Promise<void> {
+    await this.storageContext.persist(dir);
+  }
+}
+
+/**
+ * Loads an index persisted with `index.persist(dir)` / `storageContext.persist(dir)`.
+ *
+ * @example
+ * ```ts
+ * const index = await loadIndexFromStorage(await storageContextFromDefaults({ persistDir: "./storage" }));
+ * ```
+ */
+export async function loadIndexFromStorage(
+  storageContext: StorageContext,
+  options: { embedModel?: BaseEmbedding } = {},
+): Promise<VectorStoreIndex> {
+  return new VectorStoreIndex({ storageContext, embedModel: options.embedModel });
+}
+
+function validateDocuments(documents: unknown): asserts documents is Document[] {
+  if (!Array.isArray(documents)) {
+    throw new InvalidArgumentError("documents", `expected an array of Document, got ${describe(documents)}.`);
+  }
+  if (documents.length === 0) {
+    throw new InvalidArgumentError(
+      "documents",
+      "the list is empty, so there is nothing to index. Check that the reader found files (path, requiredExts, exclude).",
+    );
+  }
+  documents.forEach((doc, i) => {
+    if (!(doc instanceof TextNode)) {
+      throw new InvalidArgumentError(
+        "documents",
+        `item ${i} is ${describe(doc)}, not a Document. Use new Document({ text }).`,
+      );
+    }
+    if (doc.text.trim() === "") {
+      throw new InvalidArgumentError(
+        "documents",
+        `document "${doc.id}" (item ${i}) has empty text. Remove it before indexing, or check how it was read.`,
+      );
+    }
+  });
+}

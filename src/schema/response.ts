@@ -1,0 +1,57 @@
+import type { TokenUsage } from "../llms/types.js";
+import type { NodeWithScore } from "./node.js";
+
+/** Metadata of a response: the retrieved sources' metadata by node id, plus anything an engine adds. */
+export type ResponseMetadata = Record<string, unknown>;
+
+/**
+ * A finished answer: its text, the nodes it was built from, and token usage when the provider reported it.
+ *
+ * @example
+ * ```ts
+ * const response = await engine.query("Who wrote it?");
+ * console.log(response.response, response.sourceNodes.length);
+ * ```
+ */
+export class Response {
+  /** The answer text. */
+  readonly response: string;
+  readonly sourceNodes: NodeWithScore[];
+  readonly metadata: ResponseMetadata;
+  /** Tokens used by the LLM calls that made this answer, summed, when reported. */
+  readonly usage: TokenUsage | undefined;
+
+  constructor(init: {
+    response: string;
+    sourceNodes?: NodeWithScore[];
+    metadata?: ResponseMetadata;
+    usage?: TokenUsage;
+  }) {
+    this.response = init.response;
+    this.sourceNodes = init.sourceNodes ?? [];
+    this.metadata = init.metadata ?? sourceMetadata(this.sourceNodes);
+    this.usage = init.usage;
+  }
+
+  toString(): string {
+    return this.response;
+  }
+}
+
+/** Response metadata as LlamaIndex builds it: each source node's metadata, by node id. */
+export function sourceMetadata(sourceNodes: NodeWithScore[]): ResponseMetadata {
+  const out: ResponseMetadata = {};
+  for (const { node } of sourceNodes) out[node.id] = node.metadata;
+  return out;
+}
+
+/** Adds two usages (either may be missing). */
+export function addUsage(a: TokenUsage | undefined, b: TokenUsage | undefined): TokenUsage | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return {
+    promptTokens: a.promptTokens + b.promptTokens,
+    completionTokens: a.completionTokens + b.completionTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+  };
+}

@@ -1,0 +1,225 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { open, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { crc32 } from "node:zlib";
+import { StorageError } from "../errors/index.js";
+import { nodeFileSystem, type PersistFileSystem } from "./persist-fs.js";
+
+/** The manifest's file name. It is written last: an index exists once it does, and it names a complete set. */
+export const MANIFEST_FILE = "index_store.json";
+
+/** Size and CRC-32 of one data file, and the temporary name it was staged under. */
+export interface IndexFileEntry {
+  size: number;
+  crc32: number;
+  /** The file's name before its final rename; loads fall back to it after a crash between commit and rename. */
+  staged: string;
+}
+
+/** `index_store.json`: the commit record of a persisted index. */
+export interface IndexManifest {
+  format: "streamdex-index";
+  formatVersion: 1;
+  /** A fresh id per persist. */
+  generation: string;
+  files: Record<string, IndexFileEntry>;
+}
+
+/** One file to persist. */
+export interface IndexFile {
+  name: string;
+  data: Uint8Array;
+}
+
+const locks = new Map<string, Promise<unknown>>();
+
+/**
+ * Writes `files` and the manifest to `dir` so that a crash or an error at any point leaves either the previous
+ * index or the new one loadable:
+ *
+ * 1. every file is written to `<name>.tmp-<pid>-<random>` in `dir` and fsynced (a failure here deletes the temps:
+ *    the previous index is untouched);
+ * 2. `assertUnchanged` runs before every write and once more after them (it throws to abort, e.g. when the data
+ *    changed while it was being written);
+ * 3. the manifest, listing each file's size, CRC-32 and temp name, is written the same way, then renamed to
+ *    `index_store.json` and the directory fsynced: this is the commit;
+ * 4. the temps are renamed to their final names. Until that is done, loads use a temp whose final file does not
+ *    match the manifest, so a crash here loses nothing;
+ * 5. temps left by earlier interrupted persists are deleted.
+ *
+ * One writer per directory at a time (persists in one process are serialised).
+ */
+export async function writeIndexFiles(
+  dir: string,
+  files: IndexFile[],
+  options: { fs?: PersistFileSystem; assertUnchanged?: () => void } = {},
+): Promise<void> {
+  // Checksums are taken now, synchronously, so they describe exactly the data handed in.
+  const entries = files.map((file) => ({ ...file, size: file.data.byteLength, crc32: crc32(file.data) }));
+  const key = resolve(dir);
+  const previous = locks.get(key) ?? Promise.resolve();
+  const run = previous
+    .catch(() => {})
+    .then(() => commit(dir, entries, options.fs ?? nodeFileSystem, options.assertUnchanged));
+  locks.set(key, run);
+  try {
+    await run;
+  } finally {
+    if (locks.get(key) === run) locks.delete(key);
+  }
+}
+
+async function commit(
+  dir: string,
+  files: Array<IndexFile & { size: number; crc32: number }>,
+  fs: PersistFileSystem,
+  assertUnchanged: (() => void) | undefined,
+): Promise<void> {
+  const suffix = `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
+  const written: string[] = [];
+  const manifest: IndexManifest = {
+    format: "streamdex-index",
+    formatVersion: 1,
+    generation: randomUUID(),
+    files: {},
+  };
+  try {
+    await fs.mkdir(dir);
+    for (const file of files) {
+      assertUnchanged?.();
+      const staged = file.name + suffix;
+      written.push(staged);
+      await fs.writeFile(join(dir, staged), file.data);
+      manifest.files[file.name] = { size: file.size, crc32: file.crc32, staged };
+    }
+    assertUnchanged?.();
+    const stagedManifest = MANIFEST_FILE + suffix;
+    written.push(stagedManifest);
+    await fs.writeFile(
+      join(dir, stagedManifest),
+      new TextEncoder().encode(JSON.stringify(manifest, null, 2)),
+    );
+    await fs.rename(join(dir, stagedManifest), join(dir, MANIFEST_FILE));
+  } catch (error) {
+    await Promise.all(written.map((name) => fs.unlink(join(dir, name)).catch(() => {})));
+    if (error instanceof StorageError) throw error;
+    throw new StorageError(
+      `could not persist the index to ${dir} (the previous index, if any, is unchanged): ${message(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  try {
+    await fs.syncDir(dir);
+    for (const file of files) await fs.rename(join(dir, file.name + suffix), join(dir, file.name));
+    await fs.syncDir(dir);
+    const stale = (await fs.readdir(dir)).filter((name) =>
+      isTempOf(name, [...files.map((f) => f.name), MANIFEST_FILE]),
+    );
+    await Promise.all(stale.map((name) => fs.unlink(join(dir, name)).catch(() => {})));
+  } catch (error) {
+    throw new StorageError(
+      `the index in ${dir} was saved, but finishing up failed (it still loads, from its temporary files): ${message(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+const isTempOf = (name: string, finals: string[]): boolean =>
+  finals.some((final) => name.startsWith(`${final}.tmp-`));
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The error for an index whose files do not match its manifest. */
+export function corruptIndex(dir: string, detail: string, cause?: unknown): StorageError {
+  return new StorageError(
+    `the index in ${dir} is corrupt (${detail}). Re-ingest the documents and persist again.`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** The manifest of the index in `dir`, or `undefined` when there is none. Throws when it is unreadable. */
+export async function readIndexManifest(dir: string): Promise<IndexManifest | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, MANIFEST_FILE), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new StorageError(`cannot read ${join(dir, MANIFEST_FILE)}: ${message(error)}`, { cause: error });
+  }
+  let manifest: Partial<IndexManifest>;
+  try {
+    manifest = JSON.parse(text) as Partial<IndexManifest>;
+  } catch (error) {
+    throw corruptIndex(dir, `${MANIFEST_FILE} is not valid JSON`, error);
+  }
+  if (
+    manifest?.format !== "streamdex-index" ||
+    typeof manifest.files !== "object" ||
+    manifest.files === null
+  ) {
+    throw corruptIndex(dir, `${MANIFEST_FILE} is not a streamdex index manifest`);
+  }
+  if (manifest.formatVersion !== 1) {
+    throw new StorageError(
+      `the index in ${dir} has format version ${String(manifest.formatVersion)}; this streamdex reads version 1. ` +
+        "Upgrade streamdex or re-ingest.",
+    );
+  }
+  return manifest as IndexManifest;
+}
+
+/**
+ * Reads the data file `name` of the index, checking its size and CRC-32 against the manifest; into `target` when
+ * given (which must be exactly the file's size). Falls back to the file's staged name (a crash after commit).
+ */
+export async function readIndexFile(
+  dir: string,
+  manifest: IndexManifest,
+  name: string,
+  target?: Uint8Array,
+): Promise<Uint8Array> {
+  const entry = manifest.files[name];
+  if (entry === undefined || typeof entry.size !== "number" || typeof entry.crc32 !== "number") {
+    throw corruptIndex(dir, `${MANIFEST_FILE} does not list ${name}`);
+  }
+  if (target !== undefined && target.byteLength !== entry.size) {
+    throw corruptIndex(
+      dir,
+      `${name} should hold ${target.byteLength} bytes but the manifest says ${entry.size}`,
+    );
+  }
+  const buffer = target ?? new Uint8Array(entry.size);
+  // Final name, then the staged one; the final name again in case a concurrent persist renamed it meanwhile.
+  const candidates = typeof entry.staged === "string" ? [name, entry.staged, name] : [name];
+  let found = false;
+  for (const candidate of candidates) {
+    const state = await readExactly(join(dir, candidate), buffer);
+    found ||= state !== "missing";
+    if (state === "ok" && crc32(buffer) === entry.crc32) return buffer;
+  }
+  throw corruptIndex(dir, found ? `${name} does not match its size or checksum` : `${name} is missing`);
+}
+
+/** Fills `buffer` with the file; "short" when the file's size differs from the buffer's. */
+async function readExactly(path: string, buffer: Uint8Array): Promise<"ok" | "short" | "missing"> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "missing";
+    throw new StorageError(`cannot read ${path}: ${message(error)}`, { cause: error });
+  }
+  try {
+    if ((await handle.stat()).size !== buffer.byteLength) return "short";
+    for (let offset = 0; offset < buffer.byteLength; ) {
+      const { bytesRead } = await handle.read(buffer, offset, buffer.byteLength - offset, offset);
+      if (bytesRead === 0) return "short";
+      offset += bytesRead;
+    }
+    return "ok";
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,33 @@
+import type { TextNode } from "../../schema/node.js";
+
+/** A similarity query against a {@link VectorStore}. */
+export interface VectorStoreQuery {
+  /** The query vector (same dimensions as the stored vectors). */
+  queryEmbedding: Float32Array | number[];
+  /** How many results to return (>= 1). */
+  similarityTopK: number;
+  /** Only consider nodes whose source document is one of these. */
+  docIds?: string[];
+}
+
+/** Results of a {@link VectorStoreQuery}, best first. `nodes` is set by stores that keep the text. */
+export interface VectorStoreQueryResult {
+  nodes?: TextNode[];
+  ids: string[];
+  similarities: number[];
+}
+
+/**
+ * Stores embeddings and answers nearest-neighbour queries (cosine similarity).
+ * Nodes passed to `add` carry their vector in `node.embedding`.
+ */
+export interface VectorStore {
+  /** Whether the store keeps node text (then `query` fills `nodes` and no docstore lookup is needed). */
+  readonly storesText: boolean;
+  /** Adds nodes with embeddings; returns their ids. */
+  add(nodes: TextNode[]): Promise<string[]>;
+  /** Removes every node that came from the document `refDocId`. */
+  delete(refDocId: string): Promise<void>;
+  /** The `similarityTopK` nodes most similar to `queryEmbedding`, best first. */
+  query(query: VectorStoreQuery): Promise<VectorStoreQueryResult>;
+}

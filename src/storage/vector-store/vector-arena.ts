@@ -1,0 +1,124 @@
+import type { VectorKernels } from "./vector-kernels.js";
+
+/** Values kept per row in the stats region (float64). */
+export const STATS_PER_ROW = 4;
+
+const align64 = (n: number): number => Math.ceil(n / 64) * 64;
+
+/**
+ * The memory layout of a {@link SimpleVectorStore}: one buffer (the WebAssembly memory, or an `ArrayBuffer` for the
+ * JS backend) holding, at 64-byte-aligned offsets,
+ *
+ * | region | size (bytes) | content |
+ * | --- | --- | --- |
+ * | query | `stride · 4` | the normalised query, float32 |
+ * | query16 | `stride · 2` | the query quantized to int16 |
+ * | rows | `capacity · stride · 4` | unit-length rows, float32, contiguous |
+ * | rows8 | `capacity · stride` | the rows quantized to int8 |
+ * | stats | `capacity · 32` | per row: int8 scale, two error-bound coefficients, original norm (float64) |
+ * | scores | `capacity · 4` | int8 screening scores, int32 (scratch) |
+ *
+ * `stride` is `dims` rounded up to 32 (zero padding), so every kernel loop runs whole SIMD blocks.
+ * Capacity doubles when full; growing moves `rows8` and `stats` forward, `rows` never moves.
+ */
+export class VectorArena {
+  readonly kernels: VectorKernels;
+  readonly dims: number;
+  readonly stride: number;
+  readonly queryOffset = 64;
+  readonly query16Offset: number;
+  readonly rowsOffset: number;
+  #capacity = 0;
+  /** Whole-buffer views, refreshed after every grow. */
+  f32!: Float32Array;
+  f64!: Float64Array;
+  i8!: Int8Array;
+  i16!: Int16Array;
+  i32!: Int32Array;
+  u8!: Uint8Array;
+
+  constructor(kernels: VectorKernels, dims: number, capacity: number) {
+    this.kernels = kernels;
+    this.dims = dims;
+    this.stride = Math.ceil(dims / 32) * 32;
+    this.query16Offset = this.queryOffset + this.stride * 4;
+    this.rowsOffset = align64(this.query16Offset + this.stride * 2);
+    this.#refresh();
+    this.reserve(Math.max(1, capacity), 0);
+  }
+
+  /** Rows that fit without growing. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Byte offset of the int8 rows. */
+  get rows8Offset(): number {
+    return this.#rows8Offset(this.#capacity);
+  }
+
+  /** Byte offset of the per-row stats. */
+  get statsOffset(): number {
+    return this.#statsOffset(this.#capacity);
+  }
+
+  /** Byte offset of the screening scores. */
+  get scoresOffset(): number {
+    return this.#statsOffset(this.#capacity) + this.#capacity * STATS_PER_ROW * 8;
+  }
+
+  /** Byte offset of float32 row `row`. */
+  rowOffset(row: number): number {
+    return this.rowsOffset + row * this.stride * 4;
+  }
+
+  /** Ensures room for `rows` rows (doubling), keeping the first `used` rows of every region. */
+  reserve(rows: number, used: number): void {
+    if (rows <= this.#capacity) return;
+    let capacity = Math.max(16, this.#capacity);
+    while (capacity < rows) capacity *= 2;
+    const oldRows8 = this.#rows8Offset(this.#capacity);
+    const oldStats = this.#statsOffset(this.#capacity);
+    this.kernels.grow(this.#statsOffset(capacity) + capacity * (STATS_PER_ROW * 8 + 4));
+    this.#refresh();
+    // Regions only move forward: move the later one first so nothing is overwritten before it is copied.
+    if (used > 0) {
+      this.u8.copyWithin(this.#statsOffset(capacity), oldStats, oldStats + used * STATS_PER_ROW * 8);
+      this.u8.copyWithin(this.#rows8Offset(capacity), oldRows8, oldRows8 + used * this.stride);
+    }
+    this.#capacity = capacity;
+  }
+
+  /** Copies every region of row `from` onto row `to`. */
+  moveRow(from: number, to: number): void {
+    const s = this.stride;
+    const f32Rows = this.rowsOffset >> 2;
+    this.f32.copyWithin(f32Rows + to * s, f32Rows + from * s, f32Rows + (from + 1) * s);
+    const rows8 = this.rows8Offset;
+    this.i8.copyWithin(rows8 + to * s, rows8 + from * s, rows8 + (from + 1) * s);
+    const stats = this.statsOffset >> 3;
+    this.f64.copyWithin(
+      stats + to * STATS_PER_ROW,
+      stats + from * STATS_PER_ROW,
+      stats + (from + 1) * STATS_PER_ROW,
+    );
+  }
+
+  #rows8Offset(capacity: number): number {
+    return this.rowsOffset + capacity * this.stride * 4;
+  }
+
+  #statsOffset(capacity: number): number {
+    return align64(this.#rows8Offset(capacity) + capacity * this.stride);
+  }
+
+  #refresh(): void {
+    const buffer = this.kernels.buffer;
+    this.f32 = new Float32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+    this.i8 = new Int8Array(buffer);
+    this.i16 = new Int16Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.u8 = new Uint8Array(buffer);
+  }
+}

@@ -1,0 +1,192 @@
+import { StreamdexError } from "../../errors/index.js";
+import { instantiateKernels, type WasmKernelExports } from "./wasm-kernels.js";
+
+/** Which implementation runs the kernels: WebAssembly SIMD, or plain JavaScript (same results, slower). */
+export type KernelBackend = "wasm" | "js";
+
+/**
+ * The numeric kernels {@link SimpleVectorStore} needs, over one growable byte buffer addressed by byte offsets.
+ * Both backends return bit-identical `dot` results (the JS one replays the SIMD summation order in float32).
+ */
+export interface VectorKernels {
+  readonly backend: KernelBackend;
+  /** The current memory. Replaced by {@link VectorKernels.grow}: views made before a grow are stale. */
+  readonly buffer: ArrayBuffer;
+  /** Grows the memory to at least `bytes`, keeping its contents. */
+  grow(bytes: number): void;
+  /** Float32 dot product of `n` floats (`n % 16 == 0`) at byte offsets `a` and `b`. */
+  dot(a: number, b: number, n: number): number;
+  /** Int8 rows (`n % 32 == 0`) · int16 query, exact int32, one per row at `out`. */
+  scanI8(q: number, rows: number, count: number, n: number, out: number): void;
+  /**
+   * Quantizes float32 rows to int8 with the float32 scale `s = max|x| / 127` and writes `[s, Σ(x − s·v)², Σv², Σx²]`
+   * (4 × f64) per row at `stats`. The sums may carry float32 rounding (the caller bounds it).
+   */
+  quantize(rows: number, dst: number, count: number, n: number, stats: number): void;
+}
+
+const WASM_PAGE = 65_536;
+const WASM_MAX_BYTES = 65_536 * WASM_PAGE;
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** Whether this host stores numbers little-endian (the persisted format's byte order). */
+export const isLittleEndian = (): boolean => LITTLE_ENDIAN;
+
+/**
+ * Kernels on the preferred backend. `"auto"` picks WebAssembly SIMD when the runtime supports it (Node 20 does)
+ * and the host is little-endian, else JavaScript.
+ *
+ * @example
+ * ```ts
+ * const kernels = createKernels("auto");
+ * kernels.grow(1 << 20);
+ * ```
+ */
+export function createKernels(preference: "auto" | KernelBackend = "auto"): VectorKernels {
+  if (preference !== "js" && LITTLE_ENDIAN) {
+    const wasm = instantiateKernels();
+    if (wasm !== undefined) return new WasmKernels(wasm);
+    if (preference === "wasm") {
+      throw new StreamdexError(
+        'WebAssembly SIMD is not available in this runtime: use backend "auto" or "js".',
+        {
+          code: "not_supported",
+        },
+      );
+    }
+  }
+  return new JsKernels();
+}
+
+const outOfMemory = (bytes: number, cause?: unknown): StreamdexError =>
+  new StreamdexError(
+    `The vector store needs ${Math.ceil(bytes / 2 ** 20)} MiB, more than this runtime can allocate for it ` +
+      "(WebAssembly memory is limited to 4 GiB). Use several stores or a database-backed vector store.",
+    { code: "out_of_memory", cause },
+  );
+
+class WasmKernels implements VectorKernels {
+  readonly backend = "wasm" as const;
+  readonly dot: VectorKernels["dot"];
+  readonly scanI8: VectorKernels["scanI8"];
+  readonly quantize: VectorKernels["quantize"];
+  readonly #memory: WebAssembly.Memory;
+
+  constructor(exports: WasmKernelExports) {
+    this.#memory = exports.memory;
+    this.dot = exports.dot;
+    this.scanI8 = exports.scanI8;
+    this.quantize = exports.quantize;
+  }
+
+  get buffer(): ArrayBuffer {
+    return this.#memory.buffer;
+  }
+
+  grow(bytes: number): void {
+    const current = this.#memory.buffer.byteLength;
+    if (bytes <= current) return;
+    if (bytes > WASM_MAX_BYTES) throw outOfMemory(bytes);
+    // Grow geometrically so that many small adds do not each pay a reallocation.
+    const target = Math.min(WASM_MAX_BYTES, Math.max(bytes, current * 1.5));
+    try {
+      this.#memory.grow(Math.ceil((target - current) / WASM_PAGE));
+    } catch (error) {
+      throw outOfMemory(bytes, error);
+    }
+  }
+}
+
+/** The same kernels in JavaScript, for runtimes without WebAssembly SIMD. */
+class JsKernels implements VectorKernels {
+  readonly backend = "js" as const;
+  #buffer = new ArrayBuffer(WASM_PAGE);
+  #f32 = new Float32Array(this.#buffer);
+  #f64 = new Float64Array(this.#buffer);
+  #i8 = new Int8Array(this.#buffer);
+  #i16 = new Int16Array(this.#buffer);
+  #i32 = new Int32Array(this.#buffer);
+
+  get buffer(): ArrayBuffer {
+    return this.#buffer;
+  }
+
+  grow(bytes: number): void {
+    if (bytes <= this.#buffer.byteLength) return;
+    let next: ArrayBuffer;
+    try {
+      next = new ArrayBuffer(Math.ceil(Math.max(bytes, this.#buffer.byteLength * 1.5) / 64) * 64);
+    } catch (error) {
+      throw outOfMemory(bytes, error);
+    }
+    new Uint8Array(next).set(new Uint8Array(this.#buffer));
+    this.#buffer = next;
+    this.#f32 = new Float32Array(next);
+    this.#f64 = new Float64Array(next);
+    this.#i8 = new Int8Array(next);
+    this.#i16 = new Int16Array(next);
+    this.#i32 = new Int32Array(next);
+  }
+
+  dot(a: number, b: number, n: number): number {
+    const f = this.#f32;
+    const fr = Math.fround;
+    // 16 partial sums, partial m collects indices ≡ m (mod 16): lane (m % 4) of accumulator floor(m / 4).
+    const p = new Float64Array(16);
+    for (let i = 0, x = a >> 2, y = b >> 2; i < n; i += 16, x += 16, y += 16) {
+      for (let m = 0; m < 16; m++) p[m] = fr(p[m]! + fr(f[x + m]! * f[y + m]!));
+    }
+    const lane = (j: number) => fr(fr(p[j]! + p[4 + j]!) + fr(p[8 + j]! + p[12 + j]!));
+    return fr(fr(lane(0) + lane(1)) + fr(lane(2) + lane(3)));
+  }
+
+  scanI8(q: number, rows: number, count: number, n: number, out: number): void {
+    const i8 = this.#i8;
+    const i16 = this.#i16;
+    const i32 = this.#i32;
+    const q0 = q >> 1;
+    for (let r = 0; r < count; r++) {
+      const o = rows + r * n;
+      let s0 = 0;
+      let s1 = 0;
+      for (let i = 0; i < n; i += 2) {
+        s0 += i8[o + i]! * i16[q0 + i]!;
+        s1 += i8[o + i + 1]! * i16[q0 + i + 1]!;
+      }
+      i32[(out >> 2) + r] = s0 + s1;
+    }
+  }
+
+  quantize(rows: number, dst: number, count: number, n: number, stats: number): void {
+    const f = this.#f32;
+    const i8 = this.#i8;
+    const f64 = this.#f64;
+    const MAGIC = 12_582_912; // 1.5 · 2^23: fround(y + MAGIC) - MAGIC rounds half to even, as the kernel does.
+    for (let r = 0; r < count; r++) {
+      const x0 = (rows >> 2) + r * n;
+      const d0 = dst + r * n;
+      let m = 0;
+      for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(f[x0 + i]!));
+      const s = Math.fround(m / 127);
+      const inv = m > 0 ? Math.fround(127 / m) : 0;
+      let res = 0;
+      let vv = 0;
+      let xx = 0;
+      for (let i = 0; i < n; i++) {
+        const x = f[x0 + i]!;
+        const y = Math.fround(x * inv);
+        const v = Math.fround(y + MAGIC) - MAGIC;
+        i8[d0 + i] = v;
+        const d = x - s * v;
+        res += d * d;
+        vv += v * v;
+        xx += x * x;
+      }
+      const st = (stats >> 3) + 4 * r;
+      f64[st] = s;
+      f64[st + 1] = res;
+      f64[st + 2] = vv;
+      f64[st + 3] = xx;
+    }
+  }
+}

@@ -1,0 +1,216 @@
+import { InvalidArgumentError } from "../errors/index.js";
+import { LLMCallObserver } from "../instrumentation/llm-call-observer.js";
+import { assertCanStream } from "../llms/base-llm.js";
+import type { LLM, LLMStream, TokenUsage } from "../llms/types.js";
+import {
+  DEFAULT_GENERATION_PROMPT,
+  DEFAULT_QA_PROMPT,
+  DEFAULT_REFINE_PROMPT,
+  DEFAULT_SUMMARY_PROMPT,
+} from "../prompts/default-prompts.js";
+import { PromptHelper } from "../prompts/prompt-helper.js";
+import { toPrompt } from "../prompts/prompt-template.js";
+import { MetadataMode, type NodeWithScore } from "../schema/node.js";
+import { addUsage, Response, sourceMetadata } from "../schema/response.js";
+import { StreamingResponse } from "../schema/streaming-response.js";
+import { Settings } from "../settings/settings.js";
+import { orderedStreams } from "../streaming/ordered-streams.js";
+import { mapConcurrent } from "../utils/map-concurrent.js";
+import { optionalBoolean, optionalInteger } from "../utils/validate.js";
+import type {
+  FinalStep,
+  ModeContext,
+  ModePlanner,
+  ResponseMode,
+  ResponseSynthesizer,
+  ResponseSynthesizerOptions,
+  SynthesizeParams,
+  SynthesizerOutput,
+  SynthesizerPrompts,
+} from "./types.js";
+
+const DEFAULT_SEPARATOR = "\n---------------------\n";
+
+/**
+ * Runs one response mode: the mode makes its intermediate LLM calls (never streamed), then this class makes
+ * the final call, streamed when `streaming` is set, or returns the mode's text. Build it with
+ * {@link getResponseSynthesizer}.
+ */
+export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
+  readonly streaming: S;
+  readonly responseMode: ResponseMode;
+  readonly prompts: SynthesizerPrompts;
+  readonly emptyResponseText: string;
+  readonly maxConcurrency: number;
+  readonly accumulateSeparator: string;
+  private readonly planner: ModePlanner;
+  private readonly options: ResponseSynthesizerOptions<S>;
+
+  constructor(responseMode: ResponseMode, planner: ModePlanner, options: ResponseSynthesizerOptions<S>) {
+    this.responseMode = responseMode;
+    this.planner = planner;
+    this.options = options;
+    this.streaming = optionalBoolean("streaming", options.streaming, false) as S;
+    this.prompts = {
+      qa: toPrompt(options.textQATemplate ?? DEFAULT_QA_PROMPT).requireVariables("textQATemplate", [
+        "context",
+        "query",
+      ]),
+      refine: toPrompt(options.refineTemplate ?? DEFAULT_REFINE_PROMPT).requireVariables("refineTemplate", [
+        "context",
+        "query",
+        "existingAnswer",
+      ]),
+      summary: toPrompt(options.summaryTemplate ?? DEFAULT_SUMMARY_PROMPT).requireVariables(
+        "summaryTemplate",
+        ["context", "query"],
+      ),
+      generation: toPrompt(options.generationTemplate ?? DEFAULT_GENERATION_PROMPT).requireVariables(
+        "generationTemplate",
+        ["query"],
+      ),
+    };
+    if (options.emptyResponseText !== undefined && typeof options.emptyResponseText !== "string") {
+      throw new InvalidArgumentError("emptyResponseText", "expected a string.");
+    }
+    this.emptyResponseText = options.emptyResponseText ?? "Empty Response";
+    this.maxConcurrency = optionalInteger("maxConcurrency", options.maxConcurrency, 1, 4);
+    this.accumulateSeparator = options.accumulateSeparator ?? DEFAULT_SEPARATOR;
+    if (options.llm !== undefined && !isLLM(options.llm)) {
+      throw new InvalidArgumentError(
+        "llm",
+        "expected an LLM (an object with complete/streamComplete and metadata).",
+      );
+    }
+    // Fail at construction when we already know the LLM cannot stream.
+    if (this.streaming && this.usesLLM && (options.llm || Settings.hasLLM)) assertCanStream(this.llm);
+  }
+
+  get llm(): LLM {
+    return this.options.llm ?? Settings.llm;
+  }
+
+  /** Whether this mode ever calls the LLM. */
+  get usesLLM(): boolean {
+    return this.responseMode !== "no_text" && this.responseMode !== "context_only";
+  }
+
+  assertReady(): void {
+    if (this.usesLLM && this.streaming) assertCanStream(this.llm);
+    else if (this.usesLLM) void this.llm;
+  }
+
+  async synthesize(params: SynthesizeParams): Promise<SynthesizerOutput<S>> {
+    this.assertReady();
+    const controller = params.controller ?? new AbortController();
+    const signal = params.signal ? AbortSignal.any([params.signal, controller.signal]) : controller.signal;
+    const llm = this.usesLLM ? this.llm : undefined;
+    const tracker: { usage: TokenUsage | undefined } = { usage: undefined };
+    const events = Settings.events;
+
+    const ctx: ModeContext = {
+      query: params.query,
+      chunks: params.nodes.map((n) => n.node.getContent(MetadataMode.LLM)),
+      prompts: this.prompts,
+      helper: this.options.promptHelper ?? PromptHelper.fromLLMMetadata(llm?.metadata ?? DEFAULT_METADATA),
+      maxConcurrency: this.maxConcurrency,
+      accumulateSeparator: this.accumulateSeparator,
+      complete: async (prompt) => {
+        const observer = new LLMCallObserver(events, params.queryId, prompt, false);
+        try {
+          const res = await llm!.complete(prompt, { signal });
+          tracker.usage = addUsage(tracker.usage, res.usage);
+          observer.onEnd(res.text, res.usage, res.finishReason);
+          return res.text;
+        } catch (error) {
+          observer.onError(error, "");
+          throw error;
+        }
+      },
+    };
+
+    const step: FinalStep =
+      params.nodes.length === 0 && this.responseMode !== "generation" && this.usesLLM
+        ? { kind: "text", text: this.emptyResponseText }
+        : await this.planner(ctx);
+
+    const base = { sourceNodes: params.nodes, metadata: sourceMetadata(params.nodes) };
+    if (this.streaming) {
+      return (await this.stream(
+        step,
+        llm,
+        { ...params, signal },
+        controller,
+        tracker,
+        base,
+      )) as SynthesizerOutput<S>;
+    }
+    const text = await this.completeStep(step, ctx);
+    return new Response({ response: text, ...base, usage: tracker.usage }) as SynthesizerOutput<S>;
+  }
+
+  private async completeStep(step: FinalStep, ctx: ModeContext): Promise<string> {
+    if (step.kind === "text") return step.text;
+    if (step.kind === "prompt") return ctx.complete(step.prompt);
+    const answers = await mapConcurrent(step.prompts, this.maxConcurrency, (p) => ctx.complete(p));
+    return answers.map((a, i) => `Response ${i + 1}: ${a}`).join(step.separator);
+  }
+
+  private async stream(
+    step: FinalStep,
+    llm: LLM | undefined,
+    params: SynthesizeParams & { signal: AbortSignal },
+    controller: AbortController,
+    tracker: { usage: TokenUsage | undefined },
+    base: { sourceNodes: NodeWithScore[]; metadata: Record<string, unknown> },
+  ): Promise<StreamingResponse> {
+    const events = Settings.events;
+    const common = { ...base, controller, signal: params.signal, priorUsage: tracker.usage };
+    if (step.kind === "text") {
+      return new StreamingResponse({ ...common, text: step.text });
+    }
+    if (step.kind === "prompt") {
+      const observer = new LLMCallObserver(events, params.queryId, step.prompt, true);
+      let stream: LLMStream;
+      try {
+        stream = await llm!.streamComplete(step.prompt, { signal: params.signal });
+      } catch (error) {
+        observer.onError(error, "");
+        throw error;
+      }
+      return new StreamingResponse({ ...common, stream, hooks: observer });
+    }
+    const stream = await orderedStreams({
+      count: step.prompts.length,
+      concurrency: this.maxConcurrency,
+      prefix: (i) => `${i === 0 ? "" : step.separator}Response ${i + 1}: `,
+      start: async (i) => {
+        const prompt = step.prompts[i]!;
+        const observer = new LLMCallObserver(events, params.queryId, prompt, true);
+        try {
+          const s = await llm!.streamComplete(prompt, { signal: params.signal });
+          return {
+            stream: s,
+            onDelta: (d, n) => observer.onDelta(d, n),
+            onEnd: (t, u, f) => observer.onEnd(t, u, f),
+          };
+        } catch (error) {
+          observer.onError(error, "");
+          throw error;
+        }
+      },
+    });
+    return new StreamingResponse({ ...common, stream });
+  }
+}
+
+const DEFAULT_METADATA = { model: "none", contextWindow: 1 << 20, numOutput: 0, isChatModel: false };
+
+function isLLM(value: unknown): value is LLM {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as LLM).complete === "function" &&
+    typeof (value as LLM).streamComplete === "function"
+  );
+}

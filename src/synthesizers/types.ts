@@ -1,0 +1,103 @@
+import type { LLM } from "../llms/types.js";
+import type { PromptHelper } from "../prompts/prompt-helper.js";
+import type { PromptLike, PromptTemplate } from "../prompts/prompt-template.js";
+import type { NodeWithScore } from "../schema/node.js";
+import type { Response } from "../schema/response.js";
+import type { StreamingResponse } from "../schema/streaming-response.js";
+
+/** How retrieved text is turned into an answer. `compact` is the default. */
+export const RESPONSE_MODES = [
+  "refine",
+  "compact",
+  "tree_summarize",
+  "simple_summarize",
+  "accumulate",
+  "compact_accumulate",
+  "generation",
+  "no_text",
+  "context_only",
+] as const;
+export type ResponseMode = (typeof RESPONSE_MODES)[number];
+
+/** A synthesizer's answer type follows its `streaming` flag. */
+export type SynthesizerOutput<S extends boolean> = S extends true ? StreamingResponse : Response;
+
+/** Input of one synthesis. */
+export interface SynthesizeParams {
+  query: string;
+  nodes: NodeWithScore[];
+  /** Aborts every LLM call of this synthesis. */
+  signal?: AbortSignal;
+  /** Owned by the caller (a query engine); aborted when the consumer cancels the stream. */
+  controller?: AbortController;
+  /** Ties instrumentation events to a query. */
+  queryId?: string;
+}
+
+/** Turns a question and retrieved nodes into an answer, streamed or not. */
+export interface ResponseSynthesizer<S extends boolean = boolean> {
+  readonly streaming: S;
+  readonly responseMode: ResponseMode;
+  /** The LLM in use (the one passed, else `Settings.llm`). */
+  readonly llm: LLM;
+  /** Throws now what a query would throw before doing any work (no LLM, an LLM that cannot stream). */
+  assertReady(): void;
+  synthesize(params: SynthesizeParams): Promise<SynthesizerOutput<S>>;
+}
+
+/** Options of {@link getResponseSynthesizer}. */
+export interface ResponseSynthesizerOptions<S extends boolean = false> {
+  /** Return a {@link StreamingResponse} instead of a {@link Response}. */
+  streaming?: S;
+  responseMode?: ResponseMode;
+  /** Default: `Settings.llm`. */
+  llm?: LLM;
+  /** Answers from context: `{context}`, `{query}`. */
+  textQATemplate?: PromptLike;
+  /** Improves an answer: `{query}`, `{existingAnswer}`, `{context}`. */
+  refineTemplate?: PromptLike;
+  /** Combines passages (`tree_summarize`): `{context}`, `{query}`. */
+  summaryTemplate?: PromptLike;
+  /** Answers without context (`generation`): `{query}`. */
+  generationTemplate?: PromptLike;
+  /** Text of the answer when nothing was retrieved (default `"Empty Response"`). */
+  emptyResponseText?: string;
+  /** LLM calls run at once by `tree_summarize` and the accumulate modes (default 4). */
+  maxConcurrency?: number;
+  /** Separator between the answers of the accumulate modes. */
+  accumulateSeparator?: string;
+  /** Override the packer built from the LLM's metadata. */
+  promptHelper?: PromptHelper;
+}
+
+/** The prompts a mode can use, all validated. */
+export interface SynthesizerPrompts {
+  qa: PromptTemplate;
+  refine: PromptTemplate;
+  summary: PromptTemplate;
+  generation: PromptTemplate;
+}
+
+/**
+ * What a mode hands the synthesizer for its last step: one final prompt (streamed when streaming), several
+ * final prompts whose answers are concatenated in order (accumulate modes), or text with no LLM call.
+ */
+export type FinalStep =
+  | { kind: "prompt"; prompt: string }
+  | { kind: "prompts"; prompts: string[]; separator: string }
+  | { kind: "text"; text: string };
+
+/** What a mode gets to work with. `complete` makes an instrumented, non-streamed, abortable call. */
+export interface ModeContext {
+  query: string;
+  /** The nodes' contents as the LLM should see them (metadata included per node settings). */
+  chunks: string[];
+  prompts: SynthesizerPrompts;
+  helper: PromptHelper;
+  maxConcurrency: number;
+  accumulateSeparator: string;
+  complete(prompt: string): Promise<string>;
+}
+
+/** A response mode: does its intermediate calls and returns the final step. */
+export type ModePlanner = (ctx: ModeContext) => Promise<FinalStep>;

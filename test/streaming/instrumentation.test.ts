@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
+import type { StreamdexEvent, StreamdexEventType } from "../../src/instrumentation/events.js";
+import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
+import { Settings } from "../../src/settings/settings.js";
+import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
+import { collect, FixedRetriever, nodes, settle } from "../support/fixtures.js";
+
+const ALL: StreamdexEventType[] = [
+  "query-start",
+  "retrieve-end",
+  "query-end",
+  "llm-start",
+  "llm-delta",
+  "llm-end",
+  "llm-error",
+  "llm-cancel",
+];
+let offs: (() => void)[] = [];
+afterEach(() => {
+  for (const off of offs) off();
+  offs = [];
+});
+
+function record(): StreamdexEvent[] {
+  const events: StreamdexEvent[] = [];
+  for (const type of ALL) offs.push(Settings.events.on(type, (e) => events.push(e)));
+  return events;
+}
+
+function engine(opts: MockLLMOptions, mode: "compact" | "refine" = "compact", n = 2) {
+  const llm = new MockLLM(opts);
+  return new RetrieverQueryEngine({
+    retriever: new FixedRetriever(nodes(n)),
+    responseSynthesizer: getResponseSynthesizer({ streaming: true, llm, responseMode: mode }),
+  });
+}
+
+describe("instrumentation events (DESIGN §2.10)", () => {
+  it("marks query start, retrieval, LLM start, each delta, LLM end with usage and query end, in order", async () => {
+    const events = record();
+    const res = await engine({ response: "a b c" }).query("q");
+    expect(events.map((e) => e.type)).toEqual(["query-start", "retrieve-end", "llm-start"]);
+    const deltas = await collect(res);
+    expect(deltas).toEqual(["a", " b", " c"]);
+    expect(events.map((e) => e.type)).toEqual([
+      "query-start",
+      "retrieve-end",
+      "llm-start",
+      "llm-delta",
+      "llm-delta",
+      "llm-delta",
+      "llm-end",
+      "query-end",
+    ]);
+    const end = events.find((e) => e.type === "llm-end");
+    expect(end).toMatchObject({ text: "a b c", usage: { completionTokens: 3 } });
+    const ids = new Set(events.map((e) => ("queryId" in e ? e.queryId : undefined)));
+    expect(ids.size).toBe(1);
+  });
+
+  it("reports non-streamed calls of multi-call modes as llm-start/llm-end pairs before the streamed one", async () => {
+    const events = record();
+    const res = await engine({ response: "x" }, "refine", 3).query("q");
+    await collect(res);
+    const llm = events.filter((e) => e.type.startsWith("llm-"));
+    expect(llm.map((e) => e.type)).toEqual([
+      "llm-start",
+      "llm-end",
+      "llm-start",
+      "llm-end",
+      "llm-start",
+      "llm-delta",
+      "llm-end",
+    ]);
+    expect(
+      llm.filter((e) => e.type === "llm-start").map((e) => (e as { streaming: boolean }).streaming),
+    ).toEqual([false, false, true]);
+  });
+
+  it("marks errors and cancellations, and ends the query either way", async () => {
+    const events = record();
+    const failing = await engine({ response: "a b c", failAfterChunks: 1 }).query("q");
+    await expect(collect(failing)).rejects.toThrow();
+    expect(events.find((e) => e.type === "llm-error")).toMatchObject({ partialText: "a" });
+    expect(events.at(-1)).toMatchObject({ type: "query-end", text: "a" });
+
+    events.length = 0;
+    const cancelled = await engine({ response: "a b c", chunkDelayMs: 60_000 }).query("q");
+    const it = cancelled[Symbol.asyncIterator]();
+    await it.next();
+    await cancelled.cancel();
+    expect(events.filter((e) => e.type === "llm-cancel")).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ type: "query-end", cancelled: true });
+  });
+
+  it("observers never consume the stream, and a throwing handler does not break it", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
+    offs.push(() => process.off("warning", onWarning));
+    offs.push(
+      Settings.events.on("llm-delta", () => {
+        throw new Error("handler bug");
+      }),
+    );
+    const res = await engine({ response: "a b c" }).query("q");
+    expect(await collect(res)).toEqual(["a", " b", " c"]);
+    await settle();
+    expect(warnings.some((w) => w.includes("handler bug"))).toBe(true);
+  });
+});

@@ -1,0 +1,43 @@
+import type { BaseRetriever, RetrieveOptions } from "../../src/retrievers/types.js";
+import type { NodeWithScore } from "../../src/schema/node.js";
+import { TextNode } from "../../src/schema/node.js";
+import type { StreamingResponse } from "../../src/schema/streaming-response.js";
+
+/** A retriever that returns fixed nodes and counts how often it was asked. */
+export class FixedRetriever implements BaseRetriever {
+  calls = 0;
+  lastSignal: AbortSignal | undefined;
+  constructor(readonly nodes: NodeWithScore[]) {}
+  async retrieve(_query: string, options: RetrieveOptions = {}): Promise<NodeWithScore[]> {
+    this.calls++;
+    this.lastSignal = options.signal;
+    return this.nodes;
+  }
+}
+
+/** `n` scored nodes with distinct, recognisable texts. */
+export function nodes(n: number, words = 5): NodeWithScore[] {
+  return Array.from({ length: n }, (_, i) => ({
+    node: new TextNode({
+      id: `n${i}`,
+      text: `chunk${i} ${"word ".repeat(words).trim()}`,
+      metadata: { i },
+      excludedLlmMetadataKeys: ["i"],
+    }),
+    score: 1 - i / 10,
+  }));
+}
+
+/** Reads every delta of a streaming response. */
+export async function collect(res: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const d of res) out.push(d);
+  return out;
+}
+
+/** Waits a few macrotask turns (lets any eager producer run ahead if it were going to). */
+export async function settle(turns = 5): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((r) => setTimeout(r, 2));
+}
+
+export type { StreamingResponse };
