@@ -1,5 +1,6 @@
 import { SentenceSplitter } from "../src/ingestion/splitters/sentence-splitter.js";
 import { Document } from "../src/schema/node.js";
+import { mulberry32 } from "../test/support/prng.js";
 
 const WORDS = (
   "the of and to in a is that for it as was with be by on not he this are or his from at which but have an they " +
@@ -15,17 +16,7 @@ const PUNCTUATION = [".", ".", ".", ".", "?", "!"];
 const TARGET_BYTES = 30 * 1024 * 1024;
 const DOCUMENTS = 3000;
 
-/** Mulberry32: a tiny seeded PRNG, so the corpus is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 function sentence(rand: () => number): string {
   const length = 6 + Math.floor(rand() * 22);

@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { TextNode } from "../src/schema/node.js";
 import { loadStorageContext, PERSIST_FILES, StorageContext } from "../src/storage/storage-context.js";
 import { SimpleVectorStore } from "../src/storage/vector-store/simple-vector-store.js";
+import { mulberry32 } from "../test/support/prng.js";
 
 /** One benchmark figure. */
 export interface BenchResult {
@@ -19,17 +20,7 @@ const DIMS = 1536;
 const QUERIES = 50;
 const WARMUP = 10;
 
-/** Mulberry32, so every run uses the same vectors. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const prng = mulberry32;
 
 /** `count` random unit vectors (normal components via Box–Muller, then normalised). */
 function unitVectors(count: number, seed: number): Float32Array[] {

@@ -26,8 +26,11 @@ const question = process.argv[2] ?? "What did the author do growing up?";
 Settings.llm = new ExtractiveLLM({ chunkDelayMs: 25 });
 Settings.embedModel = new MockEmbedding({ dimensions: 256 });
 console.log(
-  "streamdex demo: no LLM configured, answering with the extractive LLM (quotes the best-matching sentences); " +
-    "embeddings: offline hashed bag-of-words.",
+  process.env.OPENAI_API_KEY
+    ? "streamdex demo: OPENAI_API_KEY is set, but the OpenAI provider is not in this build yet; answering with the " +
+        "extractive LLM (quotes the best-matching sentences), offline hashed bag-of-words embeddings."
+    : "streamdex demo: no LLM configured, answering with the extractive LLM (quotes the best-matching sentences); " +
+        "embeddings: offline hashed bag-of-words.",
 );
 
 const documents = await new SimpleDirectoryReader().loadData(dataDir);

@@ -101,8 +101,8 @@ export abstract class BaseLLM implements LLM {
 export function streamingNotSupported(llm: LLM): NotImplementedError {
   const name = llm.constructor?.name ?? "this LLM";
   return new NotImplementedError(
-    `${name} does not support streaming. Use an LLM that streams (OpenAI, HuggingFaceLLM, LangChainLLM, LlamaCpp, ` +
-      "MockLLM), or build the engine without `streaming: true`.",
+    `${name} does not support streaming (its supportsStreaming is false). Use an LLM that streams, or build the ` +
+      "engine without `streaming: true`.",
   );
 }
 

@@ -1,16 +1,8 @@
 import { TextNode } from "../../src/schema/node.js";
+import { mulberry32 } from "../support/prng.js";
 
-/** A seeded PRNG (mulberry32) returning uniform numbers in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded PRNG returning uniform numbers in [0, 1). */
+export const rng = mulberry32;
 
 /** `count` vectors of `dims` standard-normal values (Box–Muller). */
 export function randomVectors(count: number, dims: number, seed: number): Float32Array[] {
