@@ -20,18 +20,22 @@ import {
 const dataDir = fileURLToPath(new URL("./data", import.meta.url));
 const question = process.argv[2] ?? "What did the author do growing up?";
 
-// No LLM is configured here: the OpenAI provider (streamdex/openai) is not part of this build yet, so the demo
-// answers with the extractive LLM, which quotes the sentences that best match the question, streamed through
-// the same path a real model's tokens take.
-Settings.llm = new ExtractiveLLM({ chunkDelayMs: 25 });
-Settings.embedModel = new MockEmbedding({ dimensions: 256 });
-console.log(
-  process.env.OPENAI_API_KEY
-    ? "streamdex demo: OPENAI_API_KEY is set, but the OpenAI provider is not in this build yet; answering with the " +
-        "extractive LLM (quotes the best-matching sentences), offline hashed bag-of-words embeddings."
-    : "streamdex demo: no LLM configured, answering with the extractive LLM (quotes the best-matching sentences); " +
-        "embeddings: offline hashed bag-of-words.",
-);
+// With OPENAI_API_KEY (or OPENAI_BASE_URL, for a local OpenAI-compatible server) set, the demo uses OpenAI.
+// Otherwise it answers offline with the extractive LLM, which quotes the sentences that best match the question,
+// streamed through the same path a real model's tokens take.
+if (process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL) {
+  const { OpenAI, OpenAIEmbedding } = await import("../src/providers/openai/index.js");
+  Settings.llm = new OpenAI({ model: process.env.LLM_MODEL ?? "gpt-4o-mini" });
+  Settings.embedModel = new OpenAIEmbedding({ model: process.env.EMBED_MODEL ?? "text-embedding-3-small" });
+  console.log(`streamdex demo: using OpenAI (${process.env.OPENAI_BASE_URL ?? "api.openai.com"}).`);
+} else {
+  Settings.llm = new ExtractiveLLM({ chunkDelayMs: 25 });
+  Settings.embedModel = new MockEmbedding({ dimensions: 256 });
+  console.log(
+    "streamdex demo: no LLM configured (set OPENAI_API_KEY to use OpenAI), answering with the extractive LLM " +
+      "(quotes the best-matching sentences); embeddings: offline hashed bag-of-words.",
+  );
+}
 
 const documents = await new SimpleDirectoryReader().loadData(dataDir);
 const index = await VectorStoreIndex.fromDocuments(documents, { chunkSize: 256, chunkOverlap: 32 });

@@ -103,7 +103,7 @@ export class RetrieverQueryEngine<S extends boolean = false> {
       const result = await this.responseSynthesizer.synthesize({ query, nodes, signal, controller, queryId });
       if (result instanceof StreamingResponse) {
         result.observe({
-          onEnd: (text, usage) => events.emit({ type: "query-end", queryId, text, usage }),
+          onEnd: (text) => events.emit({ type: "query-end", queryId, text, usage: result.usage }),
           onError: (error, text) => events.emit({ type: "query-end", queryId, text, error }),
           onCancel: (text) => events.emit({ type: "query-end", queryId, text, cancelled: true }),
         });

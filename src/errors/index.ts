@@ -1,21 +1,6 @@
-/**
- * Every error streamdex throws extends {@link StreamdexError}, so one `instanceof` check catches them all.
- *
- * @example
- * ```ts
- * try { await engine.query(q); } catch (e) { if (e instanceof StreamdexError) console.error(e.code, e.message); }
- * ```
- */
-export class StreamdexError extends Error {
-  /** A stable, machine-readable code (e.g. `"invalid_argument"`). */
-  readonly code: string;
+import { StreamdexError } from "./streamdex-error.js";
 
-  constructor(message: string, options?: { code?: string; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = options?.code ?? "streamdex_error";
-  }
-}
+export { StreamdexError };
 
 /**
  * A feature the chosen component does not implement, most often: a streaming engine was given an LLM that cannot
@@ -40,8 +25,12 @@ export class InvalidArgumentError extends StreamdexError {
 
 /** The operation was cancelled by `cancel()`, `break` or an aborted `AbortSignal`. */
 export class AbortError extends StreamdexError {
-  constructor(message = "The operation was aborted.", options?: { cause?: unknown }) {
-    super(message, { code: "aborted", ...options });
+  /** Text delivered before the abort, when a stream was aborted mid-way. */
+  readonly partialText: string;
+
+  constructor(message = "The operation was aborted.", options?: { cause?: unknown; partialText?: string }) {
+    super(message, { code: "aborted", cause: options?.cause });
+    this.partialText = options?.partialText ?? "";
   }
 }
 
@@ -89,3 +78,4 @@ export function isAbortError(error: unknown): boolean {
   if (error instanceof AbortError) return true;
   return error instanceof Error && (error.name === "AbortError" || error.name === "APIUserAbortError");
 }
+export * from "./provider-errors.js";

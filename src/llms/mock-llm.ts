@@ -49,6 +49,8 @@ export interface MockLLMCall {
   /** The call was aborted (signal, `break`, `cancel()`) before it finished. */
   aborted: boolean;
   finished: boolean;
+  /** @internal Detaches the call's abort listener once it is over. */
+  release?: () => void;
 }
 
 const DEFAULT_METADATA: LLMMetadata = {
@@ -96,8 +98,17 @@ export class MockLLM extends BaseLLM {
   protected override async doComplete(prompt: string, options: LLMCallOptions): Promise<CompletionResponse> {
     const call = await this.start(prompt, false, options.signal);
     const chunks = this.chunksFor(prompt, call.index);
+    try {
+      // The same generation time a stream would take, all before the answer.
+      const chunkDelay = (this.options.chunkDelayMs ?? 0) * Math.max(0, chunks.length - 1);
+      await sleep(this.firstChunkDelay(call.index) + chunkDelay, options.signal);
+    } catch (error) {
+      call.release?.();
+      throw error;
+    }
     call.chunksProduced = chunks.length;
     call.finished = true;
+    call.release?.();
     return { text: chunks.join(""), usage: this.usage(prompt, chunks.length), finishReason: "stop" };
   }
 
@@ -126,16 +137,17 @@ export class MockLLM extends BaseLLM {
       call.aborted = true;
       throw error;
     }
-    signal?.addEventListener(
-      "abort",
-      () => {
+    if (signal) {
+      const onAbort = () => {
         if (!call.finished) call.aborted = true;
-      },
-      { once: true },
-    );
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      call.release = () => signal.removeEventListener("abort", onAbort);
+    }
     const failure = this.options.failOnStart?.(call.index);
     if (failure) {
       call.finished = true;
+      call.release?.();
       throw failure;
     }
     return call;
@@ -162,6 +174,7 @@ export class MockLLM extends BaseLLM {
       call.finished = true;
     } finally {
       if (!call.finished) call.aborted = true;
+      call.release?.();
     }
   }
 

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from "../errors/index.js";
 import type { LLMMetadata } from "../llms/types.js";
 import { Settings } from "../settings/settings.js";
+import { splitByTokens, takeTokens } from "../utils/token-cut.js";
 import type { Tokenizer } from "../utils/tokenizer.js";
 import type { PromptTemplate } from "./prompt-template.js";
 
@@ -100,20 +101,10 @@ export class PromptHelper {
           "(lower similarityTopK) or use the compact or refine mode.",
       );
     }
-    return chunks.map((chunk) => {
-      const tokens = this.tokenizer.encode(chunk);
-      return tokens.length <= share ? chunk : this.tokenizer.decode(tokens.slice(0, share));
-    });
+    return chunks.map((chunk) => takeTokens(chunk, share, this.tokenizer).trimEnd());
   }
 
   private splitToFit(chunk: string, budget: number): string[] {
-    // Cheap check first: every token is at least one UTF-8 byte, so a text of <= budget bytes fits.
-    if (chunk.length <= budget && Buffer.byteLength(chunk) <= budget) return [chunk];
-    const tokens = this.tokenizer.encode(chunk);
-    if (tokens.length <= budget) return [chunk];
-    const out: string[] = [];
-    for (let i = 0; i < tokens.length; i += budget)
-      out.push(this.tokenizer.decode(tokens.slice(i, i + budget)));
-    return out;
+    return splitByTokens(chunk, budget, this.tokenizer);
   }
 }

@@ -3,12 +3,17 @@ import { AbortError, isAbortError, StreamConsumedError, StreamInterruptedError }
 import type { LLMChunk, TokenUsage } from "../llms/types.js";
 import { type PipeOptions, pipeToNodeResponse } from "../streaming/node-response.js";
 import { iterableToReadableStream, SSE_HEADERS, toEventStream } from "../streaming/web-streams.js";
+import { writeRespectingBackpressure } from "../streaming/writable.js";
 import type { NodeWithScore } from "./node.js";
 import { addUsage, Response, type ResponseMetadata, sourceMetadata } from "./response.js";
 
-/** Observers of one streamed answer (instrumentation). They see every delta and never consume the stream. */
+/**
+ * Observers of one streamed answer (instrumentation). They see every delta and the end, never consume the
+ * stream, and an exception in one is reported as a process warning, never thrown into the stream.
+ */
 export interface StreamHooks {
   onDelta?(delta: string, index: number): void;
+  /** `usage` is the streamed call's own usage (not the query's total, which is on the response). */
   onEnd?(text: string, usage: TokenUsage | undefined, finishReason: string | undefined): void;
   onError?(error: unknown, partialText: string): void;
   onCancel?(partialText: string): void;
@@ -24,7 +29,10 @@ export interface StreamingResponseInit {
   metadata?: ResponseMetadata;
   /** Usage of the LLM calls made before the streamed one (refine, tree_summarize...). */
   priorUsage?: TokenUsage;
-  /** Aborted by `cancel()`, `break` or the user's signal: stops every provider request of the query. */
+  /**
+   * Owned by the query: aborted when the stream ends in any way (cancel, `break`, error, signal, or its normal
+   * end), which stops every provider request of the query and releases its signal listeners.
+   */
   controller?: AbortController;
   /** The caller's signal. Once it aborts, reading throws {@link AbortError}. */
   signal?: AbortSignal;
@@ -56,9 +64,6 @@ export class StreamingResponse implements AsyncIterable<string> {
   readonly sourceNodes: NodeWithScore[];
   /** Source metadata by node id, available before the first token. */
   readonly metadata: ResponseMetadata;
-  /** Deltas so far; joined lazily into {@link StreamingResponse.responseTxt} (cheaper than `+=` per delta). */
-  private readonly parts: string[] = [];
-  private joined = "";
   /** Token usage of every LLM call of the query, once the stream has ended (when the provider reports it). */
   usage: TokenUsage | undefined;
   /** Why the model stopped, once the stream has ended. */
@@ -68,25 +73,23 @@ export class StreamingResponse implements AsyncIterable<string> {
 
   private readonly init: StreamingResponseInit;
   private readonly stream: AsyncIterable<LLMChunk>;
+  private readonly hooks: StreamHooks[] = [];
+  /** Deltas so far, joined lazily into {@link StreamingResponse.responseTxt} (cheaper than `+=` per delta). */
+  private readonly parts: string[] = [];
+  private joined = "";
   private state: State = "idle";
   private source: AsyncIterator<LLMChunk> | undefined;
   private error: unknown;
   private streamUsage: TokenUsage | undefined;
-  private readonly detachSignal: (() => void) | undefined;
-  private readonly hooks: StreamHooks[] = [];
+  private stopping: Promise<void> | undefined;
+  private detachSignal: (() => void) | undefined;
 
   constructor(init: StreamingResponseInit) {
     this.init = init;
     this.stream = init.stream ?? oneChunk(init.text ?? "");
-    if (init.hooks) this.hooks.push(init.hooks);
     this.sourceNodes = init.sourceNodes ?? [];
     this.metadata = init.metadata ?? sourceMetadata(this.sourceNodes);
-    const signal = init.signal;
-    if (signal) {
-      const onAbort = () => void this.stop("aborted");
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.detachSignal = () => signal.removeEventListener("abort", onAbort);
-    }
+    if (init.hooks) this.hooks.push(init.hooks);
   }
 
   /** The text delivered so far; the whole answer once the stream has ended. */
@@ -111,17 +114,24 @@ export class StreamingResponse implements AsyncIterable<string> {
     return this.state !== "idle" && this.state !== "reading";
   }
 
+  /** Whether the stream was stopped by `cancel()` or `break` before its end. */
+  get cancelled(): boolean {
+    return this.state === "cancelled";
+  }
+
   /**
    * One pass over the deltas. A second consumer while the first is reading gets {@link StreamConsumedError};
-   * iterating after the end replays the whole text as one chunk (or rethrows the stream's error).
+   * iterating after a complete end replays the whole text as one chunk; after an error it rethrows it; after a
+   * cancel it yields nothing.
    */
   [Symbol.asyncIterator](): AsyncIterator<string> {
     if (this.state === "idle") {
       this.state = "reading";
       this.source = this.stream[Symbol.asyncIterator]();
+      this.attachSignal();
       return {
         next: () => this.next(),
-        return: () => this.stop("cancelled"),
+        return: () => this.stop("cancelled").then(() => DONE),
       };
     }
     if (this.state === "reading") {
@@ -133,17 +143,36 @@ export class StreamingResponse implements AsyncIterable<string> {
     return this.replay();
   }
 
-  /** Writes the deltas to `out` (stdout by default) as they arrive, honouring the writer's backpressure. */
+  /**
+   * Writes the deltas to `out` (stdout by default) as they arrive, honouring the writer's backpressure. If `out`
+   * closes or fails, the answer is cancelled (the provider request stops) and the write error is thrown.
+   */
   async printResponseStream(out: NodeJS.WritableStream = process.stdout): Promise<void> {
     for await (const text of this) {
-      if (!out.write(text)) await new Promise<void>((resolve) => out.once("drain", resolve));
+      const outcome = await writeRespectingBackpressure(out, text);
+      if (outcome !== "ok") {
+        await this.cancel();
+        if (outcome instanceof Error) throw outcome;
+        return;
+      }
     }
   }
 
-  /** Reads the rest of the stream and resolves to the finished {@link Response} (text, sources, usage). */
+  /**
+   * Reads the rest of the stream and resolves to the finished {@link Response} (text, sources, usage). Rejects
+   * with the stream's error, or with {@link AbortError} (carrying `partialText`) if it was cancelled.
+   */
   async getResponse(): Promise<Response> {
     if (!this.done) for await (const _ of this);
     if (this.state === "errored") throw this.error;
+    if (this.state === "cancelled") {
+      throw new AbortError(
+        "The stream was cancelled before its end; `partialText` holds what was delivered.",
+        {
+          partialText: this.responseTxt,
+        },
+      );
+    }
     return new Response({
       response: this.responseTxt,
       sourceNodes: this.sourceNodes,
@@ -153,8 +182,8 @@ export class StreamingResponse implements AsyncIterable<string> {
   }
 
   /** Stops the stream and aborts the provider request. A loop reading it ends normally. Safe to call twice. */
-  async cancel(): Promise<void> {
-    await this.stop("cancelled");
+  cancel(): Promise<void> {
+    return this.stop("cancelled");
   }
 
   /**
@@ -167,12 +196,12 @@ export class StreamingResponse implements AsyncIterable<string> {
 
   /** The deltas as a pull-based Web `ReadableStream<string>`; cancelling it cancels the answer. */
   toReadableStream(): ReadableStream<string> {
-    return iterableToReadableStream(this);
+    return iterableToReadableStream(this, () => this.cancel());
   }
 
   /**
    * A Web `Response` streaming server-sent events: `sources`, then one `delta` per chunk, then `usage` and
-   * `done`, or an `error` event. For fetch-style servers (Hono, Next.js route handlers, Bun, Deno).
+   * `done`, or an `error` (or `cancelled`) event. For fetch-style servers (Hono, Next.js route handlers, Bun, Deno).
    */
   toEventStreamResponse(init: ResponseInit = {}): globalThis.Response {
     const headers = new Headers(init.headers);
@@ -210,22 +239,22 @@ export class StreamingResponse implements AsyncIterable<string> {
     // Chunks that only carry usage or a finish reason are not deltas; a fixed text is one chunk even if empty.
     if (delta === "" && this.init.stream !== undefined) return this.next();
     this.parts.push(delta);
-    for (let i = 0; i < this.hooks.length; i++) this.hooks[i]!.onDelta?.(delta, this.deltaCount);
+    if (this.hooks.length > 0) this.notify("onDelta", (h) => h.onDelta?.(delta, this.deltaCount));
     this.deltaCount++;
     return { done: false, value: delta };
   };
 
   private readonly onError = (error: unknown): Promise<IteratorResult<string>> => {
     if (this.state === "reading") {
-      const aborted = this.init.signal?.aborted === true && isAbortError(error);
       this.fail(
-        aborted
-          ? new AbortError("The query was aborted by its signal.", { cause: this.init.signal?.reason })
+        this.init.signal?.aborted === true && isAbortError(error)
+          ? this.abortedBySignal()
           : error instanceof StreamInterruptedError
             ? error
             : new StreamInterruptedError(
-                `The answer stream failed after ${this.deltaCount} deltas: ${messageOf(error)}. The text ` +
-                  "received so far is on `error.partialText`; run the query again for a full answer.",
+                `The answer stream failed after ${this.deltaCount} deltas: ${messageOf(error)}. It was not ` +
+                  "retried, since part of the answer had been delivered; that text is on `error.partialText`. " +
+                  "Run the query again for a full answer.",
                 this.responseTxt,
                 { cause: error },
               ),
@@ -237,15 +266,26 @@ export class StreamingResponse implements AsyncIterable<string> {
   private finish(): void {
     this.state = "done";
     this.usage = addUsage(this.init.priorUsage, this.streamUsage);
-    this.detachSignal?.();
-    for (const h of this.hooks) h.onEnd?.(this.responseTxt, this.usage, this.finishReason);
+    this.release();
+    const text = this.responseTxt;
+    this.notify("onEnd", (h) => h.onEnd?.(text, this.streamUsage, this.finishReason));
   }
 
   private fail(error: unknown): void {
     this.state = "errored";
     this.error = error;
+    this.release();
+    const text = this.responseTxt;
+    this.notify("onError", (h) => h.onError?.(error, text));
+  }
+
+  /** Ends the query's provider requests and signal listeners (harmless after a normal end). */
+  private release(): void {
     this.detachSignal?.();
-    for (const h of this.hooks) h.onError?.(error, this.responseTxt);
+    this.detachSignal = undefined;
+    if (this.init.controller && !this.init.controller.signal.aborted) {
+      this.init.controller.abort(new AbortError("The answer stream has ended."));
+    }
   }
 
   /** What a read returns once the stream is no longer live. */
@@ -253,27 +293,56 @@ export class StreamingResponse implements AsyncIterable<string> {
     return this.state === "errored" ? Promise.reject(this.error) : Promise.resolve(DONE);
   }
 
-  private async stop(why: "cancelled" | "aborted"): Promise<IteratorResult<string>> {
-    if (this.state === "idle" || this.state === "reading") {
-      if (why === "aborted") {
-        this.fail(
-          new AbortError("The query was aborted by its signal.", { cause: this.init.signal?.reason }),
-        );
-      } else {
-        this.state = "cancelled";
-        this.detachSignal?.();
-        for (const h of this.hooks) h.onCancel?.(this.responseTxt);
-      }
-      this.init.controller?.abort(new AbortError("The stream was cancelled by its consumer."));
-      const source = this.source ?? this.stream[Symbol.asyncIterator]();
-      this.source = source;
+  private stop(why: "cancelled" | "aborted"): Promise<void> {
+    if (this.stopping) return this.stopping;
+    if (this.state !== "idle" && this.state !== "reading") return Promise.resolve();
+    // Abort first, so that nothing an observer does can keep the provider running.
+    if (why === "aborted") this.fail(this.abortedBySignal());
+    else {
+      this.state = "cancelled";
+      this.release();
+      const text = this.responseTxt;
+      this.notify("onCancel", (h) => h.onCancel?.(text));
+    }
+    const source = this.source ?? this.stream[Symbol.asyncIterator]();
+    this.source = source;
+    this.stopping = (async () => {
       try {
         await source.return?.();
       } catch {
         // The provider's own cleanup failed after we stopped reading: nothing left to deliver.
       }
+    })();
+    return this.stopping;
+  }
+
+  private attachSignal(): void {
+    const signal = this.init.signal;
+    if (!signal) return;
+    if (signal.aborted) {
+      void this.stop("aborted");
+      return;
     }
-    return DONE;
+    const onAbort = () => void this.stop("aborted");
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.detachSignal = () => signal.removeEventListener("abort", onAbort);
+  }
+
+  private abortedBySignal(): AbortError {
+    return new AbortError("The query was aborted by its signal; `partialText` holds what was delivered.", {
+      cause: this.init.signal?.reason,
+      partialText: this.responseTxt,
+    });
+  }
+
+  private notify(what: keyof StreamHooks, call: (hooks: StreamHooks) => void): void {
+    for (const hooks of this.hooks) {
+      try {
+        call(hooks);
+      } catch (error) {
+        process.emitWarning(`streamdex: a StreamingResponse observer's ${what} threw: ${String(error)}`);
+      }
+    }
   }
 
   private replay(): AsyncIterator<string> {
@@ -281,7 +350,7 @@ export class StreamingResponse implements AsyncIterable<string> {
     return {
       next: async () => {
         if (this.state === "errored") throw this.error;
-        if (sent || this.responseTxt === "") return DONE;
+        if (sent || this.state !== "done" || this.responseTxt === "") return DONE;
         sent = true;
         return { done: false, value: this.responseTxt };
       },

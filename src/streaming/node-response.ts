@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { StreamingResponse } from "../schema/streaming-response.js";
 import { streamParts } from "./stream-parts.js";
 import { formatSSE, SSE_HEADERS } from "./web-streams.js";
+import { writeRespectingBackpressure } from "./writable.js";
 
 /** Options of {@link pipeToNodeResponse}. */
 export interface PipeOptions {
@@ -31,6 +32,11 @@ export async function pipeToNodeResponse(
   res: ServerResponse,
   options: PipeOptions = {},
 ): Promise<void> {
+  // The client may have left while the query was running: nobody to stream to.
+  if (res.destroyed || res.writableEnded) {
+    await response.cancel();
+    return;
+  }
   const sseFormat = (options.format ?? "sse") === "sse";
   if (!res.headersSent) {
     res.writeHead(options.status ?? 200, {
@@ -40,33 +46,19 @@ export async function pipeToNodeResponse(
       ...options.headers,
     });
   }
-  let closed = false;
-  const onClose = () => {
-    closed = true;
-    void response.cancel();
-  };
+  const onClose = () => void response.cancel();
   res.once("close", onClose);
   try {
     for await (const part of streamParts(response)) {
-      if (closed) break;
       const chunk = sseFormat ? formatSSE(part) : part.type === "text-delta" ? part.text : "";
       if (chunk === "") continue;
-      if (!res.write(chunk)) await drainOrClose(res);
+      if ((await writeRespectingBackpressure(res, chunk)) !== "ok") {
+        await response.cancel();
+        break;
+      }
     }
   } finally {
     res.off("close", onClose);
-    if (!closed && !res.writableEnded) res.end();
+    if (!res.destroyed && !res.writableEnded) res.end();
   }
-}
-
-function drainOrClose(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.once("drain", done);
-    res.once("close", done);
-  });
 }

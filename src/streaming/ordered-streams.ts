@@ -1,85 +1,112 @@
 import type { LLMChunk, LLMStream } from "../llms/types.js";
 import { addUsage } from "../schema/response.js";
+import type { StreamHooks } from "../schema/streaming-response.js";
 
-/** One started call of {@link orderedStreams}: its accepted stream and optional per-call observers. */
+/** One started call of {@link orderedStreams}: its accepted stream and its observer. */
 export interface StartedCall {
   stream: LLMStream;
-  onDelta?(delta: string, index: number): void;
-  onEnd?(text: string, usage: LLMChunk["usage"], finishReason: string | undefined): void;
+  hooks?: StreamHooks;
 }
 
 /** Options of {@link orderedStreams}. */
 export interface OrderedStreamsOptions {
   /** Number of calls. */
   count: number;
-  /** Starts call `i`; resolves once the provider accepted it. */
-  start(i: number): Promise<StartedCall>;
+  /**
+   * Starts call `i` with its own abort signal; resolves once the provider accepted it. It should report its
+   * own start failure to its observer; later outcomes (end, error, cancel) are reported by `orderedStreams`.
+   */
+  start(i: number, signal: AbortSignal): Promise<StartedCall>;
   /** Calls running at once: call `i + concurrency - 1` is started while call `i` is read. */
   concurrency: number;
+  /** The query's signal: aborting it aborts every call. */
+  signal?: AbortSignal;
   /** Text emitted before answer `i` (a label, a separator). */
   prefix?(i: number): string;
 }
 
 /**
  * Several streamed answers as one stream, in call order, while later calls already run. Resolves once the
- * first call is accepted. Pull-based: each answer is read only as fast as the consumer reads; stopping the
- * returned stream closes every started one. The last chunk carries the summed usage.
+ * first wave of calls (up to `concurrency`) has been accepted, and rejects, aborting the others, if one of them
+ * is refused. Pull-based: each answer is read only as fast as the consumer reads. When the combined stream
+ * ends in any way, every call still running is aborted. The last chunk carries the summed usage.
  */
 export async function orderedStreams(options: OrderedStreamsOptions): Promise<LLMStream> {
-  const started: Promise<StartedCall>[] = [];
+  const calls: { controller: AbortController; started: Promise<StartedCall> }[] = [];
   const startUpTo = (end: number) => {
-    for (let i = started.length; i < Math.min(end, options.count); i++) {
-      const call = options.start(i);
-      call.catch(() => {}); // observed when its turn comes; never an unhandled rejection
-      started.push(call);
+    for (let i = calls.length; i < Math.min(end, options.count); i++) {
+      const controller = new AbortController();
+      const signal = options.signal
+        ? AbortSignal.any([options.signal, controller.signal])
+        : controller.signal;
+      const started = options.start(i, signal);
+      started.catch(() => {}); // observed when its turn comes; never an unhandled rejection
+      calls.push({ controller, started });
     }
   };
+  const abortAll = () => {
+    for (const call of calls) call.controller.abort();
+  };
   startUpTo(Math.max(1, options.concurrency));
-  await started[0];
-  return run(options, started, startUpTo);
+  try {
+    await Promise.all(calls.map((c) => c.started));
+  } catch (error) {
+    abortAll();
+    throw error;
+  }
+  return run(options, calls, startUpTo, abortAll);
 }
 
 async function* run(
   options: OrderedStreamsOptions,
-  started: Promise<StartedCall>[],
+  calls: { started: Promise<StartedCall> }[],
   startUpTo: (end: number) => void,
+  abortAll: () => void,
 ): AsyncGenerator<LLMChunk> {
   let usage: LLMChunk["usage"];
   let finishReason: string | undefined;
   let current = 0;
+  let currentCall: StartedCall | undefined;
+  let text = "";
   try {
     for (; current < options.count; current++) {
       startUpTo(current + options.concurrency);
-      const call = await started[current]!;
+      currentCall = await calls[current]!.started;
+      text = "";
       const prefix = options.prefix?.(current) ?? "";
       if (prefix !== "") yield { delta: prefix };
-      let text = "";
       let callUsage: LLMChunk["usage"];
+      let callFinish: string | undefined;
       let index = 0;
-      for await (const chunk of call.stream) {
-        if (chunk.usage) callUsage = chunk.usage;
-        if (chunk.finishReason) finishReason = chunk.finishReason;
-        if (chunk.delta === "") continue;
-        text += chunk.delta;
-        call.onDelta?.(chunk.delta, index++);
-        yield { delta: chunk.delta };
+      try {
+        for await (const chunk of currentCall.stream) {
+          if (chunk.usage) callUsage = chunk.usage;
+          if (chunk.finishReason) callFinish = chunk.finishReason;
+          if (chunk.delta === "") continue;
+          text += chunk.delta;
+          currentCall.hooks?.onDelta?.(chunk.delta, index++);
+          yield { delta: chunk.delta };
+        }
+      } catch (error) {
+        currentCall.hooks?.onError?.(error, text);
+        currentCall = undefined;
+        throw error;
       }
-      call.onEnd?.(text, callUsage, finishReason);
+      currentCall.hooks?.onEnd?.(text, callUsage, callFinish);
+      currentCall = undefined;
       usage = addUsage(usage, callUsage);
+      finishReason = callFinish ?? finishReason;
     }
     yield { delta: "", usage, finishReason };
   } finally {
-    // Close the calls started ahead that were never read (their requests are also aborted by the signal).
-    for (let i = current + 1; i < started.length; i++) {
-      started[i]!.then(
-        (c) => closeStream(c.stream),
+    // Stopped early (break, cancel, error) or done: abort whatever still runs and tell its observers.
+    abortAll();
+    currentCall?.hooks?.onCancel?.(text);
+    for (let i = current + 1; i < calls.length; i++) {
+      calls[i]!.started.then(
+        (c) => c.hooks?.onCancel?.(""),
         () => {},
       );
     }
   }
-}
-
-function closeStream(stream: LLMStream): void {
-  const it = stream[Symbol.asyncIterator]();
-  void it.return?.()?.catch?.(() => {});
 }

@@ -8,26 +8,30 @@ export type StreamPart =
   | { type: "sources"; sourceNodes: NodeWithScore[] }
   | { type: "text-delta"; text: string }
   | { type: "finish"; usage?: TokenUsage; finishReason?: string }
-  | { type: "error"; code: string; message: string; partialText: string };
+  | { type: "error"; code: string; causeCode?: string; message: string; partialText: string }
+  | { type: "cancelled"; partialText: string };
 
 /**
- * The answer as parts: sources first, then each delta, then `finish` (with usage) or `error`. An error is
- * delivered as a part, not thrown. Stopping the iteration cancels the answer.
+ * The answer as parts: sources first, then each delta, then `finish` (with usage), `error` or `cancelled`. An
+ * error is delivered as a part, not thrown. Stopping the iteration cancels the answer.
  */
 export async function* streamParts(response: StreamingResponse): AsyncGenerator<StreamPart> {
   yield { type: "sources", sourceNodes: response.sourceNodes };
   try {
     for await (const text of response) yield { type: "text-delta", text };
   } catch (error) {
+    const cause = error instanceof Error ? error.cause : undefined;
     yield {
       type: "error",
       code: error instanceof StreamdexError ? error.code : "internal_error",
+      causeCode: cause instanceof StreamdexError ? cause.code : undefined,
       message: error instanceof Error ? error.message : String(error),
       partialText: response.responseTxt,
     };
     return;
   }
-  yield { type: "finish", usage: response.usage, finishReason: response.finishReason };
+  if (response.cancelled) yield { type: "cancelled", partialText: response.responseTxt };
+  else yield { type: "finish", usage: response.usage, finishReason: response.finishReason };
 }
 
 /** A JSON-friendly view of a source node: id, score, text and metadata (what SSE clients receive). */

@@ -3,10 +3,13 @@ import { type StreamPart, serializeSource, streamParts } from "./stream-parts.js
 
 /**
  * A pull-based Web `ReadableStream` over any async iterable: nothing is read until the reader asks, and
- * cancelling the stream calls the iterator's `return()` (which, for a {@link StreamingResponse}, aborts the
- * provider request).
+ * cancelling the stream runs `onCancel` (e.g. `response.cancel()`, which aborts the provider at once even while a
+ * read is pending) and then the iterator's `return()`.
  */
-export function iterableToReadableStream<T>(iterable: AsyncIterable<T>): ReadableStream<T> {
+export function iterableToReadableStream<T>(
+  iterable: AsyncIterable<T>,
+  onCancel?: () => Promise<void>,
+): ReadableStream<T> {
   let iterator: AsyncIterator<T> | undefined;
   return new ReadableStream<T>(
     {
@@ -17,8 +20,8 @@ export function iterableToReadableStream<T>(iterable: AsyncIterable<T>): Readabl
         else controller.enqueue(value);
       },
       async cancel() {
-        iterator ??= iterable[Symbol.asyncIterator]();
-        await iterator.return?.();
+        await onCancel?.();
+        await iterator?.return?.();
       },
     },
     { highWaterMark: 0 },
@@ -38,7 +41,14 @@ export function formatSSE(part: StreamPart): string {
         sse("done", { finishReason: part.finishReason ?? null })
       );
     case "error":
-      return sse("error", { code: part.code, message: part.message, partialText: part.partialText });
+      return sse("error", {
+        code: part.code,
+        causeCode: part.causeCode ?? null,
+        message: part.message,
+        partialText: part.partialText,
+      });
+    case "cancelled":
+      return sse("cancelled", { partialText: part.partialText });
   }
 }
 
@@ -53,10 +63,13 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   "x-accel-buffering": "no",
 };
 
-/** The answer as a byte stream of server-sent events: sources, deltas, usage, done (or error). */
+/** The answer as a byte stream of server-sent events: sources, deltas, usage, done (or error, or cancelled). */
 export function toEventStream(response: StreamingResponse): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  return iterableToReadableStream(mapAsync(streamParts(response), (part) => encoder.encode(formatSSE(part))));
+  return iterableToReadableStream(
+    mapAsync(streamParts(response), (part) => encoder.encode(formatSSE(part))),
+    () => response.cancel(),
+  );
 }
 
 async function* mapAsync<T, R>(source: AsyncGenerator<T>, fn: (value: T) => R): AsyncGenerator<R> {

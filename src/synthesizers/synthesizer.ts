@@ -183,17 +183,13 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
     const stream = await orderedStreams({
       count: step.prompts.length,
       concurrency: this.maxConcurrency,
+      signal: params.signal,
       prefix: (i) => `${i === 0 ? "" : step.separator}Response ${i + 1}: `,
-      start: async (i) => {
+      start: async (i, signal) => {
         const prompt = step.prompts[i]!;
         const observer = new LLMCallObserver(events, params.queryId, prompt, true);
         try {
-          const s = await llm!.streamComplete(prompt, { signal: params.signal });
-          return {
-            stream: s,
-            onDelta: (d, n) => observer.onDelta(d, n),
-            onEnd: (t, u, f) => observer.onEnd(t, u, f),
-          };
+          return { stream: await llm!.streamComplete(prompt, { signal }), hooks: observer };
         } catch (error) {
           observer.onError(error, "");
           throw error;

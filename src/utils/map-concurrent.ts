@@ -1,4 +1,7 @@
-/** Maps `items` with `fn`, at most `limit` at once; results keep input order. The first failure rejects. */
+/**
+ * Maps `items` with `fn`, at most `limit` at once; results keep input order. The first failure rejects, and
+ * no new item is started after it.
+ */
 export async function mapConcurrent<T, R>(
   items: T[],
   limit: number,
@@ -6,10 +9,16 @@ export async function mapConcurrent<T, R>(
 ): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const i = next++;
-      out[i] = await fn(items[i]!, i);
+      try {
+        out[i] = await fn(items[i]!, i);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));

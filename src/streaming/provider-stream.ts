@@ -1,0 +1,104 @@
+import type { LLMChunk, LLMStream } from "../llms/types.js";
+
+/** How {@link providerStream} adapts a provider's stream. */
+export interface ProviderStreamOptions<T> {
+  /** The provider SDK's stream of parsed events (one per SSE event). */
+  source: AsyncIterable<T>;
+  /** One provider event to one chunk. */
+  map(event: T): LLMChunk;
+  /** Any error from the source to a typed error. */
+  mapError(error: unknown): Error;
+  /** Longest wait for the next event while the consumer is waiting for it; then the request is aborted. */
+  idleTimeoutMs: number;
+  /** The error thrown when the wait exceeded `idleTimeoutMs`. */
+  timeoutError(): Error;
+  /** Aborts the underlying request. */
+  abort(): void;
+  /**
+   * The error thrown when the source ends without any event carrying a finish reason (a cut connection the SDK
+   * reports as a normal end, a server that forgot `[DONE]`). Omit to accept such ends.
+   */
+  truncatedError?(): Error;
+}
+
+/**
+ * Wraps a provider SDK stream as an {@link LLMStream}: one chunk per provider event, pulled only when the
+ * consumer asks (no read-ahead), with typed errors, an idle timeout that only runs while the consumer waits, and
+ * detection of streams that end without finishing. `return()` (a `break`) stops the provider request.
+ */
+export function providerStream<T>(options: ProviderStreamOptions<T>): LLMStream {
+  return new ProviderStream(options);
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+class ProviderStream<T> implements AsyncIterableIterator<LLMChunk> {
+  private readonly source: AsyncIterator<T>;
+  private finished = false;
+  private sawFinish = false;
+  private timedOut = false;
+  private waitingSince = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ProviderStreamOptions<T>) {
+    this.source = options.source[Symbol.asyncIterator]();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<LLMChunk>> {
+    if (this.finished) return Promise.resolve(DONE);
+    this.waitingSince = performance.now();
+    this.timer ??= this.schedule(this.options.idleTimeoutMs);
+    return this.source.next().then(this.onResult, this.onError);
+  }
+
+  async return(): Promise<IteratorResult<LLMChunk>> {
+    this.stop();
+    await this.source.return?.();
+    return DONE;
+  }
+
+  private readonly onResult = (result: IteratorResult<T>): IteratorResult<LLMChunk> => {
+    this.waitingSince = 0;
+    if (this.timedOut) throw this.options.timeoutError();
+    if (result.done) {
+      this.stop();
+      if (!this.sawFinish && this.options.truncatedError) throw this.options.truncatedError();
+      return DONE;
+    }
+    const chunk = this.options.map(result.value);
+    if (chunk.finishReason) this.sawFinish = true;
+    return { done: false, value: chunk };
+  };
+
+  private readonly onError = (error: unknown): never => {
+    this.stop();
+    throw this.timedOut ? this.options.timeoutError() : this.options.mapError(error);
+  };
+
+  /** One timer per stream, re-armed only when it fires early: no per-chunk timer churn. */
+  private schedule(ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.finished) return;
+      const waited = this.waitingSince === 0 ? 0 : performance.now() - this.waitingSince;
+      if (waited >= this.options.idleTimeoutMs) {
+        this.timedOut = true;
+        this.options.abort();
+      } else {
+        this.timer = this.schedule(this.options.idleTimeoutMs - waited);
+      }
+    }, ms);
+    timer.unref();
+    return timer;
+  }
+
+  private stop(): void {
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
