@@ -56,7 +56,11 @@ class ProviderStream<T> implements AsyncIterableIterator<LLMChunk> {
   }
 
   async return(): Promise<IteratorResult<LLMChunk>> {
+    const early = !this.finished;
     this.stop();
+    // An SDK stream that was never read is an unstarted generator: its return() runs no cleanup, so the
+    // request is aborted explicitly.
+    if (early) this.options.abort();
     await this.source.return?.();
     return DONE;
   }
