@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from "../errors/index.js";
 import { throwIfAborted } from "../utils/abort.js";
 import { mapConcurrent } from "../utils/map-concurrent.js";
-import { optionalInteger } from "../utils/validate.js";
+import { optionalBoolean, optionalInteger } from "../utils/validate.js";
+import { QueryCoalescer } from "./query-coalescer.js";
 
 /** Options of every embedding call. */
 export interface EmbedCallOptions {
@@ -16,6 +17,11 @@ export interface BaseEmbeddingOptions {
   embedBatchSize?: number;
   /** Batches in flight at once (default 4). */
   maxConcurrency?: number;
+  /**
+   * Coalesce query embeddings requested in the same event-loop turn into one batch (default off; on for
+   * network providers, where it turns N concurrent queries into one request).
+   */
+  coalesceQueries?: boolean;
 }
 
 /**
@@ -33,17 +39,25 @@ export interface BaseEmbeddingOptions {
 export abstract class BaseEmbedding {
   embedBatchSize: number;
   maxConcurrency: number;
+  private readonly coalescer: QueryCoalescer | undefined;
 
   constructor(options: BaseEmbeddingOptions = {}) {
     this.embedBatchSize = optionalInteger("embedBatchSize", options.embedBatchSize, 1, 10);
     this.maxConcurrency = optionalInteger("maxConcurrency", options.maxConcurrency, 1, 4);
+    this.coalescer = optionalBoolean("coalesceQueries", options.coalesceQueries, false)
+      ? new QueryCoalescer((texts) => this.embedBatch(texts, {}), this.embedBatchSize)
+      : undefined;
   }
 
   /** Embeds one batch of texts in one provider request. */
   protected abstract embedBatch(texts: string[], options: EmbedCallOptions): Promise<Float32Array[]>;
 
-  /** Embeds a query. Override when the model embeds queries differently from documents. */
+  /**
+   * Embeds a query (coalesced with concurrent queries when `coalesceQueries` is on). Override when the model
+   * embeds queries differently from documents.
+   */
   async getQueryEmbedding(query: string, options: EmbedCallOptions = {}): Promise<Float32Array> {
+    if (this.coalescer) return this.coalescer.embed(query, options.signal);
     return this.getTextEmbedding(query, options);
   }
 

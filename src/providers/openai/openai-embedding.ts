@@ -30,7 +30,8 @@ export interface OpenAIEmbeddingOptions extends OpenAIClientOptions, BaseEmbeddi
 /**
  * OpenAI embeddings (and OpenAI-compatible servers' `/v1/embeddings`) through the official SDK. Batches of
  * `embedBatchSize` inputs (default 256) with at most `maxConcurrency` requests in flight (default 4); vectors
- * travel as base64 and are decoded straight into `Float32Array`s.
+ * travel as base64 and are decoded straight into `Float32Array`s. Concurrent queries' embeddings are coalesced
+ * into one request (`coalesceQueries`, default on).
  *
  * @example
  * ```ts
@@ -46,7 +47,7 @@ export class OpenAIEmbedding extends BaseEmbedding {
   private readonly encodingFormat: "base64" | "float";
 
   constructor(options: OpenAIEmbeddingOptions = {}) {
-    super({ embedBatchSize: 256, maxConcurrency: 4, ...options });
+    super({ embedBatchSize: 256, maxConcurrency: 4, coalesceQueries: true, ...options });
     this.model = options.model ?? "text-embedding-3-small";
     if (
       options.dimensions !== undefined &&

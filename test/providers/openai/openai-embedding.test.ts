@@ -106,3 +106,35 @@ describe("the seed over OpenAI's wire format", () => {
     expect(full.usage?.completionTokens).toBe(3);
   });
 });
+
+describe("query embeddings are coalesced", () => {
+  it("concurrent queries share one request; identical ones are embedded once", async () => {
+    const model = embed({ dimensions: 16 });
+    const vectors = await Promise.all(["a", "b", "a", "c"].map((q) => model.getQueryEmbedding(q)));
+    expect(server.requests).toHaveLength(1);
+    expect((server.requests[0]!.body as { input: string[] }).input).toEqual(["a", "b", "c"]);
+    expect(vectors[0]).toEqual(vectors[2]);
+    expect(vectors[0]).not.toEqual(vectors[1]);
+  });
+
+  it("aborting one query fails only that query; a failed request fails all of its queries", async () => {
+    server.configure({ headersDelayMs: 50 });
+    const model = embed({ dimensions: 16 });
+    const ac = new AbortController();
+    const mine = model.getQueryEmbedding("mine", { signal: ac.signal });
+    const other = model.getQueryEmbedding("other");
+    ac.abort();
+    await expect(mine).rejects.toThrow(/aborted/);
+    expect((await other).length).toBe(16);
+
+    server.configure({ status: 500 });
+    const both = await Promise.allSettled([model.getQueryEmbedding("x"), model.getQueryEmbedding("y")]);
+    expect(both.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+  });
+
+  it("can be turned off: each query is its own request", async () => {
+    const model = embed({ dimensions: 16, coalesceQueries: false });
+    await Promise.all(["a", "b"].map((q) => model.getQueryEmbedding(q)));
+    expect(server.requests).toHaveLength(2);
+  });
+});
