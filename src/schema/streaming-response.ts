@@ -239,7 +239,7 @@ export class StreamingResponse implements AsyncIterable<string> {
     // Chunks that only carry usage or a finish reason are not deltas; a fixed text is one chunk even if empty.
     if (delta === "" && this.init.stream !== undefined) return this.next();
     this.parts.push(delta);
-    if (this.hooks.length > 0) this.notify("onDelta", (h) => h.onDelta?.(delta, this.deltaCount));
+    if (this.hooks.length > 0) this.emitDelta(delta);
     this.deltaCount++;
     return { done: false, value: delta };
   };
@@ -333,6 +333,18 @@ export class StreamingResponse implements AsyncIterable<string> {
       cause: this.init.signal?.reason,
       partialText: this.responseTxt,
     });
+  }
+
+  /** The per-delta path of {@link StreamingResponse.notify}, without a closure per delta. */
+  private emitDelta(delta: string): void {
+    for (const hooks of this.hooks) {
+      if (!hooks.onDelta) continue;
+      try {
+        hooks.onDelta(delta, this.deltaCount);
+      } catch (error) {
+        process.emitWarning(`streamdex: a StreamingResponse observer's onDelta threw: ${String(error)}`);
+      }
+    }
   }
 
   private notify(what: keyof StreamHooks, call: (hooks: StreamHooks) => void): void {
