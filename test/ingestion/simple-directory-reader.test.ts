@@ -58,12 +58,12 @@ describe("SimpleDirectoryReader", () => {
   it("reads only requiredExts, including extensions not read by default (as text)", async () => {
     await put("a.txt", "Alpha.");
     await put("b.md", "Bravo.");
-    await put("c.csv", "x,y\n1,2");
-    const { reader } = quietReader({ requiredExts: [".md", "CSV"] });
+    await put("c.tsv", "x\ty\n1\t2");
+    const { reader } = quietReader({ requiredExts: [".md", "TSV"] });
     const docs = await reader.loadData(dir);
-    expect(names(docs)).toEqual(["b.md", "c.csv"]);
-    expect(docs[1]!.text).toBe("x,y\n1,2");
-    expect(docs[1]!.metadata.file_type).toBe("text/csv");
+    expect(names(docs)).toEqual(["b.md", "c.tsv"]);
+    expect(docs[1]!.text).toBe("x\ty\n1\t2");
+    expect(docs[1]!.metadata.file_type).toBe("text/tab-separated-values");
   });
 
   it("skips files and directories matching exclude globs", async () => {

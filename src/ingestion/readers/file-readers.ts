@@ -1,28 +1,92 @@
-import type { HtmlToTextOptions } from "html-to-text";
+import type { Metadata } from "../../schema/node.js";
+import { csvToText } from "./csv-to-text.js";
+import { docxToText } from "./docx-to-text.js";
+import { htmlToText } from "./html-main-text.js";
+import { pdfToText } from "./pdf-to-text.js";
 
-/** How one kind of file becomes text. */
-export interface FileFormat {
-  /** A MIME type for the `file_type` metadata, e.g. `"text/markdown"`. */
-  mimeType: string;
-  /** Turns the decoded file content into the text to index. */
-  toText(content: string): string | Promise<string>;
+/** How PDFs are read: one Document per file (`"join"`, pages separated by blank lines) or per page (`"split"`). */
+export type PdfPagesMode = "join" | "split";
+
+/** Options a binary format reads with. */
+export interface ReadOptions {
+  pdfPages: PdfPagesMode;
 }
+
+/** What part of a file becomes one Document: its text, extra metadata, and an id suffix (`""` for a whole file). */
+export interface FileSection {
+  text: string;
+  metadata: Metadata;
+  idSuffix: string;
+}
+
+/**
+ * How one kind of file becomes text: a text format gets the decoded content (in the reader's `encoding`), a
+ * binary format (PDF, DOCX) the file's bytes, and may split it into several sections.
+ */
+export type FileFormat =
+  | {
+      kind: "text";
+      /** A MIME type for the `file_type` metadata, e.g. `"text/markdown"`. */
+      mimeType: string;
+      /** Turns the decoded file content into the text to index. */
+      toText(content: string): string | Promise<string>;
+    }
+  | {
+      kind: "binary";
+      mimeType: string;
+      /** Turns the file's bytes into the sections to index; throws when the file is corrupt or encrypted. */
+      read(bytes: Uint8Array, options: ReadOptions): Promise<FileSection[]>;
+    };
 
 const asIs = (content: string): string => content;
 
+const text = (mimeType: string, toText: (content: string) => string | Promise<string>): FileFormat => ({
+  kind: "text",
+  mimeType,
+  toText,
+});
+
+/** The PDF's pages with text, joined into one section or one section per page. */
+async function readPdf(bytes: Uint8Array, options: ReadOptions): Promise<FileSection[]> {
+  const { pageCount, pages } = await pdfToText(bytes);
+  const withText = pages.filter((page) => /\S/.test(page.text));
+  if (options.pdfPages === "split") {
+    return withText.map((page) => ({
+      text: page.text,
+      metadata: { page_label: page.label, page_count: pageCount },
+      idSuffix: `#page=${page.number}`,
+    }));
+  }
+  const joined = withText.map((page) => page.text).join("\n\n");
+  return [{ text: joined, metadata: { page_count: pageCount }, idSuffix: "" }];
+}
+
+async function readDocx(bytes: Uint8Array): Promise<FileSection[]> {
+  return [{ text: await docxToText(bytes), metadata: {}, idSuffix: "" }];
+}
+
+/** MIME type of PDF files. */
+export const PDF_MIME_TYPE = "application/pdf";
+
 /** Formats read by default, by lower-case extension. */
 const FORMATS: Record<string, FileFormat> = {
-  ".txt": { mimeType: "text/plain", toText: asIs },
-  ".md": { mimeType: "text/markdown", toText: asIs },
-  ".markdown": { mimeType: "text/markdown", toText: asIs },
-  ".json": { mimeType: "application/json", toText: jsonToText },
-  ".html": { mimeType: "text/html", toText: htmlToText },
-  ".htm": { mimeType: "text/html", toText: htmlToText },
+  ".txt": text("text/plain", asIs),
+  ".md": text("text/markdown", asIs),
+  ".markdown": text("text/markdown", asIs),
+  ".json": text("application/json", jsonToText),
+  ".html": text("text/html", htmlToText),
+  ".htm": text("text/html", htmlToText),
+  ".csv": text("text/csv", csvToText),
+  ".pdf": { kind: "binary", mimeType: PDF_MIME_TYPE, read: readPdf },
+  ".docx": {
+    kind: "binary",
+    mimeType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    read: readDocx,
+  },
 };
 
 /** MIME types of a few more text extensions, which are read as plain text when listed in `requiredExts`. */
 const OTHER_MIME_TYPES: Record<string, string> = {
-  ".csv": "text/csv",
   ".tsv": "text/tab-separated-values",
   ".xml": "application/xml",
   ".yaml": "application/yaml",
@@ -33,7 +97,10 @@ const OTHER_MIME_TYPES: Record<string, string> = {
   ".py": "text/x-python",
 };
 
-/** The extensions read by default: `.txt`, `.md`, `.markdown`, `.json`, `.html`, `.htm`. */
+/**
+ * The extensions read by default: `.txt`, `.md`, `.markdown`, `.json`, `.html`, `.htm`, `.csv`, `.pdf`,
+ * `.docx`.
+ */
 export const DEFAULT_EXTENSIONS: readonly string[] = Object.keys(FORMATS);
 
 /**
@@ -41,7 +108,7 @@ export const DEFAULT_EXTENSIONS: readonly string[] = Object.keys(FORMATS);
  * other is read as plain text (used for extensions the caller asked for explicitly).
  */
 export function formatFor(ext: string): FileFormat {
-  return FORMATS[ext] ?? { mimeType: OTHER_MIME_TYPES[ext] ?? "text/plain", toText: asIs };
+  return FORMATS[ext] ?? text(OTHER_MIME_TYPES[ext] ?? "text/plain", asIs);
 }
 
 /**
@@ -89,36 +156,4 @@ function outline(value: unknown, indent: string, lines: string[]): void {
       } else lines.push(`${indent}${key}: ${scalar(item)}`);
     }
   } else lines.push(`${indent}${scalar(value)}`);
-}
-
-type Convert = (html: string) => string;
-let convertPromise: Promise<Convert> | undefined;
-
-const HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"].map((selector) => ({
-  selector,
-  options: { uppercase: false },
-}));
-
-const HTML_OPTIONS: HtmlToTextOptions = {
-  wordwrap: false,
-  selectors: [
-    ...HEADINGS,
-    { selector: "a", options: { ignoreHref: true } },
-    { selector: "img", format: "skip" },
-    { selector: "script", format: "skip" },
-    { selector: "style", format: "skip" },
-    { selector: "noscript", format: "skip" },
-    { selector: "template", format: "skip" },
-    { selector: "table", format: "dataTable", options: { uppercaseHeaderCells: false } },
-  ],
-};
-
-/**
- * HTML as plain text (via `html-to-text`, imported on first use): tags, scripts, styles, images and link
- * targets are dropped; headings and paragraphs stay separated by blank lines.
- */
-export async function htmlToText(content: string): Promise<string> {
-  convertPromise ??= import("html-to-text").then((mod) => mod.compile(HTML_OPTIONS));
-  const convert = await convertPromise;
-  return convert(content);
 }

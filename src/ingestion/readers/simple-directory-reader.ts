@@ -5,14 +5,25 @@ import { InvalidArgumentError, ReaderError } from "../../errors/index.js";
 import { Document, type Metadata } from "../../schema/node.js";
 import { describe, optionalBoolean } from "../../utils/validate.js";
 import { decodeText } from "./decode-text.js";
-import { DEFAULT_EXTENSIONS, formatFor } from "./file-readers.js";
+import {
+  DEFAULT_EXTENSIONS,
+  type FileSection,
+  formatFor,
+  PDF_MIME_TYPE,
+  type PdfPagesMode,
+} from "./file-readers.js";
 import { globToRegExp, matchesAny } from "./glob.js";
 
 /** Files read at the same time. */
 const CONCURRENCY = 16;
 
 /** Metadata keys the reader sets that are hidden from the embedding model and the LLM. */
-const EXCLUDED_METADATA_KEYS = ["file_path", "file_type", "file_size", "last_modified_date"];
+const EXCLUDED_METADATA_KEYS = ["file_path", "file_type", "file_size", "last_modified_date", "page_count"];
+
+/** Default {@link SimpleDirectoryReaderOptions.maxFileSize}: 50 MiB. */
+export const DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024;
+
+export type { PdfPagesMode };
 
 /** Options of {@link SimpleDirectoryReader}. */
 export interface SimpleDirectoryReaderOptions {
@@ -20,7 +31,7 @@ export interface SimpleDirectoryReaderOptions {
   recursive?: boolean;
   /**
    * Only read files with these extensions (e.g. `[".md"]`); extensions that are not read by default are then
-   * read as plain text. Default: `.txt`, `.md`, `.markdown`, `.json`, `.html`, `.htm`.
+   * read as plain text. Default: `.txt`, `.md`, `.markdown`, `.json`, `.html`, `.htm`, `.csv`, `.pdf`, `.docx`.
    */
   requiredExts?: string[];
   /**
@@ -32,6 +43,16 @@ export interface SimpleDirectoryReaderOptions {
   excludeHidden?: boolean;
   /** A file that cannot be read as text is skipped with a warning (`"warn"`, default) or throws (`"error"`). */
   onError?: "warn" | "error";
+  /**
+   * Files larger than this many bytes are skipped (checked before reading them into memory), with a warning or,
+   * with `onError: "error"`, a {@link ReaderError}. Default {@link DEFAULT_MAX_FILE_SIZE} (50 MiB).
+   */
+  maxFileSize?: number;
+  /**
+   * One Document per PDF, pages separated by blank lines (`"join"`, default), or one per page with text
+   * (`"split"`; metadata `page_label`, id `<path>#page=<n>`). Both set `page_count`.
+   */
+  pdfPages?: PdfPagesMode;
   /** Text encoding of the files, any `TextDecoder` label (default `"utf-8"`). */
   encoding?: string;
   /** Extra metadata for a file (by absolute path); merged over the default metadata. */
@@ -51,13 +72,17 @@ interface FileEntry {
 
 /**
  * Reads a directory (or a list of files) into {@link Document}s, one per file, like LlamaIndex's
- * `SimpleDirectoryReader`. Reads `.txt`, `.md`, `.json` (as a readable outline) and `.html` (as text, without
- * tags or scripts). Each document's id is the file's absolute path, so re-ingesting a file replaces it, and its
- * metadata holds `file_path`, `file_name`, `file_type`, `file_size` and `last_modified_date` (all but
- * `file_name` hidden from embeddings and prompts). Documents come sorted by path.
+ * `SimpleDirectoryReader`. Reads `.txt`, `.md`, `.json` (as a readable outline), `.html` (its main text: no
+ * tags, scripts, navigation, site header or footer), `.csv` (rows as `column: value` lines), `.pdf` (its text
+ * layer; `pdfPages: "split"` for one Document per page) and `.docx`; the PDF, DOCX and CSV parsers are
+ * imported only when such a file is met. Each document's id is the file's absolute path, so re-ingesting a file
+ * replaces it, and its metadata holds `file_path`, `file_name`, `file_type`, `file_size` and
+ * `last_modified_date` (all but `file_name` hidden from embeddings and prompts), plus `page_count` for PDFs.
+ * Documents come sorted by path.
  *
- * A file that is unreadable, binary, not valid text or empty is skipped with a warning naming it (or, with
- * `onError: "error"`, throws a {@link ReaderError}); one bad file never stops the others from loading.
+ * A file that is unreadable, binary, not valid text, corrupt, encrypted, empty or larger than `maxFileSize` is
+ * skipped with a warning naming it (or, with `onError: "error"`, throws a {@link ReaderError}); one bad file
+ * never stops the others from loading.
  *
  * @example
  * ```ts
@@ -70,6 +95,8 @@ export class SimpleDirectoryReader {
   private readonly excludeGlobs: RegExp[];
   private readonly excludeHidden: boolean;
   private readonly onError: "warn" | "error";
+  private readonly maxFileSize: number;
+  private readonly pdfPages: PdfPagesMode;
   private readonly encoding: string;
   private readonly fileMetadata: ((filePath: string) => Metadata) | undefined;
   private readonly onWarning: (message: string) => void;
@@ -91,6 +118,18 @@ export class SimpleDirectoryReader {
       );
     }
     this.onError = options.onError ?? "warn";
+    const { maxFileSize = DEFAULT_MAX_FILE_SIZE, pdfPages = "join" } = options;
+    if (typeof maxFileSize !== "number" || !Number.isFinite(maxFileSize) || maxFileSize <= 0) {
+      throw new InvalidArgumentError(
+        "maxFileSize",
+        `expected a positive number of bytes, got ${describe(maxFileSize)}.`,
+      );
+    }
+    this.maxFileSize = maxFileSize;
+    if (pdfPages !== "join" && pdfPages !== "split") {
+      throw new InvalidArgumentError("pdfPages", `expected "join" or "split", got ${describe(pdfPages)}.`);
+    }
+    this.pdfPages = pdfPages;
     this.encoding = options.encoding ?? "utf-8";
     try {
       new TextDecoder(this.encoding);
@@ -107,6 +146,14 @@ export class SimpleDirectoryReader {
   }
 
   /**
+   * The files {@link SimpleDirectoryReader.loadData} would read for `input` (same extensions, exclusions and hidden
+   * rules), sorted, without reading them: for incremental ingestion, which reads only what changed.
+   */
+  async listFiles(input: SimpleDirectoryReaderInput): Promise<string[]> {
+    return (await this.listInput(input)).map((entry) => entry.absolute);
+  }
+
+  /**
    * Reads every matching file of a directory, or the given files, into Documents sorted by path.
    *
    * @param input A directory or file path, or `{ directoryPath }`, or `{ inputFiles }` (read whatever their
@@ -116,7 +163,7 @@ export class SimpleDirectoryReader {
    */
   async loadData(input: SimpleDirectoryReaderInput): Promise<Document[]> {
     const entries = await this.listInput(input);
-    const documents: (Document | undefined)[] = new Array(entries.length);
+    const documents: (Document[] | undefined)[] = new Array(entries.length);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < entries.length) {
@@ -125,7 +172,7 @@ export class SimpleDirectoryReader {
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, entries.length) }, worker));
-    return documents.filter((doc): doc is Document => doc !== undefined);
+    return documents.flatMap((docs) => docs ?? []);
   }
 
   private async listInput(input: SimpleDirectoryReaderInput): Promise<FileEntry[]> {
@@ -207,8 +254,8 @@ export class SimpleDirectoryReader {
     return found.sort((x, y) => compare(x.absolute, y.absolute));
   }
 
-  /** Reads one file into a Document, or reports why it cannot and returns undefined. */
-  private async readEntry(entry: FileEntry): Promise<Document | undefined> {
+  /** Reads one file into Documents (several for a PDF split by page), or reports why it cannot: undefined. */
+  private async readEntry(entry: FileEntry): Promise<Document[] | undefined> {
     const { absolute } = entry;
     let stats: Stats;
     try {
@@ -223,38 +270,60 @@ export class SimpleDirectoryReader {
         absolute,
         `it is not a regular file${stats.isDirectory() ? " but a directory" : ""}`,
       );
+    if (stats.size > this.maxFileSize) {
+      return this.problem(
+        absolute,
+        `it is ${formatBytes(stats.size)} (${stats.size} bytes), over the ${formatBytes(this.maxFileSize)} ` +
+          `limit; raise the maxFileSize option (in bytes) to read it`,
+      );
+    }
     let bytes: Uint8Array;
     try {
       bytes = await readFile(absolute);
     } catch (error) {
       return this.problem(absolute, `it cannot be read (${reason(error)})`, error);
     }
-    const decoded = decodeText(bytes, this.encoding);
-    if (!decoded.ok) return this.problem(absolute, decoded.reason);
-    const ext = normalizeExt(path.extname(absolute));
-    const format = formatFor(ext);
-    let text: string;
-    try {
-      text = await format.toText(decoded.text);
-    } catch (error) {
-      return this.problem(absolute, `it cannot be converted to text (${reason(error)})`, error);
+    const format = formatFor(normalizeExt(path.extname(absolute)));
+    let sections: FileSection[];
+    if (format.kind === "text") {
+      const decoded = decodeText(bytes, this.encoding);
+      if (!decoded.ok) return this.problem(absolute, decoded.reason);
+      try {
+        sections = [{ text: await format.toText(decoded.text), metadata: {}, idSuffix: "" }];
+      } catch (error) {
+        return this.problem(absolute, `it cannot be converted to text (${reason(error)})`, error);
+      }
+    } else {
+      if (bytes.length === 0) return this.problem(absolute, "it is empty (0 bytes)");
+      try {
+        sections = await format.read(bytes, { pdfPages: this.pdfPages });
+      } catch (error) {
+        return this.problem(absolute, `it cannot be converted to text (${reason(error)})`, error);
+      }
     }
-    if (!/\S/.test(text)) return this.problem(absolute, "it has no text");
-    const metadata: Metadata = {
+    sections = sections.filter((section) => /\S/.test(section.text));
+    if (sections.length === 0) {
+      const hint = format.mimeType === PDF_MIME_TYPE ? " (a scanned PDF without a text layer needs OCR)" : "";
+      return this.problem(absolute, `it has no text${hint}`);
+    }
+    const base: Metadata = {
       file_path: absolute,
       file_name: path.basename(absolute),
       file_type: format.mimeType,
       file_size: stats.size,
       last_modified_date: stats.mtime.toISOString(),
-      ...this.fileMetadata?.(absolute),
     };
-    return new Document({
-      id: absolute,
-      text,
-      metadata,
-      excludedEmbedMetadataKeys: [...EXCLUDED_METADATA_KEYS],
-      excludedLlmMetadataKeys: [...EXCLUDED_METADATA_KEYS],
-    });
+    const extra = this.fileMetadata?.(absolute);
+    return sections.map(
+      (section) =>
+        new Document({
+          id: absolute + section.idSuffix,
+          text: section.text,
+          metadata: { ...base, ...section.metadata, ...extra },
+          excludedEmbedMetadataKeys: [...EXCLUDED_METADATA_KEYS],
+          excludedLlmMetadataKeys: [...EXCLUDED_METADATA_KEYS],
+        }),
+    );
   }
 
   /** Skips a file with a warning naming it, or throws {@link ReaderError} with `onError: "error"`. */
@@ -270,6 +339,18 @@ function normalizeExt(ext: string): string {
   if (ext === "") return "";
   const lower = ext.toLowerCase();
   return lower.startsWith(".") ? lower : `.${lower}`;
+}
+
+/** `52428800` -> `"50 MiB"`, `1536` -> `"1.5 KiB"`. */
+function formatBytes(bytes: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${Number(value.toFixed(1))} ${units[unit]}`;
 }
 
 function compare(x: string, y: string): number {

@@ -58,7 +58,7 @@ export function resolveClient(options: OpenAIClientOptions): ResolvedClient {
       maxRetries,
     };
   }
-  const baseURL = options.baseURL ?? nonEmpty(process.env.OPENAI_BASE_URL) ?? OPENAI_HOST;
+  const baseURL = nonEmpty(options.baseURL) ?? nonEmpty(process.env.OPENAI_BASE_URL) ?? OPENAI_HOST;
   try {
     new URL(baseURL);
   } catch {
@@ -67,7 +67,7 @@ export function resolveClient(options: OpenAIClientOptions): ResolvedClient {
       `"${baseURL}" is not a URL. Use e.g. http://localhost:11434/v1.`,
     );
   }
-  const apiKey = options.apiKey ?? nonEmpty(process.env.OPENAI_API_KEY);
+  const apiKey = nonEmpty(options.apiKey) ?? nonEmpty(process.env.OPENAI_API_KEY);
   if (!apiKey && isOpenAIHost(baseURL)) {
     throw new InvalidArgumentError(
       "apiKey",

@@ -50,9 +50,11 @@ describe("OpenAI: options", () => {
     vi.stubEnv("OPENAI_BASE_URL", server.baseURL);
     const local = new OpenAI({ model: "llama3.2", maxRetries: 0 });
     expect((await local.complete("hi")).text).toBe(" tok".repeat(16));
+    // An empty key (e.g. OPENAI_API_KEY= in a shell) counts as no key, not as a key.
+    await new OpenAI({ apiKey: "", baseURL: server.baseURL, maxRetries: 0 }).complete("hi");
     vi.stubEnv("OPENAI_API_KEY", KEY);
     await new OpenAI({ maxRetries: 0 }).complete("hi");
-    expect(server.requests[1]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(server.requests[2]!.headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
   it("knows common models' context windows, guesses conservatively otherwise, and takes overrides", () => {

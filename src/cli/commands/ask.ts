@@ -1,0 +1,83 @@
+import type { NodeWithScore } from "../../schema/node.js";
+import { Response } from "../../schema/response.js";
+import { type CliContext, EXIT, note } from "../context.js";
+import { UsageError } from "../models.js";
+import {
+  describeSync,
+  engineFor,
+  type IndexFlags,
+  int,
+  mode,
+  models,
+  noIndex,
+  openWorkspace,
+  syncWithProgress,
+} from "./shared.js";
+
+/** Flags of `ask`. */
+export interface AskFlags extends IndexFlags {
+  data?: string;
+  "top-k"?: string;
+  mode?: string;
+  "no-stream"?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `streamdex ask "<question>"`: refreshes the index (only changed files), then streams the answer to stdout as it
+ * arrives and lists the sources. Ctrl-C stops the provider request (exit 130).
+ */
+export async function ask(ctx: CliContext, question: string | undefined, flags: AskFlags): Promise<number> {
+  if (!question || question.trim() === "")
+    throw new UsageError('ask needs a question: streamdex ask "What is …?"');
+  const topK = int("top-k", flags["top-k"], 2, 1);
+  const responseMode = mode(flags.mode);
+  const choice = await models(ctx, flags);
+  const ws = await openWorkspace(ctx, flags, choice);
+  if (flags.data !== undefined) {
+    const summary = await syncWithProgress(ctx, ws, [flags.data]);
+    if (summary.added + summary.changed + summary.removed > 0) note(ctx, describeSync(summary, ws));
+  } else if (ws.roots.length > 0) {
+    await ws.sync(ws.roots, {}, { missingRoots: "remove" });
+  }
+  if (ws.isEmpty) return noIndex(ctx, ws);
+
+  const streaming = !flags["no-stream"] && !flags.json;
+  const engine = engineFor(ws.retriever(topK), choice, { streaming, mode: responseMode });
+  const result = await engine.query(question, { signal: ctx.interrupt });
+  if (result instanceof Response) {
+    if (flags.json) {
+      ctx.stdout.write(
+        `${JSON.stringify({ question, answer: result.response, sources: sources(result.sourceNodes), usage: result.usage ?? null, llm: choice.llmSpec, retrieval: ws.embedding.spec })}\n`,
+      );
+    } else {
+      ctx.stdout.write(`${result.response}\n`);
+      printSources(ctx, result.sourceNodes);
+    }
+    return EXIT.ok;
+  }
+  await result.printResponseStream(ctx.stdout);
+  ctx.stdout.write("\n");
+  printSources(ctx, result.sourceNodes);
+  return EXIT.ok;
+}
+
+function sources(nodes: NodeWithScore[]) {
+  return nodes.map(({ node, score }) => ({
+    file: String(node.metadata.file_path ?? node.metadata.file_name ?? node.refDocId ?? node.id),
+    score: score ?? null,
+    text: node.text,
+  }));
+}
+
+function printSources(ctx: CliContext, nodes: NodeWithScore[]): void {
+  if (nodes.length === 0) return;
+  ctx.stdout.write("\nSources:\n");
+  nodes.forEach(({ node, score }, i) => {
+    const file = String(node.metadata.file_name ?? node.refDocId ?? node.id);
+    const words = node.text.replace(/\s+/g, " ").trim().split(" ").slice(0, 12).join(" ");
+    ctx.stdout.write(
+      `  ${i + 1}. ${file}  (score ${score === undefined ? "n/a" : score.toFixed(3)})  "${words}…"\n`,
+    );
+  });
+}

@@ -1,0 +1,64 @@
+import type { BaseRetriever } from "../../retrievers/types.js";
+import type { EngineFactory } from "../../server/types.js";
+import { type CliContext, EXIT, note } from "../context.js";
+import {
+  describeSync,
+  engineFor,
+  type IndexFlags,
+  int,
+  models,
+  noIndex,
+  openWorkspace,
+  syncWithProgress,
+} from "./shared.js";
+
+/** Flags of `serve`. */
+export interface ServeFlags extends IndexFlags {
+  data?: string;
+  host?: string;
+  port?: string;
+  token?: string;
+  cors?: string;
+}
+
+/**
+ * `streamdex serve`: the HTTP API (`POST /api/query` as SSE, `POST /api/chat` for AI SDK clients) and the web page,
+ * bound to 127.0.0.1 unless told otherwise (then a token is required). Runs until Ctrl-C.
+ */
+export async function serve(ctx: CliContext, flags: ServeFlags): Promise<number> {
+  const port = int("port", flags.port, 8787, 0);
+  const choice = await models(ctx, flags);
+  const ws = await openWorkspace(ctx, flags, choice);
+  if (flags.data !== undefined) note(ctx, describeSync(await syncWithProgress(ctx, ws, [flags.data]), ws));
+  else if (ws.roots.length > 0) await ws.sync(ws.roots, {}, { missingRoots: "remove" });
+  if (ws.isEmpty) return noIndex(ctx, ws);
+
+  const retrievers = new Map<number, BaseRetriever>();
+  const createEngine: EngineFactory = ({ topK, mode, streaming }) => {
+    const k = topK ?? 2;
+    let retriever = retrievers.get(k);
+    if (!retriever) {
+      retriever = ws.retriever(k);
+      retrievers.set(k, retriever);
+    }
+    return engineFor(retriever, choice, { streaming, mode: mode ?? "compact" });
+  };
+  const { startServer } = await import("../../server/index.js");
+  const server = await startServer({
+    createEngine,
+    host: flags.host ?? "127.0.0.1",
+    port,
+    token: flags.token ?? ctx.env.STREAMDEX_TOKEN,
+    ...(flags.cors ? { cors: { origin: flags.cors.split(",") } } : {}),
+    logger: (line: string) => note(ctx, line),
+  });
+  ctx.stdout.write(
+    `streamdex is answering on ${server.url} (page at /, API at /api/query). Ctrl-C to stop.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    if (ctx.interrupt.aborted) resolve();
+    ctx.interrupt.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await server.close();
+  return EXIT.ok;
+}

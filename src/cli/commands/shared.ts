@@ -1,0 +1,118 @@
+import path from "node:path";
+import { RetrieverQueryEngine } from "../../engines/retriever-query-engine.js";
+import type { BaseRetriever } from "../../retrievers/types.js";
+import { Settings } from "../../settings/settings.js";
+import { getResponseSynthesizer, isResponseMode } from "../../synthesizers/get-response-synthesizer.js";
+import { RESPONSE_MODES, type ResponseMode } from "../../synthesizers/types.js";
+import { type CliContext, EXIT, note } from "../context.js";
+import { chooseModels, type ModelChoice, UsageError } from "../models.js";
+import { ProgressBar } from "../progress.js";
+import { type SyncSummary, Workspace } from "../workspace.js";
+
+/** Flags every command that reads an index shares. */
+export interface IndexFlags {
+  persist?: string;
+  llm?: string;
+  embed?: string;
+  "chunk-size"?: string;
+  "chunk-overlap"?: string;
+  rebuild?: boolean;
+}
+
+/** Models chosen, announced in one line each on stderr. */
+export async function models(ctx: CliContext, flags: IndexFlags): Promise<ModelChoice> {
+  const choice = await chooseModels({ llm: flags.llm, embed: flags.embed }, ctx.env);
+  for (const line of choice.notices) note(ctx, line);
+  return choice;
+}
+
+/** Opens the persisted index (default `.streamdex` in the working directory). */
+export async function openWorkspace(
+  ctx: CliContext,
+  flags: IndexFlags,
+  choice: ModelChoice,
+): Promise<Workspace> {
+  const dir = path.resolve(ctx.cwd, flags.persist ?? ".streamdex");
+  if (flags.rebuild) {
+    const { rm } = await import("node:fs/promises");
+    await rm(dir, { recursive: true, force: true });
+  }
+  return Workspace.open(dir, choice.embedding, {
+    chunkSize: int("chunk-size", flags["chunk-size"], Settings.chunkSize),
+    chunkOverlap: int("chunk-overlap", flags["chunk-overlap"], Settings.chunkOverlap),
+    onWarning: (message) => note(ctx, `warning: ${message.replace(/\s+/g, " ")}`),
+  });
+}
+
+/** Syncs `roots` into the workspace, with a progress bar on a terminal. */
+export async function syncWithProgress(
+  ctx: CliContext,
+  ws: Workspace,
+  roots: string[],
+): Promise<SyncSummary> {
+  const bar = new ProgressBar(ctx.stderr);
+  try {
+    return await ws.sync(
+      roots.map((r) => path.resolve(ctx.cwd, r)),
+      {
+        onScan: (n) => bar.setFiles(0, n),
+        onRead: (done, total) => bar.setFiles(done, total),
+        onChunks: (n) => bar.setChunks(n),
+        onEmbed: (done, total) => bar.setEmbeddings(done, total),
+      },
+    );
+  } finally {
+    bar.done();
+  }
+}
+
+/** One line describing a sync. */
+export function describeSync(s: SyncSummary, ws: Workspace): string {
+  return (
+    `${s.files} files: ${s.added} new, ${s.changed} changed, ${s.removed} removed, ${s.unchanged} unchanged` +
+    `${s.skipped > 0 ? `, ${s.skipped} skipped` : ""}; ${s.chunks} new chunks. Index: ${ws.chunkCount} chunks ` +
+    `from ${ws.fileCount} files in ${ws.dir} (${ws.embedding.spec}).`
+  );
+}
+
+/** A query engine over the workspace, streaming or not. */
+export function engineFor(
+  retriever: BaseRetriever,
+  choice: ModelChoice,
+  options: { streaming: boolean; mode: ResponseMode },
+) {
+  return new RetrieverQueryEngine({
+    retriever,
+    responseSynthesizer: getResponseSynthesizer({
+      streaming: options.streaming,
+      responseMode: options.mode,
+      llm: choice.llm,
+    }),
+  });
+}
+
+/** Parses `--mode`. */
+export function mode(value: string | undefined): ResponseMode {
+  if (value === undefined) return "compact";
+  if (!isResponseMode(value))
+    throw new UsageError(`unknown --mode "${value}". Use one of: ${RESPONSE_MODES.join(", ")}.`);
+  return value;
+}
+
+/** Parses an integer flag. */
+export function int(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} needs an integer >= ${min}, got "${value}".`);
+  return n;
+}
+
+/** The exit code for "no index yet". */
+export function noIndex(ctx: CliContext, ws: Workspace): number {
+  note(
+    ctx,
+    `streamdex: nothing indexed in ${ws.dir} yet. Run \`streamdex ingest <folder>\` or pass --data <folder>.`,
+  );
+  return EXIT.noData;
+}

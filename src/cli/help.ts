@@ -1,0 +1,66 @@
+/** `streamdex --help`. */
+export const MAIN_HELP = `streamdex: ask questions about your documents; answers stream as they are written.
+
+Usage:
+  streamdex ingest <paths...> [--persist <dir>]       index files and folders (again: only changes)
+  streamdex ask "<question>" [--data <dir>] [options]  stream an answer, then list its sources
+  streamdex serve [--host 127.0.0.1] [--port 8787]     HTTP API (SSE) and a web page
+
+Run "streamdex <command> --help" for a command's options.
+
+Models (flags, or the environment variables in brackets):
+  --llm <spec>     openai:<model> | llamacpp:<file.gguf> | huggingface:<model dir> | extractive   [STREAMDEX_LLM]
+  --embed <spec>   openai:<model> | huggingface:<model dir> | hash | bm25                       [STREAMDEX_EMBED]
+  With nothing set: OpenAI when OPENAI_API_KEY or OPENAI_BASE_URL is set; otherwise the extractive
+  answerer (it quotes the best-matching sentences) and BM25 keyword retrieval. No key, no network.
+
+Exit codes: 0 ok, 1 failure (provider, file system), 2 bad usage, 3 nothing indexed, 130 interrupted.
+`;
+
+/** Per-command help. */
+export const COMMAND_HELP: Record<string, string> = {
+  ingest: `Usage: streamdex ingest <paths...> [options]
+
+Reads .txt .md .json .html .pdf .docx .csv files (folders recursively) into the index. Run it again and
+only new or changed files are read and embedded; removed files leave the index.
+
+Options:
+  --persist <dir>        index directory (default: .streamdex)
+  --embed <spec>         retrieval model (see streamdex --help)
+  --chunk-size <n>       tokens per chunk (default 1024)
+  --chunk-overlap <n>    tokens shared by neighbouring chunks (default 200)
+  --rebuild              discard the index and build it again
+  --verbose              stack traces on errors
+`,
+  ask: `Usage: streamdex ask "<question>" [options]
+
+Streams the answer to the terminal as it is written, then lists the sources. Ctrl-C stops the model.
+
+Options:
+  --data <dir>           folder to answer from (indexed or updated first)
+  --persist <dir>        index directory (default: .streamdex)
+  --top-k <n>            chunks to retrieve (default 2)
+  --mode <mode>          refine | compact (default) | tree_summarize | simple_summarize | accumulate |
+                         compact_accumulate | generation | no_text | context_only
+  --no-stream            print the answer when it is complete
+  --json                 print one JSON object: question, answer, sources, usage
+  --llm <spec>           the model that answers (see streamdex --help)
+  --embed <spec>         the retrieval model (must match the index's)
+  --verbose              stack traces on errors
+`,
+  serve: `Usage: streamdex serve [options]
+
+Serves POST /api/query (text/event-stream: sources, delta..., usage, done), POST /api/chat (Vercel AI SDK
+UI message streams), GET /healthz and a web page at /. Binds 127.0.0.1 unless --host says otherwise;
+binding elsewhere needs a token.
+
+Options:
+  --host <host>          interface to bind (default 127.0.0.1)
+  --port <n>             port (default 8787; 0 picks a free one)
+  --token <token>        require "Authorization: Bearer <token>" [STREAMDEX_TOKEN]
+  --cors <origins>       allow these browser origins (comma-separated); off by default
+  --data <dir>           folder to answer from (indexed or updated first)
+  --persist <dir>        index directory (default: .streamdex)
+  --llm, --embed         models (see streamdex --help)
+`,
+};

@@ -1,0 +1,148 @@
+import type { BaseEmbedding } from "../embeddings/base-embedding.js";
+import { MockEmbedding } from "../embeddings/mock-embedding.js";
+import { StreamdexError } from "../errors/index.js";
+import { ExtractiveLLM } from "../llms/extractive-llm.js";
+import type { LLM } from "../llms/types.js";
+
+/** A usage or configuration problem the command reports in one line (exit code 2). */
+export class UsageError extends StreamdexError {
+  constructor(message: string) {
+    super(message, { code: "usage" });
+  }
+}
+
+/** How retrieval works: embeddings of a model, or BM25 over the words (no model at all). */
+export type EmbeddingChoice =
+  | { kind: "embedding"; spec: string; model: BaseEmbedding }
+  | { kind: "bm25"; spec: "bm25" };
+
+/** The models a command runs with, and the one-line announcements of defaults it chose. */
+export interface ModelChoice {
+  llm: LLM;
+  llmSpec: string;
+  embedding: EmbeddingChoice;
+  notices: string[];
+}
+
+/** Environment the choice reads (injectable for tests). */
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Picks the LLM and the retrieval model from `--llm` / `STREAMDEX_LLM` and `--embed` / `STREAMDEX_EMBED`:
+ * `openai:<model>`, `llamacpp:<file.gguf>`, `huggingface:<model dir>`, `extractive` (LLM) and `openai:<model>`,
+ * `huggingface:<model dir>`, `hash`, `bm25` (retrieval). With nothing set: OpenAI when `OPENAI_API_KEY` or
+ * `OPENAI_BASE_URL` is present; otherwise the extractive answerer and BM25, each announced in one line.
+ */
+export async function chooseModels(flags: { llm?: string; embed?: string }, env: Env): Promise<ModelChoice> {
+  const notices: string[] = [];
+  const openAIReachable = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL);
+  let llmSpec = flags.llm ?? env.STREAMDEX_LLM;
+  if (!llmSpec) {
+    if (openAIReachable) {
+      llmSpec = "openai:gpt-4o-mini";
+      notices.push(
+        `LLM: OpenAI gpt-4o-mini (${env.OPENAI_BASE_URL ?? "OPENAI_API_KEY is set"}); change with --llm.`,
+      );
+    } else {
+      llmSpec = "extractive";
+      notices.push(
+        "LLM: none configured, so answers quote the best-matching sentences (extractive). Set OPENAI_API_KEY or --llm for a model.",
+      );
+    }
+  }
+  let embedSpec = flags.embed ?? env.STREAMDEX_EMBED;
+  if (!embedSpec) {
+    if (openAIReachable) {
+      embedSpec = "openai:text-embedding-3-small";
+      notices.push("Retrieval: OpenAI text-embedding-3-small embeddings; change with --embed.");
+    } else {
+      embedSpec = "bm25";
+      notices.push(
+        "Retrieval: no embedding model reachable, so BM25 keyword search. Set OPENAI_API_KEY or --embed for embeddings.",
+      );
+    }
+  }
+  return {
+    llm: await makeLLM(llmSpec, env),
+    llmSpec,
+    embedding: await makeEmbedding(embedSpec, env),
+    notices,
+  };
+}
+
+async function makeLLM(spec: string, env: Env): Promise<LLM> {
+  const [kind, arg] = splitSpec(spec);
+  switch (kind) {
+    case "extractive":
+      return new ExtractiveLLM();
+    case "openai": {
+      const { OpenAI } = await import("../providers/openai/index.js");
+      requireOpenAIConfig(env, "--llm openai");
+      return new OpenAI({
+        model: arg || "gpt-4o-mini",
+        apiKey: env.OPENAI_API_KEY,
+        baseURL: env.OPENAI_BASE_URL,
+      });
+    }
+    case "llamacpp":
+    case "huggingface":
+      throw notInstalled(kind, spec);
+    default:
+      throw new UsageError(
+        `unknown LLM "${spec}". Use openai:<model>, llamacpp:<file.gguf>, huggingface:<model dir> or extractive.`,
+      );
+  }
+}
+
+async function makeEmbedding(spec: string, env: Env): Promise<EmbeddingChoice> {
+  const [kind, arg] = splitSpec(spec);
+  switch (kind) {
+    case "bm25":
+      return { kind: "bm25", spec: "bm25" };
+    case "hash":
+      return {
+        kind: "embedding",
+        spec: `hash:${arg || "256"}`,
+        model: new MockEmbedding({ dimensions: Number(arg) || 256 }),
+      };
+    case "openai": {
+      const { OpenAIEmbedding } = await import("../providers/openai/index.js");
+      requireOpenAIConfig(env, "--embed openai");
+      const model = arg || "text-embedding-3-small";
+      return {
+        kind: "embedding",
+        spec: `openai:${model}`,
+        model: new OpenAIEmbedding({ model, apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL }),
+      };
+    }
+    case "huggingface":
+      throw notInstalled(kind, spec);
+    default:
+      throw new UsageError(
+        `unknown embedding model "${spec}". Use openai:<model>, huggingface:<model dir>, hash or bm25.`,
+      );
+  }
+}
+
+function splitSpec(spec: string): [string, string] {
+  const i = spec.indexOf(":");
+  return i < 0
+    ? [spec.trim().toLowerCase(), ""]
+    : [spec.slice(0, i).trim().toLowerCase(), spec.slice(i + 1).trim()];
+}
+
+function requireOpenAIConfig(env: Env, what: string): void {
+  if (!env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
+    throw new UsageError(
+      `${what} needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local OpenAI-compatible server such as Ollama).`,
+    );
+  }
+}
+
+function notInstalled(kind: string, spec: string): UsageError {
+  const name = kind === "llamacpp" ? "llama.cpp (streamdex/llamacpp)" : "HuggingFace (streamdex/huggingface)";
+  return new UsageError(
+    `"${spec}" needs the ${name} provider, which this version of streamdex does not include yet. Use ` +
+      "openai:<model> (also for local Ollama or llama.cpp servers via OPENAI_BASE_URL) or extractive.",
+  );
+}

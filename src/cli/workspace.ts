@@ -1,0 +1,284 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { StorageError } from "../errors/index.js";
+import { VectorStoreIndex } from "../indices/vector-store-index.js";
+import { SimpleDirectoryReader } from "../ingestion/readers/simple-directory-reader.js";
+import { SentenceSplitter } from "../ingestion/splitters/sentence-splitter.js";
+import { BM25Retriever } from "../retrievers/bm25-retriever.js";
+import type { BaseRetriever } from "../retrievers/types.js";
+import { type StorageContext, storageContextFromDefaults } from "../storage/storage-context.js";
+import { type EmbeddingChoice, UsageError } from "./models.js";
+
+const MANIFEST = "streamdex-cli.json";
+const FORMAT = 1;
+
+interface FileRecord {
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+interface Manifest {
+  format: number;
+  embedding: string;
+  chunkSize: number;
+  chunkOverlap: number;
+  /** Directories and files ingested, refreshed by later commands. */
+  roots: string[];
+  files: Record<string, FileRecord>;
+}
+
+/** Progress of a {@link Workspace.sync}, for a progress bar. */
+export interface SyncProgress {
+  onScan?(files: number): void;
+  onRead?(done: number, total: number): void;
+  onChunks?(chunks: number): void;
+  onEmbed?(done: number, total: number): void;
+}
+
+/** What a {@link Workspace.sync} did. */
+export interface SyncSummary {
+  files: number;
+  added: number;
+  changed: number;
+  removed: number;
+  unchanged: number;
+  /** Files that could not be read (each reported as a warning). */
+  skipped: number;
+  chunks: number;
+}
+
+/** Options of {@link Workspace.open}. */
+export interface WorkspaceOptions {
+  chunkSize: number;
+  chunkOverlap: number;
+  /** Reader warnings (skipped files), one line each. */
+  onWarning(message: string): void;
+}
+
+/**
+ * The command line's persisted index: a storage directory plus a manifest of the files it was built from
+ * (size, mtime, SHA-256), so that ingesting again only re-reads changed files, deletes removed ones and never
+ * re-embeds unchanged ones.
+ */
+export class Workspace {
+  private constructor(
+    readonly dir: string,
+    private readonly storage: StorageContext,
+    private readonly manifest: Manifest,
+    readonly embedding: EmbeddingChoice,
+    private readonly options: WorkspaceOptions,
+  ) {}
+
+  /** Opens (or starts) the index in `dir`; refuses one built with another embedding model or format. */
+  static async open(dir: string, embedding: EmbeddingChoice, options: WorkspaceOptions): Promise<Workspace> {
+    const manifest = await readManifest(dir);
+    if (manifest && manifest.embedding !== embedding.spec) {
+      throw new UsageError(
+        `the index in ${dir} was built with "${manifest.embedding}", not "${embedding.spec}". Pass --embed ` +
+          `${manifest.embedding} to use it, or --rebuild to index again with the new model.`,
+      );
+    }
+    const storage = await storageContextFromDefaults({ persistDir: manifest ? dir : undefined });
+    const fresh: Manifest = {
+      format: FORMAT,
+      embedding: embedding.spec,
+      chunkSize: options.chunkSize,
+      chunkOverlap: options.chunkOverlap,
+      roots: [],
+      files: {},
+    };
+    return new Workspace(dir, storage, manifest ?? fresh, embedding, options);
+  }
+
+  /** Whether anything has been indexed. */
+  get isEmpty(): boolean {
+    return this.storage.docStore.size === 0;
+  }
+
+  /** Files recorded in the index. */
+  get fileCount(): number {
+    return Object.keys(this.manifest.files).length;
+  }
+
+  /** Chunks in the index. */
+  get chunkCount(): number {
+    return this.storage.docStore.size;
+  }
+
+  /** The directories and files ingested so far (what a refresh re-scans). */
+  get roots(): string[] {
+    return [...this.manifest.roots];
+  }
+
+  /**
+   * Brings the index up to date with `roots` (files or directories): new and changed files are read, split and
+   * embedded; removed ones are deleted; unchanged ones are not touched. Persists when anything changed.
+   */
+  async sync(
+    roots: string[],
+    progress: SyncProgress = {},
+    options: { missingRoots?: "error" | "remove" } = {},
+  ): Promise<SyncSummary> {
+    let skipped = 0;
+    const reader = new SimpleDirectoryReader({
+      onWarning: (message) => {
+        skipped++;
+        this.options.onWarning(message);
+      },
+    });
+    const found = new Map<string, { size: number; mtimeMs: number }>();
+    const resolvedRoots = roots.map((r) => path.resolve(r));
+    const missing = new Set<string>();
+    for (const root of resolvedRoots) {
+      if (options.missingRoots === "remove" && !(await exists(root))) {
+        this.options.onWarning(`${root} no longer exists: its files are removed from the index.`);
+        missing.add(root);
+        continue;
+      }
+      for (const file of await reader.listFiles(root)) {
+        const s = await stat(file);
+        found.set(file, { size: s.size, mtimeMs: s.mtimeMs });
+      }
+    }
+    progress.onScan?.(found.size);
+
+    const toRead: string[] = [];
+    const hashes = new Map<string, string>();
+    let unchanged = 0;
+    let changed = 0;
+    let manifestDirty = false;
+    for (const [file, s] of found) {
+      const prev = this.manifest.files[file];
+      if (prev && prev.size === s.size && prev.mtimeMs === s.mtimeMs) {
+        unchanged++;
+        continue;
+      }
+      const sha256 = await hashFile(file);
+      if (prev && prev.sha256 === sha256) {
+        prev.mtimeMs = s.mtimeMs;
+        manifestDirty = true;
+        unchanged++;
+        continue;
+      }
+      if (prev) changed++;
+      hashes.set(file, sha256);
+      toRead.push(file);
+    }
+    const removed = Object.keys(this.manifest.files).filter(
+      (file) =>
+        !found.has(file) && resolvedRoots.some((root) => file === root || file.startsWith(root + path.sep)),
+    );
+
+    for (const file of [...removed, ...toRead]) await this.deleteFile(file);
+    for (const file of removed) delete this.manifest.files[file];
+
+    const documents = toRead.length > 0 ? await reader.loadData({ inputFiles: toRead }) : [];
+    progress.onRead?.(toRead.length, toRead.length);
+    const splitter = new SentenceSplitter({
+      chunkSize: this.manifest.chunkSize,
+      chunkOverlap: this.manifest.chunkOverlap,
+    });
+    const nodes = splitter.getNodesFromDocuments(documents);
+    progress.onChunks?.(nodes.length);
+    if (this.embedding.kind === "embedding") {
+      const index = new VectorStoreIndex({ storageContext: this.storage, embedModel: this.embedding.model });
+      await index.insertNodes(nodes, { onProgress: (done, total) => progress.onEmbed?.(done, total) });
+    } else {
+      this.storage.docStore.addDocuments(nodes);
+    }
+    for (const doc of documents) {
+      const s = found.get(doc.id);
+      const sha256 = hashes.get(doc.id);
+      if (s && sha256) this.manifest.files[doc.id] = { ...s, sha256 };
+    }
+    const kept = resolvedRoots.filter((r) => !missing.has(r));
+    const nextRoots = [
+      ...new Set([...this.manifest.roots.filter((r) => !resolvedRoots.includes(r)), ...kept]),
+    ];
+    if (nextRoots.join("\n") !== this.manifest.roots.join("\n")) manifestDirty = true;
+    this.manifest.roots = nextRoots;
+    if (removed.length > 0 || toRead.length > 0) await this.persist();
+    else if (manifestDirty) await this.writeManifest();
+    return {
+      files: found.size,
+      added: documents.length - changed,
+      changed,
+      removed: removed.length,
+      unchanged,
+      skipped,
+      chunks: nodes.length,
+    };
+  }
+
+  /** A retriever over the index: vector similarity, or BM25 when the workspace has no embedding model. */
+  retriever(topK: number): BaseRetriever {
+    if (this.embedding.kind === "bm25")
+      return new BM25Retriever(this.storage.docStore.docs, { similarityTopK: topK });
+    const index = new VectorStoreIndex({ storageContext: this.storage, embedModel: this.embedding.model });
+    return index.asRetriever({ similarityTopK: topK });
+  }
+
+  private async deleteFile(file: string): Promise<void> {
+    if (this.embedding.kind === "embedding") await this.storage.vectorStore.delete(file);
+    this.storage.docStore.deleteRefDoc(file);
+  }
+
+  /** Index first, manifest last (both atomic): a crash in between only means re-reading some files. */
+  private async persist(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await this.storage.persist(this.dir);
+    await this.writeManifest();
+  }
+
+  private async writeManifest(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const target = path.join(this.dir, MANIFEST);
+    const temp = `${target}.tmp-${process.pid}`;
+    await writeFile(temp, `${JSON.stringify(this.manifest, null, 1)}\n`);
+    await rename(temp, target);
+  }
+}
+
+async function readManifest(dir: string): Promise<Manifest | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, MANIFEST), "utf8");
+  } catch {
+    return undefined;
+  }
+  let manifest: Partial<Manifest>;
+  try {
+    manifest = JSON.parse(text) as Partial<Manifest>;
+  } catch {
+    throw new StorageError(`${path.join(dir, MANIFEST)} is not valid JSON: delete ${dir} and ingest again.`);
+  }
+  if (
+    manifest.format !== FORMAT ||
+    typeof manifest.files !== "object" ||
+    typeof manifest.embedding !== "string" ||
+    !Array.isArray(manifest.roots)
+  ) {
+    throw new StorageError(
+      `the index in ${dir} was written by an incompatible streamdex (format ${String(manifest.format)}, this ` +
+        `version reads ${FORMAT}). Delete ${dir} or run ingest with --rebuild.`,
+    );
+  }
+  return manifest as Manifest;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** SHA-256 of a file, streamed (a large file is never held in memory whole). */
+async function hashFile(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}

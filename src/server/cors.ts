@@ -1,0 +1,17 @@
+/** CORS headers for a request from `origin`, or none when CORS is off or the origin is not allowed. */
+export function corsHeaders(
+  allowed: string[] | undefined,
+  origin: string | undefined,
+): Record<string, string> {
+  if (!allowed) return {};
+  if (allowed.includes("*")) return { "access-control-allow-origin": "*" };
+  if (origin === undefined || !allowed.includes(origin)) return { vary: "origin" };
+  return { "access-control-allow-origin": origin, vary: "origin" };
+}
+
+/** Headers of a successful preflight (`OPTIONS`) answer, added to {@link corsHeaders}. */
+export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
+  "access-control-allow-methods": "POST, OPTIONS",
+  "access-control-allow-headers": "authorization, content-type",
+  "access-control-max-age": "600",
+};

@@ -1,0 +1,13 @@
+export type { FetchHandler } from "./fetch-handler.js";
+export { createFetchHandler } from "./fetch-handler.js";
+export { createHandlerCore } from "./handle-request.js";
+export { HttpError, toHttpError } from "./http-error.js";
+export type { NodeRequestHandler } from "./node-handler.js";
+export { createRequestHandler } from "./node-handler.js";
+export type { CorsOptions, ServerOptions } from "./options.js";
+export { PAGE_CSP, PAGE_HTML } from "./page/page.js";
+export type { CoreReply, CoreRequest, ReplyStream } from "./reply.js";
+export type { RunningServer, StartServerOptions } from "./start-server.js";
+export { isLoopback, startServer } from "./start-server.js";
+export type { EngineFactory, EngineRequest, QueryRunner } from "./types.js";
+export { UI_MESSAGE_STREAM_HEADERS, uiMessageStream } from "./ui-message-stream.js";

@@ -1,0 +1,84 @@
+import { InvalidArgumentError } from "../errors/index.js";
+import { isResponseMode } from "../synthesizers/get-response-synthesizer.js";
+import type { ResponseMode } from "../synthesizers/types.js";
+import { optionalInteger } from "../utils/validate.js";
+import type { EngineFactory } from "./types.js";
+
+/** Cross-origin access to the API. Off unless given. */
+export interface CorsOptions {
+  /** Allowed origins (`"https://app.example.com"`), or `"*"` for any. */
+  origin: string | string[];
+}
+
+/** Options of {@link createRequestHandler}, {@link createFetchHandler} and {@link startServer}. */
+export interface ServerOptions {
+  /** Builds the engine that answers one request. */
+  createEngine: EngineFactory;
+  /** Bearer token the API routes require (`Authorization: Bearer <token>`). None: no auth (loopback only). */
+  token?: string;
+  /** Largest request body accepted, in bytes (default 64 KiB). */
+  maxBodyBytes?: number;
+  /** Longest question accepted, in characters (default 4000). */
+  maxQuestionChars?: number;
+  /** Queries answered at once (streamed or not); beyond it, 503 with `Retry-After` (default 32). */
+  maxConcurrentStreams?: number;
+  /** Cross-origin access (default: none, no CORS headers are sent). */
+  cors?: CorsOptions;
+  /** Receives one line per request (method, path, status, time). Never given headers, tokens or keys. */
+  logger?: (line: string) => void;
+  /** `topK` when a request gives none (default: the engine's own). */
+  defaultTopK?: number;
+  /** Response mode when a request gives none (default: the engine's own). */
+  defaultMode?: ResponseMode;
+}
+
+/** {@link ServerOptions} with defaults applied and values checked. */
+export interface ResolvedOptions {
+  createEngine: EngineFactory;
+  token: string | undefined;
+  maxBodyBytes: number;
+  maxQuestionChars: number;
+  maxConcurrentStreams: number;
+  corsOrigins: string[] | undefined;
+  logger: ((line: string) => void) | undefined;
+  defaultTopK: number | undefined;
+  defaultMode: ResponseMode | undefined;
+}
+
+/** Largest `topK` a request may ask for. */
+export const MAX_TOP_K = 100;
+
+/** Applies defaults and throws {@link InvalidArgumentError} on a bad option, at construction. */
+export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  if (typeof options?.createEngine !== "function") {
+    throw new InvalidArgumentError("createEngine", "expected a function (request) => QueryRunner.");
+  }
+  const { token, cors, defaultMode, defaultTopK } = options;
+  if (token !== undefined && (typeof token !== "string" || token.trim() === "" || /\s/.test(token))) {
+    throw new InvalidArgumentError("token", "expected a non-empty string without whitespace.");
+  }
+  if (defaultMode !== undefined && !isResponseMode(defaultMode)) {
+    throw new InvalidArgumentError("defaultMode", `unknown response mode ${JSON.stringify(defaultMode)}.`);
+  }
+  if (defaultTopK !== undefined && optionalInteger("defaultTopK", defaultTopK, 1, 1) > MAX_TOP_K) {
+    throw new InvalidArgumentError("defaultTopK", `must be <= ${MAX_TOP_K}, got ${defaultTopK}.`);
+  }
+  let corsOrigins: string[] | undefined;
+  if (cors !== undefined) {
+    corsOrigins = typeof cors.origin === "string" ? [cors.origin] : cors.origin;
+    if (!Array.isArray(corsOrigins) || corsOrigins.some((o) => typeof o !== "string" || o === "")) {
+      throw new InvalidArgumentError("cors.origin", 'expected an origin, a list of origins, or "*".');
+    }
+  }
+  return {
+    createEngine: options.createEngine,
+    token,
+    maxBodyBytes: optionalInteger("maxBodyBytes", options.maxBodyBytes, 1, 64 * 1024),
+    maxQuestionChars: optionalInteger("maxQuestionChars", options.maxQuestionChars, 1, 4000),
+    maxConcurrentStreams: optionalInteger("maxConcurrentStreams", options.maxConcurrentStreams, 1, 32),
+    corsOrigins,
+    logger: options.logger,
+    defaultTopK,
+    defaultMode,
+  };
+}

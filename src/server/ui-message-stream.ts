@@ -1,0 +1,74 @@
+import type { NodeWithScore } from "../schema/node.js";
+import type { StreamingResponse } from "../schema/streaming-response.js";
+import { streamParts } from "../streaming/stream-parts.js";
+
+/** Headers of a Vercel AI SDK UI message stream (what `useChat`'s `DefaultChatTransport` reads). */
+export const UI_MESSAGE_STREAM_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache, no-transform",
+  "x-vercel-ai-ui-message-stream": "v1",
+  "x-accel-buffering": "no",
+};
+
+const FINISH_REASONS = new Set(["stop", "length", "content-filter", "tool-calls", "error", "other"]);
+
+/**
+ * The answer in the AI SDK UI message stream protocol (v1), one `data: <json>\n\n` event per chunk: `start`,
+ * a `source-document` per source, `text-start`, one `text-delta` per delta, `text-end`, then `finish` (usage in
+ * its `messageMetadata`), or `error` (`errorText`) or `abort`; and `data: [DONE]` last. Stopping the iteration
+ * cancels the answer.
+ */
+export async function* uiMessageStream(
+  response: StreamingResponse,
+  messageId: string = `msg-${crypto.randomUUID()}`,
+): AsyncGenerator<string> {
+  const textId = `text-${messageId}`;
+  yield data({ type: "start", messageId });
+  for await (const part of streamParts(response)) {
+    switch (part.type) {
+      case "sources":
+        for (const source of part.sourceNodes) yield data(sourceDocument(source));
+        yield data({ type: "text-start", id: textId });
+        break;
+      case "text-delta":
+        yield data({ type: "text-delta", id: textId, delta: part.text });
+        break;
+      case "finish": {
+        yield data({ type: "text-end", id: textId });
+        const reason = part.finishReason ?? "stop";
+        yield data({
+          type: "finish",
+          finishReason: FINISH_REASONS.has(reason) ? reason : "other",
+          ...(part.usage ? { messageMetadata: { usage: part.usage } } : {}),
+        });
+        break;
+      }
+      case "error":
+        yield data({ type: "text-end", id: textId });
+        yield data({ type: "error", errorText: part.message });
+        break;
+      case "cancelled":
+        yield data({ type: "text-end", id: textId });
+        yield data({ type: "abort" });
+        break;
+    }
+  }
+  yield "data: [DONE]\n\n";
+}
+
+/** A source as a `source-document` chunk; its score and a snippet ride in `providerMetadata.streamdex`. */
+function sourceDocument({ node, score }: NodeWithScore) {
+  const fileName = typeof node.metadata.file_name === "string" ? node.metadata.file_name : undefined;
+  return {
+    type: "source-document",
+    sourceId: node.id,
+    mediaType: "text/plain",
+    title: fileName ?? node.id,
+    ...(fileName ? { filename: fileName } : {}),
+    providerMetadata: { streamdex: { score: score ?? null, snippet: node.text.slice(0, 300) } },
+  };
+}
+
+function data(chunk: unknown): string {
+  return `data: ${JSON.stringify(chunk)}\n\n`;
+}

@@ -1,0 +1,124 @@
+import { cp, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "./run-cli.js";
+
+const DATA = fileURLToPath(new URL("../../examples/data", import.meta.url));
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "streamdex-cli-"));
+  await cp(DATA, path.join(dir, "docs"), { recursive: true });
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe("streamdex ingest", () => {
+  it("indexes a folder on embedded defaults, announcing each default in one line", async () => {
+    const r = await runCli(["ingest", "docs"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^LLM: none configured.*extractive/m);
+    expect(r.stderr).toMatch(/^Retrieval: no embedding model reachable, so BM25/m);
+    expect(r.stdout).toMatch(/5 files: 5 new, 0 changed, 0 removed, 0 unchanged; \d+ new chunks/);
+    expect((await stat(path.join(dir, ".streamdex", "streamdex-cli.json"))).isFile()).toBe(true);
+  });
+
+  it("is incremental: unchanged files are not re-read, changed ones are, removed ones leave", async () => {
+    await runCli(["ingest", "docs", "--embed", "hash"], { cwd: dir });
+    let r = await runCli(["ingest", "docs", "--embed", "hash"], { cwd: dir });
+    expect(r.stdout).toMatch(/5 files: 0 new, 0 changed, 0 removed, 5 unchanged; 0 new chunks/);
+    // Touched but identical: still unchanged (content hash), nothing re-embedded.
+    const lighthouse = path.join(dir, "docs", "lighthouse.txt");
+    const later = new Date(Date.now() + 5_000);
+    await utimes(lighthouse, later, later);
+    r = await runCli(["ingest", "docs", "--embed", "hash"], { cwd: dir });
+    expect(r.stdout).toMatch(/0 new, 0 changed, 0 removed, 5 unchanged; 0 new chunks/);
+    await writeFile(lighthouse, "The keeper polished the great lens every morning at dawn.");
+    await rm(path.join(dir, "docs", "timeline.json"));
+    r = await runCli(["ingest", "docs", "--embed", "hash"], { cwd: dir });
+    expect(r.stdout).toMatch(/4 files: 0 new, 1 changed, 1 removed, 3 unchanged; 1 new chunks/);
+    const a = await runCli(
+      ["ask", "what did the keeper polish?", "--embed", "hash", "--top-k", "1", "--json"],
+      { cwd: dir },
+    );
+    expect(JSON.parse(a.stdout).sources[0].file).toBe(lighthouse);
+  });
+
+  it("refuses an index built with another retrieval model, and --rebuild starts over", async () => {
+    await runCli(["ingest", "docs"], { cwd: dir });
+    const r = await runCli(["ingest", "docs", "--embed", "hash"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/built with "bm25".*--rebuild/);
+    expect((await runCli(["ingest", "docs", "--embed", "hash", "--rebuild"], { cwd: dir })).code).toBe(0);
+  });
+
+  it("gives clear errors for missing paths, empty folders and an incompatible index", async () => {
+    let r = await runCli(["ingest", "nope"], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^streamdex: .*nope.*/m);
+    expect(r.stderr.trim().split("\n")).toHaveLength(3); // two model notices + one error line, no stack
+    await (await import("node:fs/promises")).mkdir(path.join(dir, "empty"));
+    r = await runCli(["ingest", "empty", "--persist", "idx2"], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/no readable documents/);
+    await runCli(["ingest", "docs"], { cwd: dir });
+    const manifest = path.join(dir, ".streamdex", "streamdex-cli.json");
+    await writeFile(manifest, (await readFile(manifest, "utf8")).replace('"format": 1', '"format": 99'));
+    r = await runCli(["ask", "anything"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/incompatible streamdex \(format 99/);
+  });
+});
+
+describe("streamdex ask", () => {
+  it("streams an extractive answer, then lists sources with file, score and first words", async () => {
+    const r = await runCli(["ask", "What did the author do growing up?", "--data", "docs"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/growing up/i);
+    expect(r.stdout).toMatch(/Sources:\n {2}1\. memoir\.md {2}\(score \d+\.\d{3}\) {2}"/);
+  });
+
+  it("--json prints one object; --no-stream prints the whole answer", async () => {
+    await runCli(["ingest", "docs"], { cwd: dir });
+    const j = await runCli(["ask", "Where is the office?", "--json", "--top-k", "1"], { cwd: dir });
+    const obj = JSON.parse(j.stdout) as { answer: string; sources: unknown[]; retrieval: string };
+    expect(obj.sources).toHaveLength(1);
+    expect(obj.retrieval).toBe("bm25");
+    const n = await runCli(["ask", "Where is the office?", "--no-stream"], { cwd: dir });
+    expect(n.code).toBe(0);
+    expect(n.stdout).toContain("Sources:");
+  });
+
+  it("bad usage is exit 2 with one line: unknown flag, mode, top-k, model, command", async () => {
+    for (const argv of [
+      ["ask", "q", "--frobnicate"],
+      ["ask", "q", "--mode", "fast"],
+      ["ask", "q", "--top-k", "0"],
+      ["ask", "q", "--llm", "llamacpp:/models/x.gguf"],
+      ["ask", "q", "--llm", "openai:gpt-4o"],
+      ["ask"],
+      ["dance"],
+    ]) {
+      const r = await runCli(argv, { cwd: dir });
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.stderr.trim().split("\n").at(-1)).toMatch(/^streamdex: /);
+    }
+    const missing = await runCli(["ask", "q", "--llm", "llamacpp:/models/x.gguf"], { cwd: dir });
+    expect(missing.stderr).toMatch(/needs the llama\.cpp .* provider/);
+  });
+
+  it("says how to start when nothing is indexed (exit 3)", async () => {
+    const r = await runCli(["ask", "anything"], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/streamdex ingest <folder>/);
+  });
+
+  it("has helpful --help for every command", async () => {
+    expect((await runCli(["--help"], { cwd: dir })).stdout).toMatch(/Exit codes/);
+    for (const c of ["ingest", "ask", "serve"]) {
+      const r = await runCli([c, "--help"], { cwd: dir });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`Usage: streamdex ${c}`));
+    }
+  });
+});

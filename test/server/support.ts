@@ -1,0 +1,87 @@
+import { expect } from "vitest";
+import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
+import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
+import type { LLM } from "../../src/llms/types.js";
+import type { NodeWithScore } from "../../src/schema/node.js";
+import { type RunningServer, type StartServerOptions, startServer } from "../../src/server/index.js";
+import type { EngineFactory, EngineRequest } from "../../src/server/types.js";
+import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
+import { FixedRetriever, nodes, settle } from "../support/fixtures.js";
+
+/** An engine factory over one LLM and fixed nodes (the first `topK` of them); records every request. */
+export function engineFactory(llm: LLM, sourceNodes: NodeWithScore[] = nodes(3)) {
+  const requests: EngineRequest[] = [];
+  const createEngine: EngineFactory = (request) => {
+    requests.push(request);
+    return new RetrieverQueryEngine({
+      retriever: new FixedRetriever(sourceNodes.slice(0, request.topK ?? 2)),
+      responseSynthesizer: getResponseSynthesizer({
+        streaming: request.streaming,
+        responseMode: request.mode,
+        llm,
+      }),
+    });
+  };
+  return { createEngine, requests };
+}
+
+/** A server on 127.0.0.1, port 0, over a {@link MockLLM}. */
+export async function mockServer(
+  llmOptions: MockLLMOptions = {},
+  options: Omit<StartServerOptions, "createEngine"> = {},
+) {
+  const llm = new MockLLM(llmOptions);
+  const { createEngine, requests } = engineFactory(llm);
+  const server = await startServer({ createEngine, ...options });
+  return { llm, requests, server, url: server.url };
+}
+
+/** Closes servers opened by a test file (call in `afterEach`). */
+export class Servers {
+  private readonly open: RunningServer[] = [];
+  track<T extends { server: RunningServer }>(s: T): T {
+    this.open.push(s.server);
+    return s;
+  }
+  async closeAll(): Promise<void> {
+    await Promise.all(this.open.splice(0).map((s) => s.close()));
+  }
+}
+
+/** POSTs JSON (or a raw string body) to `url`. */
+export function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    ...init,
+    headers: { "content-type": "application/json", ...(init.headers as Record<string, string>) },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** Parses an SSE body into `[event, data]` pairs. */
+export function parseSSE(body: string): [string, unknown][] {
+  return body
+    .split("\n\n")
+    .filter(Boolean)
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "";
+      const data = /^data: (.*)$/m.exec(block)?.[1] ?? "null";
+      return [event, JSON.parse(data)];
+    });
+}
+
+/** Waits until `check()` is true (polling), or fails after `ms`. */
+export async function until(check: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await settle(1);
+  }
+}
+
+/** The JSON error body of a response. */
+export async function errorOf(res: Response): Promise<{ code: string; message: string }> {
+  expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  return body.error;
+}
