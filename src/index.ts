@@ -55,6 +55,8 @@ export type { PromptHelperOptions } from "./prompts/prompt-helper.js";
 export { PromptHelper } from "./prompts/prompt-helper.js";
 export type { PromptLike } from "./prompts/prompt-template.js";
 export { PromptTemplate, toPrompt } from "./prompts/prompt-template.js";
+export type { BM25RetrieverOptions } from "./retrievers/bm25-retriever.js";
+export { BM25Retriever } from "./retrievers/bm25-retriever.js";
 export type { BaseRetriever, RetrieveOptions } from "./retrievers/types.js";
 export type { VectorIndexRetrieverOptions } from "./retrievers/vector-index-retriever.js";
 export { VectorIndexRetriever } from "./retrievers/vector-index-retriever.js";

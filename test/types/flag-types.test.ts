@@ -24,3 +24,20 @@ describe("types follow the streaming flag (no casts in user code)", () => {
     expectTypeOf(dflt.query).returns.resolves.toEqualTypeOf<Response>();
   });
 });
+
+describe("the README's server example typechecks", () => {
+  it("asQueryEngine is an EngineFactory's QueryRunner", async () => {
+    const { createFetchHandler } = await import("../../src/server/index.js");
+    const { VectorStoreIndex } = await import("../../src/indices/vector-store-index.js");
+    const { MockEmbedding } = await import("../../src/embeddings/mock-embedding.js");
+    const { Document } = await import("../../src/schema/node.js");
+    const index = await VectorStoreIndex.fromDocuments([new Document({ text: "x" })], {
+      embedModel: new MockEmbedding(),
+    });
+    const handler = createFetchHandler({
+      createEngine: ({ topK, mode, streaming }) =>
+        index.asQueryEngine({ streaming, similarityTopK: topK, responseMode: mode, llm: new MockLLM() }),
+    });
+    expectTypeOf(handler).toBeFunction();
+  });
+});
