@@ -9,6 +9,7 @@ import { SentenceSplitter } from "../ingestion/splitters/sentence-splitter.js";
 import { BM25Retriever } from "../retrievers/bm25-retriever.js";
 import type { BaseRetriever } from "../retrievers/types.js";
 import { type StorageContext, storageContextFromDefaults } from "../storage/storage-context.js";
+import { throwIfAborted } from "../utils/abort.js";
 import { type EmbeddingChoice, UsageError } from "./models.js";
 
 const MANIFEST = "streamdex-cli.json";
@@ -120,7 +121,7 @@ export class Workspace {
   async sync(
     roots: string[],
     progress: SyncProgress = {},
-    options: { missingRoots?: "error" | "remove" } = {},
+    options: { missingRoots?: "error" | "remove"; signal?: AbortSignal } = {},
   ): Promise<SyncSummary> {
     let skipped = 0;
     const reader = new SimpleDirectoryReader({
@@ -144,6 +145,7 @@ export class Workspace {
       }
     }
     progress.onScan?.(found.size);
+    throwIfAborted(options.signal);
 
     const toRead: string[] = [];
     const hashes = new Map<string, string>();
@@ -176,6 +178,7 @@ export class Workspace {
     for (const file of removed) delete this.manifest.files[file];
 
     const documents = toRead.length > 0 ? await reader.loadData({ inputFiles: toRead }) : [];
+    throwIfAborted(options.signal);
     progress.onRead?.(toRead.length, toRead.length);
     const splitter = new SentenceSplitter({
       chunkSize: this.manifest.chunkSize,
@@ -185,7 +188,10 @@ export class Workspace {
     progress.onChunks?.(nodes.length);
     if (this.embedding.kind === "embedding") {
       const index = new VectorStoreIndex({ storageContext: this.storage, embedModel: this.embedding.model });
-      await index.insertNodes(nodes, { onProgress: (done, total) => progress.onEmbed?.(done, total) });
+      await index.insertNodes(nodes, {
+        signal: options.signal,
+        onProgress: (done, total) => progress.onEmbed?.(done, total),
+      });
     } else {
       this.storage.docStore.addDocuments(nodes);
     }

@@ -38,7 +38,7 @@ export async function ask(ctx: CliContext, question: string | undefined, flags: 
     const summary = await syncWithProgress(ctx, ws, [flags.data]);
     if (summary.added + summary.changed + summary.removed > 0) note(ctx, describeSync(summary, ws));
   } else if (ws.roots.length > 0) {
-    await ws.sync(ws.roots, {}, { missingRoots: "remove" });
+    await ws.sync(ws.roots, {}, { missingRoots: "remove", signal: ctx.interrupt });
   }
   if (ws.isEmpty) return noIndex(ctx, ws);
 

@@ -30,7 +30,8 @@ export async function serve(ctx: CliContext, flags: ServeFlags): Promise<number>
   const choice = await models(ctx, flags);
   const ws = await openWorkspace(ctx, flags, choice);
   if (flags.data !== undefined) note(ctx, describeSync(await syncWithProgress(ctx, ws, [flags.data]), ws));
-  else if (ws.roots.length > 0) await ws.sync(ws.roots, {}, { missingRoots: "remove" });
+  else if (ws.roots.length > 0)
+    await ws.sync(ws.roots, {}, { missingRoots: "remove", signal: ctx.interrupt });
   if (ws.isEmpty) return noIndex(ctx, ws);
 
   const retrievers = new Map<number, BaseRetriever>();

@@ -60,6 +60,7 @@ export async function syncWithProgress(
         onChunks: (n) => bar.setChunks(n),
         onEmbed: (done, total) => bar.setEmbeddings(done, total),
       },
+      { signal: ctx.interrupt },
     );
   } finally {
     bar.done();

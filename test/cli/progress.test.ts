@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { ProgressBar } from "../../src/cli/progress.js";
+
+describe("ProgressBar", () => {
+  it("redraws one line on a terminal: files, chunks, embeddings", () => {
+    const writes: string[] = [];
+    const bar = new ProgressBar({ isTTY: true, write: (t: string) => writes.push(t) });
+    bar.setFiles(3, 5);
+    bar.setChunks(12);
+    bar.setEmbeddings(12, 12);
+    bar.done();
+    const last = writes.filter((w) => w.includes("embeddings")).at(-1)!;
+    expect(last).toBe("\r\x1b[2Kfiles 3/5  chunks 12  embeddings [####################] 12/12");
+    expect(writes.at(-1)).toBe("\r\x1b[2K");
+  });
+
+  it("writes nothing when the output is not a terminal (logs stay clean)", () => {
+    const writes: string[] = [];
+    const bar = new ProgressBar({ isTTY: false, write: (t: string) => writes.push(t) });
+    bar.setFiles(1, 1);
+    bar.setEmbeddings(1, 1);
+    bar.done();
+    expect(writes).toEqual([]);
+  });
+});
