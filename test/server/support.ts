@@ -58,17 +58,7 @@ export function postJson(url: string, body: unknown, init: RequestInit = {}): Pr
   });
 }
 
-/** Parses an SSE body into `[event, data]` pairs. */
-export function parseSSE(body: string): [string, unknown][] {
-  return body
-    .split("\n\n")
-    .filter(Boolean)
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "";
-      const data = /^data: (.*)$/m.exec(block)?.[1] ?? "null";
-      return [event, JSON.parse(data)];
-    });
-}
+export { parseSSE } from "../support/sse.js";
 
 /** Waits until `check()` is true (polling), or fails after `ms`. */
 export async function until(check: () => boolean, ms = 3000): Promise<void> {

@@ -5,6 +5,7 @@ import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.j
 import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
 import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
 import { FixedRetriever, nodes, settle } from "../support/fixtures.js";
+import { parseSSE } from "../support/sse.js";
 
 function setup(opts: MockLLMOptions) {
   const llm = new MockLLM(opts);
@@ -13,18 +14,6 @@ function setup(opts: MockLLMOptions) {
     responseSynthesizer: getResponseSynthesizer({ streaming: true, llm }),
   });
   return { llm, engine };
-}
-
-/** Parses an SSE body into [event, data] pairs. */
-function parseSSE(body: string): [string, unknown][] {
-  return body
-    .split("\n\n")
-    .filter(Boolean)
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "";
-      const data = /^data: (.*)$/m.exec(block)?.[1] ?? "null";
-      return [event, JSON.parse(data)];
-    });
 }
 
 describe("Web interop (DESIGN §2.11)", () => {
