@@ -100,9 +100,10 @@ export abstract class BaseLLM implements LLM {
 /** The error a streaming engine throws for an LLM that cannot stream. */
 export function streamingNotSupported(llm: LLM): NotImplementedError {
   const name = llm.constructor?.name ?? "this LLM";
+  const why = llm.streamingNotSupportedReason ?? "its supportsStreaming is false";
   return new NotImplementedError(
-    `${name} does not support streaming (its supportsStreaming is false). Use an LLM that streams, or build the ` +
-      "engine without `streaming: true`.",
+    `${name} does not support streaming (${why}). Use an LLM that streams, or build the engine without ` +
+      "`streaming: true`.",
   );
 }
 

@@ -77,6 +77,8 @@ export interface LLM {
   readonly metadata: LLMMetadata;
   /** Whether `streamComplete`/`streamChat` really stream. Known before any call is made. */
   readonly supportsStreaming: boolean;
+  /** Why this LLM cannot stream (e.g. the wrapped model's class), for the `NotImplementedError` message. */
+  readonly streamingNotSupportedReason?: string;
   complete(prompt: string, options?: LLMCallOptions): Promise<CompletionResponse>;
   streamComplete(prompt: string, options?: LLMCallOptions): Promise<LLMStream>;
   chat(messages: ChatMessage[], options?: LLMCallOptions): Promise<ChatResponse>;

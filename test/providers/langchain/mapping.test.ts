@@ -1,0 +1,183 @@
+import { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import {
+  AIMessage,
+  AIMessageChunk,
+  HumanMessage,
+  ChatMessage as LangChainChatMessage,
+  SystemMessage,
+  ToolMessage,
+} from "@langchain/core/messages";
+import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
+import { describe, expect, it } from "vitest";
+import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
+import {
+  AbortError,
+  AuthenticationError,
+  BadRequestError,
+  InvalidArgumentError,
+  ModelNotFoundError,
+  ProviderConnectionError,
+  ProviderError,
+  RateLimitError,
+} from "../../../src/errors/index.js";
+import type { ChatMessage } from "../../../src/llms/types.js";
+import { chunkMapper } from "../../../src/providers/langchain/chunks.js";
+import { secretsOf, toStreamdexError } from "../../../src/providers/langchain/errors.js";
+import {
+  fromLangChainMessage,
+  LangChainLLM,
+  textOf,
+  toLangChainMessages,
+  toTokenUsage,
+} from "../../../src/providers/langchain/index.js";
+import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
+import { FixedRetriever, nodes } from "../../support/fixtures.js";
+
+describe("message conversion", () => {
+  it("ours → LangChain → ours is the identity", () => {
+    const ours: ChatMessage[] = [
+      { role: "system", content: "be brief" },
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "hello" },
+    ];
+    const lc = toLangChainMessages(ours);
+    expect(lc[0]).toBeInstanceOf(SystemMessage);
+    expect(lc[1]).toBeInstanceOf(HumanMessage);
+    expect(lc[2]).toBeInstanceOf(AIMessage);
+    expect(lc.map(fromLangChainMessage)).toEqual(ours);
+  });
+
+  it("LangChain content blocks become their text; generic messages map by role", () => {
+    const blocks = new AIMessage({
+      content: [
+        { type: "text", text: "Hel" },
+        { type: "image_url", image_url: { url: "data:," } },
+        { type: "text", text: "lo" },
+      ],
+    });
+    expect(fromLangChainMessage(blocks)).toEqual({ role: "assistant", content: "Hello" });
+    expect(fromLangChainMessage(new LangChainChatMessage("x", "user"))).toEqual({
+      role: "user",
+      content: "x",
+    });
+    expect(textOf([{ type: "text_delta", text: "a" }, "b", { type: "tool_use", input: "{}" }])).toBe("ab");
+    expect(textOf(undefined)).toBe("");
+  });
+
+  it("rejects roles and messages that have no counterpart", () => {
+    expect(() => toLangChainMessages([{ role: "tool", content: "x" } as never])).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => toLangChainMessages([{ role: "user", content: 1 } as never])).toThrow(/content/);
+    expect(() => toLangChainMessages("hi" as never)).toThrow(InvalidArgumentError);
+    expect(() => fromLangChainMessage(new ToolMessage({ content: "r", tool_call_id: "1" }))).toThrow(/tool/);
+  });
+});
+
+describe("usage and chunk mapping", () => {
+  it("usage_metadata → TokenUsage", () => {
+    expect(toTokenUsage({ input_tokens: 5, output_tokens: 3, total_tokens: 8 })).toEqual({
+      promptTokens: 5,
+      completionTokens: 3,
+      totalTokens: 8,
+    });
+    expect(toTokenUsage({ input_tokens: 5, output_tokens: 3 })).toMatchObject({ totalTokens: 8 });
+    expect(toTokenUsage(undefined)).toBeUndefined();
+    expect(toTokenUsage({})).toBeUndefined();
+  });
+
+  it("one chunk → one LLMChunk; usage split over chunks is summed; finish reason read", () => {
+    const map = chunkMapper();
+    const first = new AIMessageChunk({
+      content: "a",
+      usage_metadata: { input_tokens: 10, output_tokens: 1, total_tokens: 11 },
+    });
+    const last = new AIMessageChunk({
+      content: [{ type: "text", text: "b" }],
+      usage_metadata: { input_tokens: 0, output_tokens: 4, total_tokens: 4 },
+      response_metadata: { stop_reason: "end_turn" },
+    });
+    expect(map(first)).toMatchObject({ delta: "a", usage: { promptTokens: 10, completionTokens: 1 } });
+    expect(map(new AIMessageChunk(""))).toEqual({ delta: "", raw: expect.anything() });
+    expect(map(last)).toMatchObject({
+      delta: "b",
+      usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 },
+      finishReason: "end_turn",
+    });
+    expect(map("text chunk")).toEqual({ delta: "text chunk" });
+  });
+
+  it("a model reporting usage over several chunks gives the summed usage on the final Response", async () => {
+    class SplitUsage extends BaseChatModel {
+      _llmType() {
+        return "split-usage";
+      }
+      async _generate(): Promise<ChatResult> {
+        throw new Error("unused");
+      }
+      override async *_streamResponseChunks(): AsyncGenerator<ChatGenerationChunk> {
+        const usage = [
+          { input_tokens: 12, output_tokens: 1, total_tokens: 13 },
+          { input_tokens: 0, output_tokens: 6, total_tokens: 6 },
+        ];
+        for (const [i, text] of ["x", "y"].entries()) {
+          yield new ChatGenerationChunk({
+            message: new AIMessageChunk({ content: text, usage_metadata: usage[i] }),
+            text,
+          });
+        }
+      }
+    }
+    const llm = new LangChainLLM(new SplitUsage({}));
+    const engine = new RetrieverQueryEngine({
+      retriever: new FixedRetriever(nodes(1)),
+      responseSynthesizer: getResponseSynthesizer({ streaming: true, llm }),
+    });
+    const final = await (await engine.query("q")).getResponse();
+    expect(final.response).toBe("xy");
+    expect(final.usage).toEqual({ promptTokens: 12, completionTokens: 7, totalTokens: 19 });
+  });
+});
+
+describe("error mapping", () => {
+  const ctx = { what: "LangChain X (m) stream", secrets: ["sk-live-secret-value"] };
+  const withFields = (message: string, fields: Record<string, unknown>) =>
+    Object.assign(new Error(message), fields);
+
+  it("maps statuses and LangChain error codes to typed errors, redacting secrets", () => {
+    const e401 = toStreamdexError(withFields("401 bad key sk-live-secret-value", { status: 401 }), ctx);
+    expect(e401).toBeInstanceOf(AuthenticationError);
+    expect(e401.message).not.toContain("sk-live-secret-value");
+    expect(toStreamdexError(withFields("x", { lc_error_code: "MODEL_RATE_LIMIT" }), ctx)).toBeInstanceOf(
+      RateLimitError,
+    );
+    expect(toStreamdexError(withFields("x", { response: { status: 404 } }), ctx)).toBeInstanceOf(
+      ModelNotFoundError,
+    );
+    const overflow = withFields("too long", { name: "ContextOverflowError" });
+    expect(toStreamdexError(overflow, ctx)).toBeInstanceOf(BadRequestError);
+    const refused = new Error("fetch failed", {
+      cause: withFields("connect ECONNREFUSED", { code: "ECONNREFUSED" }),
+    });
+    expect(toStreamdexError(refused, ctx)).toBeInstanceOf(ProviderConnectionError);
+    expect(toStreamdexError(new Error("key sk-abcdefghijklmnop1234 leaked"), ctx).message).not.toContain(
+      "sk-abcdefghijklmnop1234",
+    );
+  });
+
+  it("aborts become AbortError; anything else a ProviderError keeping the cause", () => {
+    const abort = new DOMException("This operation was aborted", "AbortError");
+    expect(toStreamdexError(abort, ctx)).toBeInstanceOf(AbortError);
+    expect(toStreamdexError(withFields("x", { name: "ModelAbortError" }), ctx)).toBeInstanceOf(AbortError);
+    const original = new Error("weird");
+    const mapped = toStreamdexError(original, ctx);
+    expect(mapped).toBeInstanceOf(ProviderError);
+    expect(mapped.cause).toBe(original);
+  });
+
+  it("finds key-like fields on a model", () => {
+    expect(secretsOf({ apiKey: "sk-123456789", openAIApiKey: "abcdefgh", maxTokens: 5, model: "m" })).toEqual(
+      ["sk-123456789", "abcdefgh"],
+    );
+  });
+});
