@@ -30,7 +30,7 @@ export type Env = Record<string, string | undefined>;
 /**
  * Picks the LLM and the retrieval model from `--llm` / `STREAMDEX_LLM` and `--embed` / `STREAMDEX_EMBED`:
  * `openai:<model>`, `llamacpp:<file.gguf>`, `huggingface:<model dir>`, `extractive` (LLM) and `openai:<model>`,
- * `huggingface:<model dir>`, `hash`, `bm25` (retrieval). With nothing set: OpenAI when `OPENAI_API_KEY` or
+ * `llamacpp:<file.gguf>`, `huggingface:<model dir>`, `hash`, `bm25` (retrieval). With nothing set: OpenAI when `OPENAI_API_KEY` or
  * `OPENAI_BASE_URL` is present; otherwise the extractive answerer and BM25, each announced in one line.
  */
 export async function chooseModels(flags: { llm?: string; embed?: string }, env: Env): Promise<ModelChoice> {
@@ -84,7 +84,14 @@ async function makeLLM(spec: string, env: Env): Promise<LLM> {
         baseURL: env.OPENAI_BASE_URL,
       });
     }
-    case "llamacpp":
+    case "llamacpp": {
+      if (!arg)
+        throw new UsageError(
+          "--llm llamacpp needs a model: llamacpp:<file.gguf> (or llamacpp:hf:<user>/<repo>).",
+        );
+      const { LlamaCpp } = await import("../providers/llamacpp/index.js");
+      return new LlamaCpp({ modelPath: arg });
+    }
     case "huggingface":
       throw notInstalled(kind, spec);
     default:
@@ -139,10 +146,9 @@ function requireOpenAIConfig(env: Env, what: string): void {
   }
 }
 
-function notInstalled(kind: string, spec: string): UsageError {
-  const name = kind === "llamacpp" ? "llama.cpp (streamdex/llamacpp)" : "HuggingFace (streamdex/huggingface)";
+function notInstalled(_kind: string, spec: string): UsageError {
   return new UsageError(
-    `"${spec}" needs the ${name} provider, which this version of streamdex does not include yet. Use ` +
-      "openai:<model> (also for local Ollama or llama.cpp servers via OPENAI_BASE_URL) or extractive.",
+    `"${spec}" needs the HuggingFace provider (streamdex/huggingface), which this version of streamdex does not ` +
+      "include yet. Use llamacpp:<file.gguf>, openai:<model> (also for local servers via OPENAI_BASE_URL) or extractive.",
   );
 }

@@ -1,3 +1,5 @@
+import type { Tokenizer } from "../utils/tokenizer.js";
+
 /** Token counts reported by a provider for one call. */
 export interface TokenUsage {
   promptTokens: number;
@@ -79,6 +81,11 @@ export interface LLM {
   readonly supportsStreaming: boolean;
   /** Why this LLM cannot stream (e.g. the wrapped model's class), for the `NotImplementedError` message. */
   readonly streamingNotSupportedReason?: string;
+  /**
+   * The model's own tokenizer, when it differs from `Settings.tokenizer` (a local model with its own vocabulary):
+   * synthesizers then pack prompts in this model's tokens.
+   */
+  getTokenizer?(): Promise<Tokenizer>;
   complete(prompt: string, options?: LLMCallOptions): Promise<CompletionResponse>;
   streamComplete(prompt: string, options?: LLMCallOptions): Promise<LLMStream>;
   chat(messages: ChatMessage[], options?: LLMCallOptions): Promise<ChatResponse>;

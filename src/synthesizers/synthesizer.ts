@@ -112,7 +112,11 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
       query: params.query,
       chunks: params.nodes.map((n) => n.node.getContent(MetadataMode.LLM)),
       prompts: this.prompts,
-      helper: this.options.promptHelper ?? PromptHelper.fromLLMMetadata(llm?.metadata ?? DEFAULT_METADATA),
+      helper:
+        this.options.promptHelper ??
+        PromptHelper.fromLLMMetadata(llm?.metadata ?? DEFAULT_METADATA, {
+          tokenizer: llm?.getTokenizer ? await llm.getTokenizer() : undefined,
+        }),
       maxConcurrency: this.maxConcurrency,
       accumulateSeparator: this.accumulateSeparator,
       complete: async (prompt) => {

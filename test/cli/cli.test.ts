@@ -94,7 +94,8 @@ describe("streamdex ask", () => {
       ["ask", "q", "--frobnicate"],
       ["ask", "q", "--mode", "fast"],
       ["ask", "q", "--top-k", "0"],
-      ["ask", "q", "--llm", "llamacpp:/models/x.gguf"],
+      ["ask", "q", "--llm", "huggingface:/models/x"],
+      ["ask", "q", "--llm", "llamacpp:/models/missing.gguf"],
       ["ask", "q", "--llm", "openai:gpt-4o"],
       ["ask"],
       ["dance"],
@@ -103,8 +104,10 @@ describe("streamdex ask", () => {
       expect(r.code, argv.join(" ")).toBe(2);
       expect(r.stderr.trim().split("\n").at(-1)).toMatch(/^streamdex: /);
     }
-    const missing = await runCli(["ask", "q", "--llm", "llamacpp:/models/x.gguf"], { cwd: dir });
-    expect(missing.stderr).toMatch(/needs the llama\.cpp .* provider/);
+    const hf = await runCli(["ask", "q", "--llm", "huggingface:/models/x"], { cwd: dir });
+    expect(hf.stderr).toMatch(/needs the HuggingFace provider/);
+    const gguf = await runCli(["ask", "q", "--llm", "llamacpp:/models/missing.gguf"], { cwd: dir });
+    expect(gguf.stderr).toMatch(/\/models\/missing\.gguf/);
   });
 
   it("says how to start when nothing is indexed (exit 3)", async () => {
@@ -121,4 +124,26 @@ describe("streamdex ask", () => {
       expect(r.stdout).toMatch(new RegExp(`Usage: streamdex ${c}`));
     }
   });
+});
+
+describe("streamdex ask with an in-process llama.cpp model", () => {
+  it("streams the tiny GGUF's answer through the same path", async () => {
+    const { ensureTinyGguf } = await import("../fixtures/make-tiny-gguf.js");
+    const r = await runCli(
+      [
+        "ask",
+        "What did the author do growing up?",
+        "--data",
+        "docs",
+        "--llm",
+        `llamacpp:${ensureTinyGguf()}`,
+      ],
+      {
+        cwd: dir,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Sources:\n {2}1\. memoir\.md/);
+    expect(r.stdout.split("Sources:")[0]!.trim().length).toBeGreaterThan(0);
+  }, 60_000);
 });

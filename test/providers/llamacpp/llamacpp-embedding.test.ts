@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BadRequestError } from "../../../src/errors/index.js";
+import { LlamaCppEmbedding } from "../../../src/providers/llamacpp/index.js";
+import { ensureTinyGguf } from "../../fixtures/make-tiny-gguf.js";
+
+let embed: LlamaCppEmbedding;
+
+beforeAll(() => {
+  embed = new LlamaCppEmbedding({ modelPath: ensureTinyGguf(), threads: 1, contextSize: 128 });
+});
+
+afterAll(() => embed.dispose());
+
+describe("LlamaCppEmbedding on the tiny model", () => {
+  it("embeds texts into unit vectors of the model's width, deterministically and in order", async () => {
+    const [a, b, a2] = await embed.getTextEmbeddings([
+      "the lighthouse keeper",
+      "a school essay",
+      "the lighthouse keeper",
+    ]);
+    expect(a).toHaveLength(64);
+    const norm = Math.hypot(...a!);
+    expect(norm).toBeCloseTo(1, 5);
+    expect(Array.from(a2!)).toEqual(Array.from(a!));
+    expect(Array.from(b!)).not.toEqual(Array.from(a!));
+    expect(await embed.getQueryEmbedding("the lighthouse keeper")).toEqual(a);
+  });
+
+  it("a text longer than the context is a BadRequestError naming chunkSize", async () => {
+    await expect(embed.getTextEmbedding("word ".repeat(400))).rejects.toBeInstanceOf(BadRequestError);
+  });
+});

@@ -1,0 +1,26 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { readGgufHeader } from "../../../src/providers/llamacpp/gguf-header.js";
+import { ensureTinyGguf, makeTinyGguf, TINY_GGUF_PATH } from "../../fixtures/make-tiny-gguf.js";
+
+describe("the tiny random GGUF fixture", () => {
+  it("is small and deterministic (same seed, same bytes)", () => {
+    const a = makeTinyGguf();
+    expect(a.length).toBeLessThan(1_000_000);
+    expect(makeTinyGguf().equals(a)).toBe(true);
+    expect(makeTinyGguf({ seed: 7 }).equals(a)).toBe(false);
+    expect(readFileSync(ensureTinyGguf()).equals(a)).toBe(true);
+  });
+
+  it("has a GGUF v3 llama header with a 512-token context and a chat template", () => {
+    const header = readGgufHeader(ensureTinyGguf());
+    expect(header).toEqual({
+      version: 3,
+      architecture: "llama",
+      name: "streamdex-tiny-random",
+      trainContextSize: 512,
+      hasChatTemplate: true,
+    });
+    expect(TINY_GGUF_PATH).toMatch(/test\/fixtures\/generated\/tiny-llama\.gguf$/);
+  });
+});
