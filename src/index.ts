@@ -16,10 +16,33 @@ export type { BaseEmbeddingOptions, EmbedCallOptions } from "./embeddings/base-e
 export { BaseEmbedding } from "./embeddings/base-embedding.js";
 export type { MockEmbeddingOptions } from "./embeddings/mock-embedding.js";
 export { MockEmbedding } from "./embeddings/mock-embedding.js";
+export type {
+  BaseChatEngineOptions,
+  ChatFinalStep,
+  ChatPlanContext,
+} from "./engines/chat/base-chat-engine.js";
+export { BaseChatEngine } from "./engines/chat/base-chat-engine.js";
+export { DEFAULT_CONDENSE_PROMPT, DEFAULT_CONTEXT_SYSTEM_PROMPT } from "./engines/chat/chat-prompts.js";
+export type { CondensePlusContextChatEngineOptions } from "./engines/chat/condense-plus-context-chat-engine.js";
+export { CondensePlusContextChatEngine } from "./engines/chat/condense-plus-context-chat-engine.js";
+export type { CondenseQuestionChatEngineOptions } from "./engines/chat/condense-question-chat-engine.js";
+export { CondenseQuestionChatEngine } from "./engines/chat/condense-question-chat-engine.js";
+export type { ContextChatEngineOptions } from "./engines/chat/context-chat-engine.js";
+export { ContextChatEngine } from "./engines/chat/context-chat-engine.js";
+export type { ChatEngineFactoryOptions, ChatEngineOf } from "./engines/chat/create-chat-engine.js";
+export { createChatEngine, DEFAULT_CHAT_MODE } from "./engines/chat/create-chat-engine.js";
+export type { SimpleChatEngineOptions } from "./engines/chat/simple-chat-engine.js";
+export { SimpleChatEngine } from "./engines/chat/simple-chat-engine.js";
+export type { ChatEngine, ChatMode, ChatOptions, ChatOutput } from "./engines/chat/types.js";
+export { CHAT_MODES, isChatMode } from "./engines/chat/types.js";
 export type { QueryOptions, RetrieverQueryEngineOptions } from "./engines/retriever-query-engine.js";
 export { RetrieverQueryEngine } from "./engines/retriever-query-engine.js";
 export * from "./errors/index.js";
-export type { VectorQueryEngineOptions, VectorStoreIndexOptions } from "./indices/vector-store-index.js";
+export type {
+  VectorChatEngineOptions,
+  VectorQueryEngineOptions,
+  VectorStoreIndexOptions,
+} from "./indices/vector-store-index.js";
 export { loadIndexFromStorage, VectorStoreIndex } from "./indices/vector-store-index.js";
 export * from "./ingestion/readers/simple-directory-reader.js";
 export * from "./ingestion/splitters/sentence-splitter.js";
@@ -43,6 +66,18 @@ export type {
   MessageRole,
   TokenUsage,
 } from "./llms/types.js";
+export type { ChatMemoryBufferOptions, ChatMemoryGetOptions } from "./memory/chat-memory-buffer.js";
+export {
+  ChatMemoryBuffer,
+  DEFAULT_CHAT_TOKEN_LIMIT,
+  MESSAGE_OVERHEAD_TOKENS,
+} from "./memory/chat-memory-buffer.js";
+export type { ChatTurn } from "./memory/chat-turn.js";
+export { INTERRUPTED_NOTE, renderTurn } from "./memory/chat-turn.js";
+export { InvalidChatMemoryError } from "./memory/errors.js";
+export type { ChatMemoryJSON } from "./memory/memory-json.js";
+export type { TurnControl } from "./memory/pending-turn.js";
+export { PendingTurn } from "./memory/pending-turn.js";
 export { SimilarityPostprocessor } from "./postprocessors/similarity-postprocessor.js";
 export type { NodePostprocessor } from "./postprocessors/types.js";
 export {

@@ -6,8 +6,15 @@ export interface CliContext {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: Env;
   cwd: string;
-  /** Aborted on Ctrl-C (SIGINT). */
+  /** Aborted on Ctrl-C (SIGINT), unless a command handles Ctrl-C itself through `onInterrupt`. */
   interrupt: AbortSignal;
+  /** Lines typed by the user (`streamdex chat`); default `process.stdin`. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /**
+   * Lets a command handle Ctrl-C itself while `handler` is registered (e.g. to stop one answer, not the
+   * program): `interrupt` is then not aborted. Returns the function that unregisters it.
+   */
+  onInterrupt?(handler: () => void): () => void;
 }
 
 /** Exit codes with a meaning. */

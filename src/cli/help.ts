@@ -4,6 +4,7 @@ export const MAIN_HELP = `streamdex: ask questions about your documents; answers
 Usage:
   streamdex ingest <paths...> [--persist <dir>]       index files and folders (again: only changes)
   streamdex ask "<question>" [--data <dir>] [options]  stream an answer, then list its sources
+  streamdex chat [--data <dir>] [options]              a conversation: streamed answers that remember
   streamdex serve [--host 127.0.0.1] [--port 8787]     HTTP API (SSE) and a web page
 
 Run "streamdex <command> --help" for a command's options.
@@ -48,10 +49,29 @@ Options:
   --embed <spec>         the retrieval model (must match the index's)
   --verbose              stack traces on errors
 `,
+  chat: `Usage: streamdex chat [options]
+
+A conversation with your documents on the terminal: type a message, the answer streams as it is written,
+then its sources in one line. Earlier turns are remembered for the session (follow-ups like "and then?"
+work). Ctrl-C during an answer stops it; Ctrl-C at the prompt, Ctrl-D or "exit" leaves.
+
+Options:
+  --data <dir>           folder to answer from (indexed or updated first)
+  --persist <dir>        index directory (default: .streamdex)
+  --chat-mode <mode>     condense_plus_context (default) | context (default with the extractive answerer) |
+                         condense_question | simple
+  --system <text>        a system prompt sent with every message
+  --top-k <n>            chunks to retrieve per message (default 2)
+  --mode <mode>          response mode of condense_question (see streamdex ask --help)
+  --llm <spec>           the model that answers (see streamdex --help)
+  --embed <spec>         the retrieval model (must match the index's)
+  --verbose              stack traces on errors
+`,
   serve: `Usage: streamdex serve [options]
 
-Serves POST /api/query (text/event-stream: sources, delta..., usage, done), POST /api/chat (Vercel AI SDK
-UI message streams), GET /healthz and a web page at /. Binds 127.0.0.1 unless --host says otherwise;
+Serves POST /api/query (text/event-stream: sources, delta..., usage, done), POST /api/chat (conversations
+with memory: { message, conversationId } as the same events, or Vercel AI SDK UI message streams),
+GET /healthz and a web page at /. Binds 127.0.0.1 unless --host says otherwise;
 binding elsewhere needs a token.
 
 Options:

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { AbortError, InvalidArgumentError, StreamdexError } from "../errors/index.js";
 import { type AskFlags, ask } from "./commands/ask.js";
+import { type ChatFlags, chat } from "./commands/chat.js";
 import { ingest } from "./commands/ingest.js";
 import { type ServeFlags, serve } from "./commands/serve.js";
 import { type CliContext, EXIT } from "./context.js";
@@ -27,6 +28,14 @@ const OPTIONS = {
     mode: { type: "string" },
     "no-stream": { type: "boolean" },
     json: { type: "boolean" },
+  },
+  chat: {
+    ...SHARED,
+    data: { type: "string" },
+    "top-k": { type: "string" },
+    mode: { type: "string" },
+    "chat-mode": { type: "string" },
+    system: { type: "string" },
   },
   serve: {
     ...SHARED,
@@ -74,6 +83,10 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
           );
         }
         return await ask(ctx, positionals[0], values as AskFlags);
+      case "chat":
+        if (positionals.length > 0)
+          throw new UsageError("chat takes no arguments: type your messages after it starts.");
+        return await chat(ctx, values as ChatFlags);
       case "serve":
         return await serve(ctx, values as ServeFlags);
     }

@@ -1,4 +1,11 @@
 import type { BaseEmbedding, EmbedCallOptions } from "../embeddings/base-embedding.js";
+import {
+  type ChatEngineFactoryOptions,
+  type ChatEngineOf,
+  createChatEngine,
+  type DEFAULT_CHAT_MODE,
+} from "../engines/chat/create-chat-engine.js";
+import type { ChatMode } from "../engines/chat/types.js";
 import { RetrieverQueryEngine } from "../engines/retriever-query-engine.js";
 import { InvalidArgumentError } from "../errors/index.js";
 import { SentenceSplitter } from "../ingestion/splitters/sentence-splitter.js";
@@ -42,6 +49,15 @@ export interface VectorQueryEngineOptions<S extends boolean> extends ResponseSyn
   /** Use this synthesizer instead of building one from the options above. */
   responseSynthesizer?: ResponseSynthesizer<S>;
   nodePostprocessors?: NodePostprocessor[];
+  /** Only answer from these source documents. */
+  docIds?: string[];
+}
+
+/** Options of {@link VectorStoreIndex.asChatEngine}: the chat mode, retrieval, and every chat engine option. */
+export interface VectorChatEngineOptions<S extends boolean, M extends ChatMode>
+  extends Omit<ChatEngineFactoryOptions<S, M>, "retriever"> {
+  /** Nodes retrieved per message (default 2). */
+  similarityTopK?: number;
   /** Only answer from these source documents. */
   docIds?: string[];
 }
@@ -164,6 +180,24 @@ export class VectorStoreIndex {
       responseSynthesizer: responseSynthesizer ?? getResponseSynthesizer<S>(synthOptions),
       nodePostprocessors,
     });
+  }
+
+  /**
+   * A chat engine over this index: `chatMode` is `"simple"`, `"context"`, `"condense_question"` or
+   * `"condense_plus_context"` (default). `streaming: true` makes `chat()` resolve to a `StreamingResponse` (and
+   * the engine's type says so). An unknown mode throws `InvalidArgumentError` here.
+   *
+   * @example
+   * ```ts
+   * const chat = index.asChatEngine({ chatMode: "context", streaming: true, similarityTopK: 2 });
+   * await (await chat.chat("What did the author do growing up?")).printResponseStream();
+   * ```
+   */
+  asChatEngine<S extends boolean = false, M extends ChatMode = typeof DEFAULT_CHAT_MODE>(
+    options: VectorChatEngineOptions<S, M> = {},
+  ): ChatEngineOf<M, S> {
+    const { similarityTopK, docIds, ...rest } = options;
+    return createChatEngine<S, M>({ ...rest, retriever: this.asRetriever({ similarityTopK, docIds }) });
   }
 
   /** Writes the index to `dir` (atomically). Load it back with {@link loadIndexFromStorage}. */

@@ -3,33 +3,36 @@ import type { Response } from "../schema/response.js";
 import { StreamingResponse } from "../schema/streaming-response.js";
 import { serializeSource, streamParts } from "../streaming/stream-parts.js";
 import { formatSSE, SSE_HEADERS } from "../streaming/web-streams.js";
-import type { QueryRequest } from "./query-request.js";
 import { BASE_HEADERS, type CoreReply, jsonReply } from "./reply.js";
-import type { QueryRunner } from "./types.js";
 import { UI_MESSAGE_STREAM_HEADERS, uiMessageStream } from "./ui-message-stream.js";
 
 /** The wire format of a streamed answer. */
 export type StreamFormat = "sse" | "ui-message-stream";
 
-/** What {@link answer} needs besides the question. */
+/** What {@link answer} needs. */
 export interface AnswerContext {
-  runner: QueryRunner;
+  /** Starts the answer (a query or a chat message); `signal` aborts when the client goes away. */
+  run(signal: AbortSignal): Promise<StreamingResponse | Response>;
   format: StreamFormat;
-  /** Aborts when the client goes away; passed to `runner.query`. */
+  /** `false`: answer one JSON object. */
+  stream: boolean;
+  /** Aborts when the client goes away; passed to `run`. */
   signal: AbortSignal;
   headers: Record<string, string>;
+  /** Extra fields of the JSON answer (e.g. `conversationId`). */
+  json?: Record<string, unknown>;
   /** Called once when the answer is over (sent, failed or cancelled), with a note for the log. */
   onEnd(note: string): void;
 }
 
 /**
- * Runs the query and turns its result into a reply: a JSON body for `stream: false`, else an event stream
+ * Runs the answer and turns its result into a reply: a JSON body for `stream: false`, else an event stream
  * in `format`. Rejects with the engine's error when it fails before the answer starts (the caller maps it to
  * a status). Once it resolves to a stream, `onEnd` runs when the stream ends or is cancelled.
  */
-export async function answer(request: QueryRequest, ctx: AnswerContext): Promise<CoreReply> {
-  const result = await ctx.runner.query(request.query, { signal: ctx.signal });
-  if (!request.stream) {
+export async function answer(ctx: AnswerContext): Promise<CoreReply> {
+  const result = await ctx.run(ctx.signal);
+  if (!ctx.stream) {
     const response = result instanceof StreamingResponse ? await result.getResponse() : result;
     ctx.onEnd("json");
     return jsonReply(
@@ -38,6 +41,7 @@ export async function answer(request: QueryRequest, ctx: AnswerContext): Promise
         response: response.response,
         sourceNodes: response.sourceNodes.map(serializeSource),
         usage: response.usage ?? null,
+        ...ctx.json,
       },
       ctx.headers,
     );

@@ -4,10 +4,13 @@ export function corsHeaders(
   origin: string | undefined,
 ): Record<string, string> {
   if (!allowed) return {};
-  if (allowed.includes("*")) return { "access-control-allow-origin": "*" };
+  if (allowed.includes("*")) return { "access-control-allow-origin": "*", ...EXPOSED };
   if (origin === undefined || !allowed.includes(origin)) return { vary: "origin" };
-  return { "access-control-allow-origin": origin, vary: "origin" };
+  return { "access-control-allow-origin": origin, vary: "origin", ...EXPOSED };
 }
+
+/** Response headers a browser script may read: the chat's conversation id. */
+const EXPOSED = { "access-control-expose-headers": "x-conversation-id" };
 
 /** Headers of a successful preflight (`OPTIONS`) answer, added to {@link corsHeaders}. */
 export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {

@@ -1,6 +1,7 @@
 import { type AnswerContext, answer } from "./answer.js";
 import { hasBearerToken } from "./auth.js";
-import { parseChatBody } from "./chat-request.js";
+import { type ChatRequest, parseChatBody } from "./chat-request.js";
+import { ConversationStore } from "./conversation-store.js";
 import { corsHeaders, PREFLIGHT_HEADERS } from "./cors.js";
 import { HttpError, toHttpError } from "./http-error.js";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.js";
@@ -9,11 +10,18 @@ import { parseQueryBody } from "./query-request.js";
 import { BASE_HEADERS, type CoreReply, type CoreRequest, errorReply, jsonReply } from "./reply.js";
 import { StreamSlots } from "./stream-slots.js";
 
-/** The API routes and the wire format each streams. */
-const API_ROUTES: Readonly<Record<string, AnswerContext["format"]>> = {
-  "/api/query": "sse",
-  "/api/chat": "ui-message-stream",
-};
+/** The API routes. */
+const API_ROUTES: ReadonlySet<string> = new Set(["/api/query", "/api/chat"]);
+
+/** The response header naming a chat's conversation (also for a conversation the server made up). */
+export const CONVERSATION_ID_HEADER = "x-conversation-id";
+
+/** What one request's answer needs from the server. */
+interface Shared {
+  opts: ResolvedOptions;
+  slots: StreamSlots;
+  conversations: ConversationStore;
+}
 
 /**
  * The routing, validation and answering shared by the Node and fetch handlers: takes a request in a
@@ -21,7 +29,11 @@ const API_ROUTES: Readonly<Record<string, AnswerContext["format"]>> = {
  */
 export function createHandlerCore(options: ServerOptions): (request: CoreRequest) => Promise<CoreReply> {
   const opts = resolveOptions(options);
-  const slots = new StreamSlots(opts.maxConcurrentStreams);
+  const shared: Shared = {
+    opts,
+    slots: new StreamSlots(opts.maxConcurrentStreams),
+    conversations: new ConversationStore(opts.maxConversations, opts.createMemory),
+  };
   return async (req) => {
     const started = performance.now();
     const log = (status: number, note = "") => {
@@ -31,7 +43,7 @@ export function createHandlerCore(options: ServerOptions): (request: CoreRequest
     const cors = corsHeaders(opts.corsOrigins, req.header("origin"));
     let reply: CoreReply;
     try {
-      reply = await route(req, opts, slots, cors, log);
+      reply = await route(req, shared, cors, log);
     } catch (error) {
       const httpError = toHttpError(error);
       reply = errorReply(httpError, cors);
@@ -45,13 +57,12 @@ export function createHandlerCore(options: ServerOptions): (request: CoreRequest
 
 async function route(
   req: CoreRequest,
-  opts: ResolvedOptions,
-  slots: StreamSlots,
+  shared: Shared,
   cors: Record<string, string>,
   log: (status: number, note?: string) => void,
 ): Promise<CoreReply> {
-  const format = API_ROUTES[req.path];
-  if (format === undefined) {
+  const { opts } = shared;
+  if (!API_ROUTES.has(req.path)) {
     if (req.path === "/") {
       allowMethods(req, ["GET", "HEAD"]);
       return {
@@ -99,9 +110,74 @@ async function route(
       "Send the body as JSON (`content-type: application/json`).",
     );
   }
+  if (req.path === "/api/chat" && !opts.createChatEngine) {
+    throw new HttpError(
+      501,
+      "chat_not_configured",
+      "This server has no chat engine: start it with createChatEngine to use /api/chat.",
+    );
+  }
   const body = parseJson(await req.readBody(opts.maxBodyBytes));
-  const request = format === "sse" ? parseQueryBody(body, opts) : parseChatBody(body, opts);
+  if (req.path === "/api/query") {
+    const request = parseQueryBody(body, opts);
+    return withSlot(req, shared, log, () => {
+      const runner = opts.createEngine({ topK: request.topK, mode: request.mode, streaming: request.stream });
+      return {
+        run: (signal) => runner.query(request.query, { signal }),
+        format: "sse",
+        stream: request.stream,
+        headers: cors,
+      };
+    });
+  }
+  const request = parseChatBody(body, opts);
+  return withSlot(req, shared, log, () => chatAnswer(request, shared, cors));
+}
 
+/**
+ * The answer to a chat message. The server's memory of a conversation is the truth: the history a client sends
+ * (the AI SDK sends every message) is only used to seed a conversation the server does not know (new, evicted,
+ * or from before a restart).
+ */
+function chatAnswer(
+  request: ChatRequest,
+  shared: Shared,
+  cors: Record<string, string>,
+): Omit<AnswerContext, "signal" | "onEnd"> {
+  const { opts, conversations } = shared;
+  const runner = opts.createChatEngine!({
+    topK: request.topK,
+    mode: request.mode,
+    chatMode: request.chatMode,
+    streaming: request.stream,
+  });
+  const { memory, created } = conversations.get(request.conversationId);
+  if (created) memory.set(request.clientHistory);
+  else if (request.regenerate && !memory.busy) {
+    // The client dropped the last answer to ask again: forget that exchange instead of repeating the question.
+    const all = memory.getAll();
+    const [user, assistant] = all.slice(-2);
+    if (user?.role === "user" && user.content === request.message && assistant?.role === "assistant") {
+      memory.set(all.slice(0, -2));
+    }
+  }
+  return {
+    run: (signal) => runner.chat(request.message, { signal, memory }),
+    format: request.format,
+    stream: request.stream,
+    headers: { ...cors, [CONVERSATION_ID_HEADER]: request.conversationId },
+    json: { conversationId: request.conversationId },
+  };
+}
+
+/** Runs an answer in one of the server's stream slots (503 when all are taken). */
+async function withSlot(
+  req: CoreRequest,
+  shared: Shared,
+  log: (status: number, note?: string) => void,
+  prepare: () => Omit<AnswerContext, "signal" | "onEnd">,
+): Promise<CoreReply> {
+  const { slots } = shared;
   const release = slots.tryAcquire();
   if (!release) {
     throw new HttpError(
@@ -112,12 +188,9 @@ async function route(
     );
   }
   try {
-    const runner = opts.createEngine({ topK: request.topK, mode: request.mode, streaming: request.stream });
-    const reply = await answer(request, {
-      runner,
-      format,
+    const reply = await answer({
+      ...prepare(),
       signal: req.signal,
-      headers: cors,
       onEnd: (note) => {
         release();
         if (note !== "json") log(200, note);

@@ -1,8 +1,10 @@
+import { type ChatMode, isChatMode } from "../engines/chat/types.js";
 import { InvalidArgumentError } from "../errors/index.js";
+import { ChatMemoryBuffer } from "../memory/chat-memory-buffer.js";
 import { isResponseMode } from "../synthesizers/get-response-synthesizer.js";
 import type { ResponseMode } from "../synthesizers/types.js";
 import { optionalInteger } from "../utils/validate.js";
-import type { EngineFactory } from "./types.js";
+import type { ChatEngineFactory, EngineFactory } from "./types.js";
 
 /** Cross-origin access to the API. Off unless given. */
 export interface CorsOptions {
@@ -12,8 +14,17 @@ export interface CorsOptions {
 
 /** Options of {@link createRequestHandler}, {@link createFetchHandler} and {@link startServer}. */
 export interface ServerOptions {
-  /** Builds the engine that answers one request. */
+  /** Builds the engine that answers one `POST /api/query`. */
   createEngine: EngineFactory;
+  /**
+   * Builds the chat engine that answers one `POST /api/chat` message (the server passes the conversation's
+   * memory). Without it, `/api/chat` answers 501.
+   */
+  createChatEngine?: ChatEngineFactory;
+  /** Conversations remembered at once; beyond it the least recently used is forgotten (default 1000). */
+  maxConversations?: number;
+  /** Makes the memory of a new conversation (default: `new ChatMemoryBuffer({ maxMessages: 500 })`). */
+  createMemory?: (conversationId: string) => ChatMemoryBuffer;
   /** Bearer token the API routes require (`Authorization: Bearer <token>`). None: no auth (loopback only). */
   token?: string;
   /** Largest request body accepted, in bytes (default 64 KiB). */
@@ -30,11 +41,17 @@ export interface ServerOptions {
   defaultTopK?: number;
   /** Response mode when a request gives none (default: the engine's own). */
   defaultMode?: ResponseMode;
+  /** Chat mode when a chat request gives none (default: the chat engine's own). */
+  defaultChatMode?: ChatMode;
 }
 
 /** {@link ServerOptions} with defaults applied and values checked. */
 export interface ResolvedOptions {
   createEngine: EngineFactory;
+  createChatEngine: ChatEngineFactory | undefined;
+  maxConversations: number;
+  createMemory: (conversationId: string) => ChatMemoryBuffer;
+  defaultChatMode: ChatMode | undefined;
   token: string | undefined;
   maxBodyBytes: number;
   maxQuestionChars: number;
@@ -63,6 +80,22 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   if (defaultTopK !== undefined && optionalInteger("defaultTopK", defaultTopK, 1, 1) > MAX_TOP_K) {
     throw new InvalidArgumentError("defaultTopK", `must be <= ${MAX_TOP_K}, got ${defaultTopK}.`);
   }
+  const { createChatEngine, createMemory, defaultChatMode } = options;
+  if (createChatEngine !== undefined && typeof createChatEngine !== "function") {
+    throw new InvalidArgumentError("createChatEngine", "expected a function (request) => ChatRunner.");
+  }
+  if (createMemory !== undefined && typeof createMemory !== "function") {
+    throw new InvalidArgumentError(
+      "createMemory",
+      "expected a function (conversationId) => ChatMemoryBuffer.",
+    );
+  }
+  if (defaultChatMode !== undefined && !isChatMode(defaultChatMode)) {
+    throw new InvalidArgumentError(
+      "defaultChatMode",
+      `unknown chat mode ${JSON.stringify(defaultChatMode)}.`,
+    );
+  }
   let corsOrigins: string[] | undefined;
   if (cors !== undefined) {
     corsOrigins = typeof cors.origin === "string" ? [cors.origin] : cors.origin;
@@ -72,6 +105,10 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   return {
     createEngine: options.createEngine,
+    createChatEngine,
+    maxConversations: optionalInteger("maxConversations", options.maxConversations, 1, 1000),
+    createMemory: createMemory ?? (() => new ChatMemoryBuffer({ maxMessages: 500 })),
+    defaultChatMode,
     token,
     maxBodyBytes: optionalInteger("maxBodyBytes", options.maxBodyBytes, 1, 64 * 1024),
     maxQuestionChars: optionalInteger("maxQuestionChars", options.maxQuestionChars, 1, 4000),

@@ -1,3 +1,5 @@
+import type { ChatMode } from "../engines/chat/types.js";
+import type { ChatMemoryBuffer } from "../memory/chat-memory-buffer.js";
 import type { Response } from "../schema/response.js";
 import type { StreamingResponse } from "../schema/streaming-response.js";
 import type { ResponseMode } from "../synthesizers/types.js";
@@ -28,3 +30,38 @@ export interface QueryRunner {
  * ```
  */
 export type EngineFactory = (request: EngineRequest) => QueryRunner;
+
+/** What one HTTP chat message asks for. */
+export interface ChatEngineRequest {
+  /** Nodes to retrieve (the engine's default when omitted). */
+  topK?: number;
+  /** Response mode (used by `condense_question`; the engine's default when omitted). */
+  mode?: ResponseMode;
+  /** Chat mode (the engine's default when omitted). */
+  chatMode?: ChatMode;
+  /** `true`: resolve to a StreamingResponse; `false`: to a finished Response. */
+  streaming: boolean;
+}
+
+/**
+ * Answers one chat message within the conversation `memory` (the server keeps one per conversation id); the
+ * server aborts `signal` when the client goes away. Every streamdex chat engine is one.
+ */
+export interface ChatRunner {
+  chat(
+    message: string,
+    options: { signal: AbortSignal; memory: ChatMemoryBuffer },
+  ): Promise<StreamingResponse | Response>;
+}
+
+/**
+ * Builds the chat engine for one `POST /api/chat` request. The server passes each conversation's memory to
+ * `chat()`, so the engine may be shared or built per request.
+ *
+ * @example
+ * ```ts
+ * const createChatEngine: ChatEngineFactory = ({ topK, mode, chatMode, streaming }) =>
+ *   index.asChatEngine({ chatMode, streaming, similarityTopK: topK, responseMode: mode });
+ * ```
+ */
+export type ChatEngineFactory = (request: ChatEngineRequest) => ChatRunner;

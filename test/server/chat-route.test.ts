@@ -70,8 +70,8 @@ describe("POST /api/chat (AI SDK UI message stream, read by the real `ai` packag
       text: "The lighthouse keeper kept notes.",
       metadata: { file_name: "memo.md" },
     });
-    const { createEngine } = engineFactory(new MockLLM({ response: "ok" }), [{ node, score: 0.75 }]);
-    const server = await startServer({ createEngine });
+    const factories = engineFactory(new MockLLM({ response: "ok" }), [{ node, score: 0.75 }]);
+    const server = await startServer(factories);
     servers.track({ server });
     const chat = new Chat(`${server.url}/api/chat`);
     await chat.sendMessage({ text: "q" });
@@ -85,14 +85,13 @@ describe("POST /api/chat (AI SDK UI message stream, read by the real `ai` packag
     });
   });
 
-  it("answers the last user message of the conversation", async () => {
+  it("answers the last user message, remembering the conversation on the server", async () => {
     const { url, llm } = servers.track(await mockServer({ response: "ok" }));
     const chat = new Chat(`${url}/api/chat`);
     await chat.sendMessage({ text: "first question" });
     await chat.sendMessage({ text: "second question" });
     expect(chat.messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant"]);
-    expect(llm.calls[1]!.prompt).toContain("second question");
-    expect(llm.calls[1]!.prompt).not.toContain("first question");
+    expect(llm.calls[1]!.prompt).toContain("user: first question\nassistant: ok\nuser: second question");
   });
 
   it("sends the protocol's headers and chunks, in order, ending with [DONE]", async () => {
@@ -175,7 +174,7 @@ describe("POST /api/chat (AI SDK UI message stream, read by the real `ai` packag
   });
 
   it("rejects a body without a user message, and passes topK and mode through", async () => {
-    const { url, requests } = servers.track(await mockServer({ response: "ok" }));
+    const { url, chatRequests } = servers.track(await mockServer({ response: "ok" }));
     const none = await postJson(`${url}/api/chat`, { messages: [{ id: "a", role: "assistant", parts: [] }] });
     expect(none.status).toBe(400);
     expect((await errorOf(none)).code).toBe("no_user_message");
@@ -184,6 +183,6 @@ describe("POST /api/chat (AI SDK UI message stream, read by the real `ai` packag
     expect((await errorOf(empty)).code).toBe("empty_query");
     const ok = await postJson(`${url}/api/chat`, { messages: [userMessage("q")], topK: 1, mode: "refine" });
     await ok.text();
-    expect(requests).toEqual([{ topK: 1, mode: "refine", streaming: true }]);
+    expect(chatRequests).toEqual([{ topK: 1, mode: "refine", chatMode: undefined, streaming: true }]);
   });
 });

@@ -5,7 +5,8 @@ import { engineFactory, errorOf, parseSSE, until } from "./support.js";
 
 function setup(llmOptions: MockLLMOptions = {}, options: Omit<ServerOptions, "createEngine"> = {}) {
   const llm = new MockLLM(llmOptions);
-  const handler = createFetchHandler({ createEngine: engineFactory(llm).createEngine, ...options });
+  const { createEngine, createChatEngine } = engineFactory(llm);
+  const handler = createFetchHandler({ createEngine, createChatEngine, ...options });
   return { llm, handler };
 }
 

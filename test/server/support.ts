@@ -1,16 +1,36 @@
 import { expect } from "vitest";
+import { createChatEngine as buildChatEngine } from "../../src/engines/chat/create-chat-engine.js";
 import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
 import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
 import type { LLM } from "../../src/llms/types.js";
 import type { NodeWithScore } from "../../src/schema/node.js";
 import { type RunningServer, type StartServerOptions, startServer } from "../../src/server/index.js";
-import type { EngineFactory, EngineRequest } from "../../src/server/types.js";
+import type {
+  ChatEngineFactory,
+  ChatEngineRequest,
+  EngineFactory,
+  EngineRequest,
+} from "../../src/server/types.js";
 import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
 import { FixedRetriever, nodes, settle } from "../support/fixtures.js";
 
-/** An engine factory over one LLM and fixed nodes (the first `topK` of them); records every request. */
+/**
+ * Query and chat engine factories over one LLM and fixed nodes (the first `topK` of them); record every request.
+ * Chat engines default to the `context` mode.
+ */
 export function engineFactory(llm: LLM, sourceNodes: NodeWithScore[] = nodes(3)) {
   const requests: EngineRequest[] = [];
+  const chatRequests: ChatEngineRequest[] = [];
+  const createChatEngine: ChatEngineFactory = (request) => {
+    chatRequests.push(request);
+    return buildChatEngine({
+      chatMode: request.chatMode ?? "context",
+      streaming: request.streaming,
+      responseMode: request.mode,
+      retriever: new FixedRetriever(sourceNodes.slice(0, request.topK ?? 2)),
+      llm,
+    });
+  };
   const createEngine: EngineFactory = (request) => {
     requests.push(request);
     return new RetrieverQueryEngine({
@@ -22,7 +42,7 @@ export function engineFactory(llm: LLM, sourceNodes: NodeWithScore[] = nodes(3))
       }),
     });
   };
-  return { createEngine, requests };
+  return { createEngine, requests, createChatEngine, chatRequests };
 }
 
 /** A server on 127.0.0.1, port 0, over a {@link MockLLM}. */
@@ -31,9 +51,9 @@ export async function mockServer(
   options: Omit<StartServerOptions, "createEngine"> = {},
 ) {
   const llm = new MockLLM(llmOptions);
-  const { createEngine, requests } = engineFactory(llm);
-  const server = await startServer({ createEngine, ...options });
-  return { llm, requests, server, url: server.url };
+  const { createEngine, requests, createChatEngine, chatRequests } = engineFactory(llm);
+  const server = await startServer({ createEngine, createChatEngine, ...options });
+  return { llm, requests, chatRequests, server, url: server.url };
 }
 
 /** Closes servers opened by a test file (call in `afterEach`). */

@@ -1,7 +1,8 @@
 import type { BaseRetriever } from "../../retrievers/types.js";
-import type { EngineFactory } from "../../server/types.js";
+import type { ChatEngineFactory, EngineFactory } from "../../server/types.js";
 import { type CliContext, EXIT, note } from "../context.js";
 import {
+  chatEngineFor,
   describeSync,
   engineFor,
   type IndexFlags,
@@ -22,7 +23,8 @@ export interface ServeFlags extends IndexFlags {
 }
 
 /**
- * `streamdex serve`: the HTTP API (`POST /api/query` as SSE, `POST /api/chat` for AI SDK clients) and the web page,
+ * `streamdex serve`: the HTTP API (`POST /api/query` as SSE, `POST /api/chat`: conversations with memory, as SSE or
+ * for AI SDK clients) and the web page,
  * bound to 127.0.0.1 unless told otherwise (then a token is required). Runs until Ctrl-C.
  */
 export async function serve(ctx: CliContext, flags: ServeFlags): Promise<number> {
@@ -35,18 +37,24 @@ export async function serve(ctx: CliContext, flags: ServeFlags): Promise<number>
   if (ws.isEmpty) return noIndex(ctx, ws);
 
   const retrievers = new Map<number, BaseRetriever>();
-  const createEngine: EngineFactory = ({ topK, mode, streaming }) => {
+  const retrieverFor = (topK: number | undefined) => {
     const k = topK ?? 2;
     let retriever = retrievers.get(k);
     if (!retriever) {
       retriever = ws.retriever(k);
       retrievers.set(k, retriever);
     }
-    return engineFor(retriever, choice, { streaming, mode: mode ?? "compact" });
+    return retriever;
   };
+  const createEngine: EngineFactory = ({ topK, mode, streaming }) =>
+    engineFor(retrieverFor(topK), choice, { streaming, mode: mode ?? "compact" });
+  // The server keeps one memory per conversation and passes it to chat(), so engines are cheap to build.
+  const createChatEngine: ChatEngineFactory = ({ topK, mode, chatMode, streaming }) =>
+    chatEngineFor(retrieverFor(topK), choice, { streaming, mode: mode ?? "compact", chatMode });
   const { startServer } = await import("../../server/index.js");
   const server = await startServer({
     createEngine,
+    createChatEngine,
     host: flags.host ?? "127.0.0.1",
     port,
     token: flags.token ?? ctx.env.STREAMDEX_TOKEN,
@@ -54,7 +62,7 @@ export async function serve(ctx: CliContext, flags: ServeFlags): Promise<number>
     logger: (line: string) => note(ctx, line),
   });
   ctx.stdout.write(
-    `streamdex is answering on ${server.url} (page at /, API at /api/query). Ctrl-C to stop.\n`,
+    `streamdex is answering on ${server.url} (page at /, API at /api/query and /api/chat). Ctrl-C to stop.\n`,
   );
   await new Promise<void>((resolve) => {
     if (ctx.interrupt.aborted) resolve();

@@ -1,10 +1,14 @@
 import path from "node:path";
+import { createChatEngine } from "../../engines/chat/create-chat-engine.js";
+import { CHAT_MODES, type ChatMode, isChatMode } from "../../engines/chat/types.js";
 import { RetrieverQueryEngine } from "../../engines/retriever-query-engine.js";
+import { ExtractiveLLM } from "../../llms/extractive-llm.js";
 import type { BaseRetriever } from "../../retrievers/types.js";
 import { Settings } from "../../settings/settings.js";
 import { getResponseSynthesizer, isResponseMode } from "../../synthesizers/get-response-synthesizer.js";
 import { RESPONSE_MODES, type ResponseMode } from "../../synthesizers/types.js";
 import { type CliContext, EXIT, note } from "../context.js";
+import { ExtractiveChatLLM } from "../extractive-chat.js";
 import { chooseModels, type ModelChoice, UsageError } from "../models.js";
 import { ProgressBar } from "../progress.js";
 import { type SyncSummary, Workspace } from "../workspace.js";
@@ -90,6 +94,37 @@ export function engineFor(
       llm: choice.llm,
     }),
   });
+}
+
+/**
+ * A chat engine over the workspace. The extractive answerer gets an adapter that reads chat messages, and the
+ * `context` mode by default (it cannot rewrite follow-ups); other LLMs default to `condense_plus_context`.
+ */
+export function chatEngineFor(
+  retriever: BaseRetriever,
+  choice: ModelChoice,
+  options: { streaming: boolean; mode: ResponseMode; chatMode?: ChatMode; systemPrompt?: string },
+) {
+  const extractive = choice.llm instanceof ExtractiveLLM;
+  return createChatEngine<boolean, ChatMode>({
+    chatMode: options.chatMode ?? defaultChatMode(choice),
+    streaming: options.streaming,
+    responseMode: options.mode,
+    retriever,
+    llm: extractive ? new ExtractiveChatLLM(choice.llm as ExtractiveLLM) : choice.llm,
+    systemPrompt: options.systemPrompt,
+  });
+}
+
+/** The chat mode used when none is asked for. */
+export function defaultChatMode(choice: ModelChoice): ChatMode {
+  return choice.llm instanceof ExtractiveLLM ? "context" : "condense_plus_context";
+}
+
+/** Parses `--chat-mode`. */
+export function chatMode(value: string | undefined): ChatMode | undefined {
+  if (value === undefined || isChatMode(value)) return value;
+  throw new UsageError(`unknown --chat-mode "${value}". Use one of: ${CHAT_MODES.join(", ")}.`);
 }
 
 /** Parses `--mode`. */

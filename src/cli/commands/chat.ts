@@ -1,0 +1,55 @@
+import { chatLoop } from "../chat-loop.js";
+import { type CliContext, note } from "../context.js";
+import {
+  chatEngineFor,
+  chatMode,
+  defaultChatMode,
+  describeSync,
+  type IndexFlags,
+  int,
+  mode,
+  models,
+  noIndex,
+  openWorkspace,
+  syncWithProgress,
+} from "./shared.js";
+
+/** Flags of `chat`. */
+export interface ChatFlags extends IndexFlags {
+  data?: string;
+  "top-k"?: string;
+  mode?: string;
+  "chat-mode"?: string;
+  system?: string;
+}
+
+/**
+ * `streamdex chat`: refreshes the index like `ask`, then a conversation on the terminal: each answer streams as
+ * it is written, with its sources in one line, and the session remembers earlier turns. Ctrl-C during an answer
+ * stops it (the model request is aborted); Ctrl-C at the prompt, Ctrl-D or "exit" leaves (exit 0).
+ */
+export async function chat(ctx: CliContext, flags: ChatFlags): Promise<number> {
+  const topK = int("top-k", flags["top-k"], 2, 1);
+  const responseMode = mode(flags.mode);
+  const asked = chatMode(flags["chat-mode"]);
+  const choice = await models(ctx, flags);
+  const ws = await openWorkspace(ctx, flags, choice);
+  if (flags.data !== undefined) {
+    const summary = await syncWithProgress(ctx, ws, [flags.data]);
+    if (summary.added + summary.changed + summary.removed > 0) note(ctx, describeSync(summary, ws));
+  } else if (ws.roots.length > 0) {
+    await ws.sync(ws.roots, {}, { missingRoots: "remove", signal: ctx.interrupt });
+  }
+  if (ws.isEmpty) return noIndex(ctx, ws);
+
+  const engine = chatEngineFor(ws.retriever(topK), choice, {
+    streaming: true,
+    mode: responseMode,
+    chatMode: asked,
+    systemPrompt: flags.system,
+  });
+  if (asked === undefined) {
+    note(ctx, `Chat mode: ${defaultChatMode(choice)}; change with --chat-mode.`);
+  }
+  return chatLoop(ctx, engine);
+}
