@@ -3,8 +3,9 @@
  * figures are context. Run on an otherwise idle machine; numbers from a loaded 2-core box are noisy.
  *
  *   npm run bench                 # everything
- *   npm run bench -- stream       # only benchmarks whose name contains "stream" (also: vector, llamacpp, splitter)
+ *   npm run bench -- stream       # only benchmarks whose name contains "stream" (also: vector, llamacpp, huggingface, splitter)
  */
+import { benchHuggingFace } from "./huggingface.bench.js";
 import { benchLlamaCpp } from "./llamacpp.bench.js";
 import { benchSplitter } from "./splitter.bench.js";
 import { type BenchResult, benchStreamingOverhead } from "./streaming-overhead.bench.js";
@@ -15,6 +16,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ["stream", () => benchStreamingOverhead()],
   ["vector", () => benchVectorStore()],
   ["llamacpp", () => benchLlamaCpp()],
+  ["huggingface", () => benchHuggingFace()],
   [
     "splitter",
     async () => {

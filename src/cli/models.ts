@@ -92,8 +92,11 @@ async function makeLLM(spec: string, env: Env): Promise<LLM> {
       const { LlamaCpp } = await import("../providers/llamacpp/index.js");
       return new LlamaCpp({ modelPath: arg });
     }
-    case "huggingface":
-      throw notInstalled(kind, spec);
+    case "huggingface": {
+      if (!arg) throw new UsageError("--llm huggingface needs a model: huggingface:<model dir or hub id>.");
+      const { HuggingFaceLLM } = await import("../providers/huggingface/index.js");
+      return new HuggingFaceLLM({ model: arg });
+    }
     default:
       throw new UsageError(
         `unknown LLM "${spec}". Use openai:<model>, llamacpp:<file.gguf>, huggingface:<model dir> or extractive.`,
@@ -122,8 +125,15 @@ async function makeEmbedding(spec: string, env: Env): Promise<EmbeddingChoice> {
         model: new OpenAIEmbedding({ model, apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL }),
       };
     }
-    case "huggingface":
-      throw notInstalled(kind, spec);
+    case "huggingface": {
+      if (!arg) throw new UsageError("--embed huggingface needs a model: huggingface:<model dir or hub id>.");
+      const { HuggingFaceEmbedding } = await import("../providers/huggingface/index.js");
+      return {
+        kind: "embedding",
+        spec: `huggingface:${arg}`,
+        model: new HuggingFaceEmbedding({ model: arg }),
+      };
+    }
     default:
       throw new UsageError(
         `unknown embedding model "${spec}". Use openai:<model>, huggingface:<model dir>, hash or bm25.`,
@@ -144,11 +154,4 @@ function requireOpenAIConfig(env: Env, what: string): void {
       `${what} needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local OpenAI-compatible server such as Ollama).`,
     );
   }
-}
-
-function notInstalled(_kind: string, spec: string): UsageError {
-  return new UsageError(
-    `"${spec}" needs the HuggingFace provider (streamdex/huggingface), which this version of streamdex does not ` +
-      "include yet. Use llamacpp:<file.gguf>, openai:<model> (also for local servers via OPENAI_BASE_URL) or extractive.",
-  );
 }

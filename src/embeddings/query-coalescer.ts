@@ -1,4 +1,4 @@
-import { abortReason } from "../utils/abort.js";
+import { abortReason, raceAbort } from "../utils/abort.js";
 
 interface Waiter {
   text: string;
@@ -31,12 +31,7 @@ export class QueryCoalescer {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    if (!signal) return result;
-    return new Promise<Float32Array>((resolve, reject) => {
-      const onAbort = () => reject(abortReason(signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-      result.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-    });
+    return raceAbort(result, signal);
   }
 
   private flush(): void {

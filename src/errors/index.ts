@@ -55,6 +55,20 @@ export class StreamConsumedError extends StreamdexError {
   }
 }
 
+/** An optional peer dependency a provider needs is not installed. The message says what to install. */
+export class MissingDependencyError extends StreamdexError {
+  /** The npm package to install. */
+  readonly packageName: string;
+
+  constructor(packageName: string, options?: { subpath?: string; cause?: unknown }) {
+    super(
+      `${options?.subpath ?? "streamdex"} needs the optional package "${packageName}": run \`npm install ${packageName}\`.`,
+      { code: "missing_dependency", cause: options?.cause },
+    );
+    this.packageName = packageName;
+  }
+}
+
 /** A file could not be read or decoded as text (binary, not UTF-8, unreadable, empty). */
 export class ReaderError extends StreamdexError {
   /** The file at fault. */

@@ -105,7 +105,7 @@ describe("streamdex ask", () => {
       expect(r.stderr.trim().split("\n").at(-1)).toMatch(/^streamdex: /);
     }
     const hf = await runCli(["ask", "q", "--llm", "huggingface:/models/x"], { cwd: dir });
-    expect(hf.stderr).toMatch(/needs the HuggingFace provider/);
+    expect(hf.stderr).toMatch(/no model directory at \/models\/x/);
     const gguf = await runCli(["ask", "q", "--llm", "llamacpp:/models/missing.gguf"], { cwd: dir });
     expect(gguf.stderr).toMatch(/\/models\/missing\.gguf/);
   });

@@ -3,7 +3,7 @@ import type { ChatWrapper, LlamaModel, SequenceEvaluateOptions, Token } from "no
 import { BadRequestError } from "../../errors/index.js";
 import { BaseLLM, messagesToPrompt } from "../../llms/base-llm.js";
 import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream } from "../../llms/types.js";
-import { abortReason, throwIfAborted } from "../../utils/abort.js";
+import { raceAbort, throwIfAborted } from "../../utils/abort.js";
 import type { Tokenizer } from "../../utils/tokenizer.js";
 import { loadNodeLlamaCpp } from "./load-module.js";
 import { leaseModel, type ModelLease, type SharedModel } from "./model-cache.js";
@@ -233,23 +233,4 @@ const TEMPLATE_RESERVE = 64;
 
 function defaultMaxTokens(contextWindow: number): number {
   return Math.max(1, Math.min(512, Math.floor(contextWindow / 4)));
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }

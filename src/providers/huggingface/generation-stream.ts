@@ -1,0 +1,241 @@
+import type { BaseStreamer, PreTrainedModel, StoppingCriteria, Tensor } from "@huggingface/transformers";
+import { ProviderError } from "../../errors/index.js";
+import type { LLMChunk, LLMStream } from "../../llms/types.js";
+import { abortReason } from "../../utils/abort.js";
+import { type DecodeFn, IncrementalDecoder } from "./incremental-decoder.js";
+import type { Transformers } from "./load-module.js";
+
+/** Sampling settings passed to `generate()` (transformers.js's names). */
+export interface SamplingOptions {
+  do_sample: boolean;
+  temperature?: number;
+  top_k?: number;
+  top_p?: number;
+}
+
+/** One generation: the loaded model, the prompt and when to stop. */
+export interface GenerationSpec {
+  tf: Transformers;
+  model: PreTrainedModel;
+  decode: DecodeFn;
+  inputIds: Tensor;
+  attentionMask: Tensor;
+  promptTokens: number;
+  maxNewTokens: number;
+  sampling: SamplingOptions;
+  eosTokenIds: ReadonlySet<number>;
+  /** Chunks generated ahead of the reader at most (0: generate only while the reader waits). */
+  readAhead: number;
+  signal: AbortSignal | undefined;
+  onToken: ((token: number) => void) | undefined;
+  /** Called once, when `generate()` has returned or failed. */
+  onEnd(): void;
+}
+
+/** A running generation: an {@link LLMStream} that can be stopped and says when transformers.js is done. */
+export interface GenerationStream extends LLMStream, AsyncIterator<LLMChunk> {
+  return(): Promise<IteratorResult<LLMChunk>>;
+  /** Resolves once `generate()` has returned (or failed); never rejects. */
+  readonly finished: Promise<void>;
+  /** Forward passes started so far (the prompt's included): what "generation stopped" is measured by. */
+  readonly steps: number;
+}
+
+type GenerateParams = Parameters<PreTrainedModel["generate"]>[0];
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/** Thrown from the gated forward pass to end `generate()` once the stream is stopped; never reaches a user. */
+class Halt extends Error {}
+
+/**
+ * Runs `model.generate()` as a pull-based {@link LLMStream}, one chunk per generated token.
+ *
+ * transformers.js pushes tokens through a streamer whose `put()` is synchronous, but its generation loop awaits
+ * `this.forward()` once per token. The loop runs on a view of the shared model whose `forward` first waits for
+ * room: while `readAhead` chunks wait unread (or, with 0, while nobody waits for one) no forward pass starts,
+ * which pauses generation exactly: at most `readAhead` tokens are computed ahead of the reader. Every other
+ * method, the weights and the ONNX sessions are the shared model's.
+ *
+ * `return()` (a `break`) or an aborted signal stops it: a custom `StoppingCriteria` ends the loop after the token
+ * in flight (a forward pass is synchronous in onnxruntime-node and cannot be interrupted), and a stopped stream
+ * waiting for room ends without another forward pass. An error in `generate()` is thrown to the reader.
+ */
+export function startGeneration(spec: GenerationSpec): GenerationStream {
+  return new TransformersStream(spec);
+}
+
+class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMChunk> {
+  private readonly queue: LLMChunk[] = [];
+  private readonly decoder: IncrementalDecoder;
+  private error: Error | undefined;
+  private ended = false;
+  private stopped = false;
+  private consumerWaiting = false;
+  private wakeConsumer: (() => void) | undefined;
+  private wakeProducer: (() => void) | undefined;
+  private generated = 0;
+  private lastToken: number | undefined;
+  private promptSeen = false;
+  private readonly onAbort = () => this.stop();
+  steps = 0;
+  readonly finished: Promise<void>;
+
+  constructor(private readonly spec: GenerationSpec) {
+    this.decoder = new IncrementalDecoder(spec.decode);
+    spec.signal?.addEventListener("abort", this.onAbort, { once: true });
+    this.finished = this.produce();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<LLMChunk>> {
+    for (;;) {
+      if (this.spec.signal?.aborted) throw abortReason(this.spec.signal);
+      const chunk = this.queue.shift();
+      if (chunk) {
+        this.wakeProducer?.();
+        if (chunk.finishReason !== undefined) this.stopped = true;
+        return { done: false, value: chunk };
+      }
+      if (this.error) throw this.error;
+      if (this.ended || this.stopped) return DONE;
+      this.consumerWaiting = true;
+      this.wakeProducer?.();
+      await new Promise<void>((resolve) => {
+        this.wakeConsumer = resolve;
+      });
+      this.consumerWaiting = false;
+    }
+  }
+
+  async return(): Promise<IteratorResult<LLMChunk>> {
+    this.stop();
+    this.queue.length = 0;
+    return DONE;
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    this.wakeProducer?.();
+    this.wakeConsumer?.();
+  }
+
+  private push(chunk: LLMChunk): void {
+    this.queue.push(chunk);
+    this.wakeConsumer?.();
+  }
+
+  private full(): boolean {
+    const { readAhead } = this.spec;
+    return readAhead === 0 ? !this.consumerWaiting || this.queue.length > 0 : this.queue.length >= readAhead;
+  }
+
+  /** Runs before every forward pass: waits for room in the queue, or ends generation once stopped. */
+  private async gate(): Promise<void> {
+    while (!this.stopped && this.full()) {
+      await new Promise<void>((resolve) => {
+        this.wakeProducer = () => {
+          this.wakeProducer = undefined;
+          resolve();
+        };
+      });
+    }
+    if (this.stopped) throw new Halt();
+    this.steps++;
+  }
+
+  /** The streamer's `put()`: the prompt first (skipped), then one call per generated token. */
+  private onTokens(ids: bigint[][]): void {
+    if (!this.promptSeen) {
+      this.promptSeen = true;
+      return;
+    }
+    const token = ids[0]?.[0];
+    if (token === undefined) return;
+    this.generated++;
+    this.lastToken = Number(token);
+    this.spec.onToken?.(this.lastToken);
+    if (this.stopped) return;
+    const text = this.decoder.push(token);
+    if (text !== "") this.push({ delta: text, raw: { token: this.lastToken } });
+  }
+
+  private async produce(): Promise<void> {
+    const { spec } = this;
+    try {
+      await spec.model.generate.call(this.gatedModel(), {
+        inputs: spec.inputIds,
+        attention_mask: spec.attentionMask,
+        max_new_tokens: spec.maxNewTokens,
+        ...spec.sampling,
+        // The parameter is typed as a TextStreamer; generate() only calls put() and end().
+        streamer: this.streamer() as GenerateParams["streamer"],
+        stopping_criteria: [this.stopCriterion()],
+      });
+      if (!this.stopped) {
+        const finishReason =
+          this.lastToken !== undefined && spec.eosTokenIds.has(this.lastToken)
+            ? "stop"
+            : this.generated >= spec.maxNewTokens
+              ? "length"
+              : "stop";
+        const usage = {
+          promptTokens: spec.promptTokens,
+          completionTokens: this.generated,
+          totalTokens: spec.promptTokens + this.generated,
+        };
+        this.push({ delta: this.decoder.flush(), usage, finishReason });
+      }
+    } catch (error) {
+      if (!(error instanceof Halt) && !this.stopped) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.error = new ProviderError(`transformers.js failed while generating: ${reason}`, {
+          provider: "huggingface",
+          providerMessage: reason,
+          cause: error,
+        });
+      }
+    } finally {
+      this.ended = true;
+      spec.signal?.removeEventListener("abort", this.onAbort);
+      spec.onEnd();
+      this.wakeConsumer?.();
+    }
+  }
+
+  /** The shared model seen through an object whose `forward` waits at {@link gate} first. */
+  private gatedModel(): PreTrainedModel {
+    const { model } = this.spec;
+    const forward = model.forward;
+    const view = Object.create(model) as PreTrainedModel;
+    view.forward = async (inputs: Parameters<PreTrainedModel["forward"]>[0]) => {
+      await this.gate();
+      return forward.call(view, inputs);
+    };
+    return view;
+  }
+
+  private streamer(): BaseStreamer {
+    const onTokens = (ids: bigint[][]) => this.onTokens(ids);
+    const Streamer = class extends this.spec.tf.BaseStreamer {
+      override put(value: bigint[][]): void {
+        onTokens(value);
+      }
+      override end(): void {}
+    };
+    return new Streamer();
+  }
+
+  private stopCriterion(): StoppingCriteria {
+    const stopped = () => this.stopped;
+    const Criterion = class extends this.spec.tf.StoppingCriteria {
+      override _call(inputIds: number[][]): boolean[] {
+        return inputIds.map(() => stopped());
+      }
+    };
+    return new Criterion();
+  }
+}
