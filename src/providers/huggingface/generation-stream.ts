@@ -1,7 +1,7 @@
 import type { BaseStreamer, PreTrainedModel, StoppingCriteria, Tensor } from "@huggingface/transformers";
 import { ProviderError } from "../../errors/index.js";
 import type { LLMChunk, LLMStream } from "../../llms/types.js";
-import { abortReason } from "../../utils/abort.js";
+import { ChunkQueue } from "../../streaming/chunk-queue.js";
 import { type DecodeFn, IncrementalDecoder } from "./incremental-decoder.js";
 import type { Transformers } from "./load-module.js";
 
@@ -66,14 +66,8 @@ export function startGeneration(spec: GenerationSpec): GenerationStream {
 }
 
 class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMChunk> {
-  private readonly queue: LLMChunk[] = [];
+  private readonly chunks: ChunkQueue;
   private readonly decoder: IncrementalDecoder;
-  private error: Error | undefined;
-  private ended = false;
-  private stopped = false;
-  private consumerWaiting = false;
-  private wakeConsumer: (() => void) | undefined;
-  private wakeProducer: (() => void) | undefined;
   private generated = 0;
   private lastToken: number | undefined;
   private promptSeen = false;
@@ -82,6 +76,7 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMC
   readonly finished: Promise<void>;
 
   constructor(private readonly spec: GenerationSpec) {
+    this.chunks = new ChunkQueue(spec.readAhead, spec.signal);
     this.decoder = new IncrementalDecoder(spec.decode);
     spec.signal?.addEventListener("abort", this.onAbort, { once: true });
     this.finished = this.produce();
@@ -91,58 +86,27 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMC
     return this;
   }
 
-  async next(): Promise<IteratorResult<LLMChunk>> {
-    for (;;) {
-      if (this.spec.signal?.aborted) throw abortReason(this.spec.signal);
-      const chunk = this.queue.shift();
-      if (chunk) {
-        this.wakeProducer?.();
-        if (chunk.finishReason !== undefined) this.stopped = true;
-        return { done: false, value: chunk };
-      }
-      if (this.error) throw this.error;
-      if (this.ended || this.stopped) return DONE;
-      this.consumerWaiting = true;
-      this.wakeProducer?.();
-      await new Promise<void>((resolve) => {
-        this.wakeConsumer = resolve;
-      });
-      this.consumerWaiting = false;
-    }
+  next(): Promise<IteratorResult<LLMChunk>> {
+    return this.chunks.next();
   }
 
   async return(): Promise<IteratorResult<LLMChunk>> {
     this.stop();
-    this.queue.length = 0;
+    this.chunks.clear();
     return DONE;
   }
 
+  private get stopped(): boolean {
+    return this.chunks.stopped;
+  }
+
   private stop(): void {
-    this.stopped = true;
-    this.wakeProducer?.();
-    this.wakeConsumer?.();
-  }
-
-  private push(chunk: LLMChunk): void {
-    this.queue.push(chunk);
-    this.wakeConsumer?.();
-  }
-
-  private full(): boolean {
-    const { readAhead } = this.spec;
-    return readAhead === 0 ? !this.consumerWaiting || this.queue.length > 0 : this.queue.length >= readAhead;
+    this.chunks.stop();
   }
 
   /** Runs before every forward pass: waits for room in the queue, or ends generation once stopped. */
   private async gate(): Promise<void> {
-    while (!this.stopped && this.full()) {
-      await new Promise<void>((resolve) => {
-        this.wakeProducer = () => {
-          this.wakeProducer = undefined;
-          resolve();
-        };
-      });
-    }
+    await this.chunks.waitForRoom();
     if (this.stopped) throw new Halt();
     this.steps++;
   }
@@ -160,7 +124,7 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMC
     this.spec.onToken?.(this.lastToken);
     if (this.stopped) return;
     const text = this.decoder.push(token);
-    if (text !== "") this.push({ delta: text, raw: { token: this.lastToken } });
+    if (text !== "") this.chunks.push({ delta: text, raw: { token: this.lastToken } });
   }
 
   private async produce(): Promise<void> {
@@ -187,22 +151,23 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMC
           completionTokens: this.generated,
           totalTokens: spec.promptTokens + this.generated,
         };
-        this.push({ delta: this.decoder.flush(), usage, finishReason });
+        this.chunks.push({ delta: this.decoder.flush(), usage, finishReason });
       }
     } catch (error) {
       if (!(error instanceof Halt) && !this.stopped) {
         const reason = error instanceof Error ? error.message : String(error);
-        this.error = new ProviderError(`transformers.js failed while generating: ${reason}`, {
-          provider: "huggingface",
-          providerMessage: reason,
-          cause: error,
-        });
+        this.chunks.fail(
+          new ProviderError(`transformers.js failed while generating: ${reason}`, {
+            provider: "huggingface",
+            providerMessage: reason,
+            cause: error,
+          }),
+        );
       }
     } finally {
-      this.ended = true;
       spec.signal?.removeEventListener("abort", this.onAbort);
       spec.onEnd();
-      this.wakeConsumer?.();
+      this.chunks.end();
     }
   }
 

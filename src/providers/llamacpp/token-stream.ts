@@ -1,7 +1,8 @@
 import type { LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token } from "node-llama-cpp";
 import { ProviderError } from "../../errors/index.js";
 import type { LLMChunk, LLMStream } from "../../llms/types.js";
-import { abortReason, anySignal } from "../../utils/abort.js";
+import { ChunkQueue } from "../../streaming/chunk-queue.js";
+import { anySignal } from "../../utils/abort.js";
 import { TokenDecoder } from "./token-decoder.js";
 
 /** One generation: where to get a sequence, the prompt, and when to stop. */
@@ -52,21 +53,14 @@ export interface GenerationStream extends LLMStream, AsyncIterator<LLMChunk> {
 }
 
 class TokenStream implements GenerationStream, AsyncIterableIterator<LLMChunk> {
-  private readonly queue: LLMChunk[] = [];
+  private readonly chunks: ChunkQueue;
   private readonly decoder: TokenDecoder;
   private readonly halt = new AbortController();
-  private error: Error | undefined;
-  /** The producer loop has ended (the final chunk or the error is queued). */
-  private ended = false;
-  /** Stop requested: abort, return(), or the final chunk was handed out. */
-  private stopped = false;
-  private consumerWaiting = false;
-  private wakeConsumer: (() => void) | undefined;
-  private wakeProducer: (() => void) | undefined;
   private readonly onAbort = () => this.stop();
   readonly finished: Promise<void>;
 
   constructor(private readonly spec: GenerationSpec) {
+    this.chunks = new ChunkQueue(spec.readAhead, spec.signal);
     this.decoder = new TokenDecoder(spec.model, spec.stopTexts);
     spec.signal?.addEventListener("abort", this.onAbort, { once: true });
     this.finished = this.produce();
@@ -76,57 +70,23 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMChunk> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<LLMChunk>> {
-    for (;;) {
-      if (this.spec.signal?.aborted) throw abortReason(this.spec.signal);
-      const chunk = this.queue.shift();
-      if (chunk) {
-        this.wakeProducer?.();
-        if (chunk.finishReason !== undefined) this.stopped = true;
-        return { done: false, value: chunk };
-      }
-      if (this.error) throw this.error;
-      if (this.ended || this.stopped) return DONE;
-      this.consumerWaiting = true;
-      this.wakeProducer?.();
-      await new Promise<void>((resolve) => {
-        this.wakeConsumer = resolve;
-      });
-      this.consumerWaiting = false;
-    }
+  next(): Promise<IteratorResult<LLMChunk>> {
+    return this.chunks.next();
   }
 
   async return(): Promise<IteratorResult<LLMChunk>> {
     this.stop();
-    this.queue.length = 0;
+    this.chunks.clear();
     return DONE;
   }
 
+  private get stopped(): boolean {
+    return this.chunks.stopped;
+  }
+
   private stop(): void {
-    this.stopped = true;
     this.halt.abort();
-    this.wakeProducer?.();
-    this.wakeConsumer?.();
-  }
-
-  private push(chunk: LLMChunk): void {
-    this.queue.push(chunk);
-    this.wakeConsumer?.();
-  }
-
-  /** Whether the producer must wait: the queue is full, or (read-ahead 0) nobody is waiting for a chunk. */
-  private full(): boolean {
-    const { readAhead } = this.spec;
-    return readAhead === 0 ? !this.consumerWaiting || this.queue.length > 0 : this.queue.length >= readAhead;
-  }
-
-  private waitForRoom(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.wakeProducer = () => {
-        this.wakeProducer = undefined;
-        resolve();
-      };
-    });
+    this.chunks.stop();
   }
 
   private async produce(): Promise<void> {
@@ -142,8 +102,8 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMChunk> {
       await sequence.adaptStateToTokens(spec.tokens.slice(0, -1), false);
       source = sequence.evaluate(spec.tokens.slice(sequence.nextTokenIndex), spec.sampling);
       while (!this.stopped) {
-        if (this.full()) {
-          await this.waitForRoom();
+        if (this.chunks.full()) {
+          await this.chunks.waitForRoom();
           continue;
         }
         const step = await source.next();
@@ -159,7 +119,7 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMChunk> {
           break;
         }
         const { text, stopped } = this.decoder.push(step.value);
-        if (text !== "") this.push({ delta: text, raw: { token: step.value } });
+        if (text !== "") this.chunks.push({ delta: text, raw: { token: step.value } });
         if (stopped) {
           finishReason = "stop";
           break;
@@ -172,22 +132,23 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMChunk> {
           completionTokens: generated,
           totalTokens: spec.tokens.length + generated,
         };
-        this.push({ delta: this.decoder.flush(), usage, finishReason });
+        this.chunks.push({ delta: this.decoder.flush(), usage, finishReason });
       }
     } catch (error) {
       if (!this.stopped) {
-        this.error = new ProviderError(`llama.cpp failed while generating: ${messageOf(error)}`, {
-          provider: "llamacpp",
-          cause: error,
-        });
+        this.chunks.fail(
+          new ProviderError(`llama.cpp failed while generating: ${messageOf(error)}`, {
+            provider: "llamacpp",
+            cause: error,
+          }),
+        );
       }
     } finally {
-      this.ended = true;
       spec.signal?.removeEventListener("abort", this.onAbort);
       await source?.return().catch(() => undefined);
       if (sequence) spec.release(sequence);
       spec.onEnd();
-      this.wakeConsumer?.();
+      this.chunks.end();
     }
   }
 }
