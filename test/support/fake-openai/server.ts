@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
+import { LoopbackFaultServer } from "../loopback-fault-server.js";
 import {
   type FaultConfig,
   faultError,
@@ -55,114 +55,21 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-class FakeOpenAI implements FakeOpenAIServer {
-  readonly requests: RecordedRequest[] = [];
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly routeConfigs = new Map<Route, FaultConfig>();
-  private readonly failCounts = new Map<Route | "default", number>();
-  private defaultConfig: FaultConfig;
-  private streams = 0;
+class FakeOpenAI
+  extends LoopbackFaultServer<FaultConfig, Route, RecordedRequest>
+  implements FakeOpenAIServer
+{
   private seq = 0;
-  private closing: Promise<void> | undefined;
 
-  constructor(private readonly initial: FaultConfig) {
-    this.defaultConfig = { ...initial };
-    this.server = createServer((req, res) => {
-      const p = this.handle(req, res).catch(() => {
-        if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
-        else res.destroy();
-      });
-      this.inFlight.add(p);
-      void p.finally(() => this.inFlight.delete(p));
-    });
-    this.server.on("connection", (s) => {
-      this.sockets.add(s);
-      s.once("close", () => this.sockets.delete(s));
-    });
-  }
-
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
+  constructor(initial: FaultConfig) {
+    super(initial, "FakeOpenAI");
   }
 
   get baseURL(): string {
     return `http://127.0.0.1:${this.port}/v1`;
   }
 
-  listen(): Promise<this> {
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(0, "127.0.0.1", () => {
-        this.server.off("error", reject);
-        resolve(this);
-      });
-    });
-  }
-
-  configure(config: FaultConfig, route?: Route): void {
-    if (route) this.routeConfigs.set(route, { ...config });
-    else this.defaultConfig = { ...config };
-    this.failCounts.delete(route ?? "default");
-  }
-
-  reset(): void {
-    this.requests.length = 0;
-    this.routeConfigs.clear();
-    this.failCounts.clear();
-    this.defaultConfig = { ...this.initial };
-  }
-
-  async waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-    const start = performance.now();
-    for (;;) {
-      let ok = false;
-      try {
-        ok = predicate();
-      } catch {
-        ok = false;
-      }
-      if (ok) return;
-      if (performance.now() - start >= timeoutMs) {
-        throw new Error(
-          `FakeOpenAI.waitFor: condition still false after ${timeoutMs} ms (${this.requests.length} request(s) recorded)`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-
-  openStreams(): number {
-    return this.streams;
-  }
-
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-      for (const s of this.sockets) s.destroy();
-      this.server.closeAllConnections();
-      await closed;
-      await Promise.allSettled([...this.inFlight]);
-    })();
-    return this.closing;
-  }
-
-  private effectiveConfig(route: Route | "other"): { cfg: FaultConfig; key: Route | "default" } {
-    const own = route === "other" ? undefined : this.routeConfigs.get(route);
-    if (!own) return { cfg: this.defaultConfig, key: "default" };
-    return { cfg: { ...this.defaultConfig, ...own }, key: route as Route };
-  }
-
-  /** True when a configured `status` fault applies to this request (counts towards failTimes). */
-  private shouldFail(cfg: FaultConfig, key: Route | "default"): boolean {
-    if (cfg.status === undefined) return false;
-    const n = this.failCounts.get(key) ?? 0;
-    this.failCounts.set(key, n + 1);
-    return cfg.failTimes === undefined || n < cfg.failTimes;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const seq = ++this.seq;
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const method = req.method ?? "GET";
