@@ -8,6 +8,8 @@ export interface VectorStoreQuery {
   similarityTopK: number;
   /** Only consider nodes whose source document is one of these. */
   docIds?: string[];
+  /** Only consider nodes whose metadata matches (stores that support filters; others throw). */
+  filters?: MetadataFilters;
 }
 
 /** Results of a {@link VectorStoreQuery}, best first. `nodes` is set by stores that keep the text. */
@@ -30,4 +32,28 @@ export interface VectorStore {
   delete(refDocId: string): Promise<void>;
   /** The `similarityTopK` nodes most similar to `queryEmbedding`, best first. */
   query(query: VectorStoreQuery): Promise<VectorStoreQueryResult>;
+}
+
+/** How a metadata value is compared with a filter's value. */
+export type FilterOperator = "==" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "nin";
+
+/** One condition on a node's metadata, e.g. `{ key: "year", operator: ">=", value: 2020 }`. */
+export interface MetadataFilter {
+  key: string;
+  value: string | number | boolean | (string | number)[];
+  /** Default `"=="`. `"in"`/`"nin"` take an array value. */
+  operator?: FilterOperator;
+}
+
+/**
+ * Conditions on node metadata, combined with `and` (default) or `or`; nestable.
+ *
+ * @example
+ * ```ts
+ * { filters: [{ key: "lang", value: "en" }, { condition: "or", filters: [{ key: "year", operator: ">=", value: 2020 }, { key: "pinned", value: true }] }] }
+ * ```
+ */
+export interface MetadataFilters {
+  filters: (MetadataFilter | MetadataFilters)[];
+  condition?: "and" | "or";
 }
