@@ -92,6 +92,12 @@ export type { PromptLike } from "./prompts/prompt-template.js";
 export { PromptTemplate, toPrompt } from "./prompts/prompt-template.js";
 export type { BM25RetrieverOptions } from "./retrievers/bm25-retriever.js";
 export { BM25Retriever } from "./retrievers/bm25-retriever.js";
+export type { QueryFusionRetrieverOptions } from "./retrievers/fusion-retriever.js";
+export {
+  fusionRetriever,
+  QueryFusionRetriever,
+  reciprocalRankFusion,
+} from "./retrievers/fusion-retriever.js";
 export type { BaseRetriever, RetrieveOptions } from "./retrievers/types.js";
 export type { VectorIndexRetrieverOptions } from "./retrievers/vector-index-retriever.js";
 export { VectorIndexRetriever } from "./retrievers/vector-index-retriever.js";
@@ -105,8 +111,22 @@ export type { GlobalSettings } from "./settings/settings.js";
 export { Settings } from "./settings/settings.js";
 export * from "./storage/docstore/simple-document-store.js";
 export * from "./storage/storage-context.js";
+export type { MetadataPredicate } from "./storage/vector-store/metadata-filters.js";
+export {
+  compileFilters,
+  FILTER_OPERATORS,
+  matchesFilters,
+  validateFilters,
+} from "./storage/vector-store/metadata-filters.js";
 export * from "./storage/vector-store/simple-vector-store.js";
-export type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "./storage/vector-store/types.js";
+export type {
+  FilterOperator,
+  MetadataFilter,
+  MetadataFilters,
+  VectorStore,
+  VectorStoreQuery,
+  VectorStoreQueryResult,
+} from "./storage/vector-store/types.js";
 export type { PipeOptions } from "./streaming/node-response.js";
 export { pipeToNodeResponse } from "./streaming/node-response.js";
 export type { OrderedStreamsOptions, StartedCall } from "./streaming/ordered-streams.js";

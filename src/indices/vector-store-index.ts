@@ -19,7 +19,7 @@ import { type Document, MetadataMode, TextNode } from "../schema/node.js";
 import { Settings } from "../settings/settings.js";
 import type { SimpleDocumentStore } from "../storage/docstore/simple-document-store.js";
 import { type StorageContext, storageContextFromDefaults } from "../storage/storage-context.js";
-import type { VectorStore } from "../storage/vector-store/types.js";
+import type { MetadataFilters, VectorStore } from "../storage/vector-store/types.js";
 import { getResponseSynthesizer } from "../synthesizers/get-response-synthesizer.js";
 import type { ResponseSynthesizer, ResponseSynthesizerOptions } from "../synthesizers/types.js";
 import { throwIfAborted } from "../utils/abort.js";
@@ -51,6 +51,8 @@ export interface VectorQueryEngineOptions<S extends boolean> extends ResponseSyn
   nodePostprocessors?: NodePostprocessor[];
   /** Only answer from these source documents. */
   docIds?: string[];
+  /** Only answer from nodes whose metadata matches. */
+  filters?: MetadataFilters;
 }
 
 /** Options of {@link VectorStoreIndex.asChatEngine}: the chat mode, retrieval, and every chat engine option. */
@@ -60,6 +62,8 @@ export interface VectorChatEngineOptions<S extends boolean, M extends ChatMode>
   similarityTopK?: number;
   /** Only answer from these source documents. */
   docIds?: string[];
+  /** Only answer from nodes whose metadata matches. */
+  filters?: MetadataFilters;
 }
 
 /**
@@ -130,7 +134,10 @@ export class VectorStoreIndex {
     await this.insertNodes(parser.getNodesFromDocuments([document]), options);
   }
 
-  /** Embeds (when needed) and stores nodes. The vector store keeps the vectors; `node.embedding` is cleared. */
+  /**
+   * Embeds (when needed) and stores nodes. The vector store keeps the vectors; `node.embedding` is cleared. A node
+   * whose id is already stored replaces the old one (vector, document, metadata and docstore entry: upsert).
+   */
   async insertNodes(nodes: TextNode[], options: EmbedCallOptions = {}): Promise<void> {
     for (const node of nodes) {
       if (!(node instanceof TextNode)) {
@@ -173,8 +180,9 @@ export class VectorStoreIndex {
   asQueryEngine<S extends boolean = false>(
     options: VectorQueryEngineOptions<S> = {},
   ): RetrieverQueryEngine<S> {
-    const { similarityTopK, responseSynthesizer, nodePostprocessors, docIds, ...synthOptions } = options;
-    const retriever = this.asRetriever({ similarityTopK, docIds });
+    const { similarityTopK, responseSynthesizer, nodePostprocessors, docIds, filters, ...synthOptions } =
+      options;
+    const retriever = this.asRetriever({ similarityTopK, docIds, filters });
     return new RetrieverQueryEngine<S>({
       retriever,
       responseSynthesizer: responseSynthesizer ?? getResponseSynthesizer<S>(synthOptions),
@@ -196,8 +204,11 @@ export class VectorStoreIndex {
   asChatEngine<S extends boolean = false, M extends ChatMode = typeof DEFAULT_CHAT_MODE>(
     options: VectorChatEngineOptions<S, M> = {},
   ): ChatEngineOf<M, S> {
-    const { similarityTopK, docIds, ...rest } = options;
-    return createChatEngine<S, M>({ ...rest, retriever: this.asRetriever({ similarityTopK, docIds }) });
+    const { similarityTopK, docIds, filters, ...rest } = options;
+    return createChatEngine<S, M>({
+      ...rest,
+      retriever: this.asRetriever({ similarityTopK, docIds, filters }),
+    });
   }
 
   /** Writes the index to `dir` (atomically). Load it back with {@link loadIndexFromStorage}. */

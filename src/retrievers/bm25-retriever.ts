@@ -1,5 +1,7 @@
 import type { NodeWithScore, TextNode } from "../schema/node.js";
+import { compileFilters, type MetadataPredicate } from "../storage/vector-store/metadata-filters.js";
 import { TopK } from "../storage/vector-store/top-k.js";
+import type { MetadataFilters } from "../storage/vector-store/types.js";
 import { throwIfAborted } from "../utils/abort.js";
 import { contentWords } from "../utils/text.js";
 import { optionalInteger, optionalNumber, requireNonEmptyString } from "../utils/validate.js";
@@ -13,12 +15,15 @@ export interface BM25RetrieverOptions {
   k1?: number;
   /** Length normalisation (default 0.75). */
   b?: number;
+  /** Only return nodes whose metadata matches (validated here; same semantics as the vector stores). */
+  filters?: MetadataFilters;
 }
 
 /**
  * Lexical retrieval with Okapi BM25 over an inverted index: no embedding model, no network. The fallback
  * when no embedding model is reachable, and a strong baseline for keyword-heavy questions. Scores are raw
- * BM25 (higher is better, not bounded by 1).
+ * BM25 (higher is better, not bounded by 1). With `filters`, the top k is taken among the matching nodes only
+ * (corpus statistics still cover every node).
  *
  * @example
  * ```ts
@@ -30,6 +35,7 @@ export class BM25Retriever implements BaseRetriever {
   readonly similarityTopK: number;
   private readonly k1: number;
   private readonly b: number;
+  private readonly matches: MetadataPredicate | undefined;
   private readonly nodes: TextNode[] = [];
   private readonly lengths: number[] = [];
   /** term -> [node index, term frequency] pairs, flattened. */
@@ -40,6 +46,7 @@ export class BM25Retriever implements BaseRetriever {
     this.similarityTopK = optionalInteger("similarityTopK", options.similarityTopK, 1, 2);
     this.k1 = optionalNumber("k1", options.k1, 0, 10, 1.2);
     this.b = optionalNumber("b", options.b, 0, 1, 0.75);
+    this.matches = options.filters === undefined ? undefined : compileFilters(options.filters);
     for (const node of nodes) this.add(node);
   }
 
@@ -87,7 +94,11 @@ export class BM25Retriever implements BaseRetriever {
       }
     }
     const top = new TopK(this.similarityTopK);
-    for (let i = 0; i < n; i++) if (scores[i]! > 0) top.offer(scores[i]!, i);
+    const matches = this.matches;
+    for (let i = 0; i < n; i++) {
+      if (scores[i]! > 0 && (matches === undefined || matches(this.nodes[i]!.metadata)))
+        top.offer(scores[i]!, i);
+    }
     const { indices, scores: best } = top.drain();
     return Array.from(indices, (i, k) => ({ node: this.nodes[i]!, score: best[k]! }));
   }

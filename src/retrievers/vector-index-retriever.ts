@@ -1,6 +1,8 @@
 import type { BaseEmbedding } from "../embeddings/base-embedding.js";
 import type { VectorStoreIndex } from "../indices/vector-store-index.js";
 import type { NodeWithScore } from "../schema/node.js";
+import { validateFilters } from "../storage/vector-store/metadata-filters.js";
+import type { MetadataFilters } from "../storage/vector-store/types.js";
 import { throwIfAborted } from "../utils/abort.js";
 import { optionalInteger, requireNonEmptyString } from "../utils/validate.js";
 import type { BaseRetriever, RetrieveOptions } from "./types.js";
@@ -13,6 +15,8 @@ export interface VectorIndexRetrieverOptions {
   embedModel?: BaseEmbedding;
   /** Only retrieve from these source documents. */
   docIds?: string[];
+  /** Only retrieve nodes whose metadata matches (validated here; the vector store must support filters). */
+  filters?: MetadataFilters;
 }
 
 /**
@@ -27,6 +31,7 @@ export class VectorIndexRetriever implements BaseRetriever {
   readonly index: VectorStoreIndex;
   readonly similarityTopK: number;
   readonly docIds: string[] | undefined;
+  readonly filters: MetadataFilters | undefined;
   private readonly embedModelOverride: BaseEmbedding | undefined;
 
   constructor(index: VectorStoreIndex, options: VectorIndexRetrieverOptions = {}) {
@@ -34,6 +39,8 @@ export class VectorIndexRetriever implements BaseRetriever {
     this.similarityTopK = optionalInteger("similarityTopK", options.similarityTopK, 1, 2);
     this.embedModelOverride = options.embedModel;
     this.docIds = options.docIds;
+    if (options.filters !== undefined) validateFilters(options.filters);
+    this.filters = options.filters;
   }
 
   async retrieve(query: string, options: RetrieveOptions = {}): Promise<NodeWithScore[]> {
@@ -45,6 +52,7 @@ export class VectorIndexRetriever implements BaseRetriever {
       queryEmbedding,
       similarityTopK: this.similarityTopK,
       docIds: this.docIds,
+      ...(this.filters === undefined ? {} : { filters: this.filters }),
     });
     const nodes = result.nodes ?? this.index.docStore.getNodes(result.ids);
     return nodes.map((node, i) => ({ node, score: result.similarities[i] }));

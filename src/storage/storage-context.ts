@@ -18,8 +18,8 @@ import type { VectorStore } from "./vector-store/types.js";
 
 /**
  * File names of a persisted index. `vectors.f32` holds the unit-normalised rows (`count × dims` little-endian
- * float32); `vector_store.json` holds ids, refDocIds, dims, count and each vector's original norm (row × norm
- * recovers the vector as added, up to float32 rounding); `index_store.json` is the manifest, written last.
+ * float32); `vector_store.json` holds ids, refDocIds, dims, count, each vector's original norm (row × norm
+ * recovers the vector as added, up to float32 rounding) and, since format version 2, each node's metadata; `index_store.json` is the manifest, written last.
  */
 export const PERSIST_FILES = {
   manifest: "index_store.json",
@@ -166,7 +166,11 @@ async function load(
       }
     };
     try {
-      vectorStore = await SimpleVectorStore.fromBinary(header, fill, options.vectorStoreOptions);
+      // Version 1 vector stores kept no metadata: take it from the docstore so filters keep working.
+      vectorStore = await SimpleVectorStore.fromBinary(header, fill, {
+        ...options.vectorStoreOptions,
+        metadataOf: (id) => docStore.getNode(id)?.metadata,
+      });
     } catch (error) {
       if (error !== readError && error instanceof StorageError) throw corruptIndex(dir, error.message, error);
       throw error;

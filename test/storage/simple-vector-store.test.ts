@@ -218,7 +218,7 @@ describe("SimpleVectorStore", () => {
     await store.add(nodes);
     const { header, rows } = store.toBinary();
     expect(rows.byteLength).toBe(400 * 37 * 4);
-    expect(header).toMatchObject({ formatVersion: 1, dims: 37, count: 400 });
+    expect(header).toMatchObject({ formatVersion: 2, dims: 37, count: 400 });
     const copy = await SimpleVectorStore.fromBinary(JSON.parse(JSON.stringify(header)), rows.slice(), {
       backend: "js",
     });

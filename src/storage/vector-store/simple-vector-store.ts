@@ -2,12 +2,17 @@ import { InvalidArgumentError, StorageError } from "../../errors/index.js";
 import type { TextNode } from "../../schema/node.js";
 import { describe, optionalBoolean } from "../../utils/validate.js";
 import { canScreen, finishRowStats, screen, statsIndex, writeQuery } from "./exact-screening.js";
+import { compileFilters, type MetadataPredicate } from "./metadata-filters.js";
 import { TopK } from "./top-k.js";
 import type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "./types.js";
 import { VectorArena } from "./vector-arena.js";
 import { checkEmbedding, checkVector, embeddingOf, writeUnit } from "./vector-input.js";
 import { createKernels, isLittleEndian, type KernelBackend, type VectorKernels } from "./vector-kernels.js";
-import { parseHeader, type SimpleVectorStoreHeader } from "./vector-store-header.js";
+import {
+  parseHeader,
+  type SimpleVectorStoreHeader,
+  VECTOR_STORE_FORMAT_VERSION,
+} from "./vector-store-header.js";
 
 export type { KernelBackend } from "./vector-kernels.js";
 export type { SimpleVectorStoreHeader } from "./vector-store-header.js";
@@ -23,10 +28,16 @@ export interface SimpleVectorStoreOptions {
   screening?: boolean;
 }
 
+/** Options of {@link SimpleVectorStore.fromBinary}. */
+export interface SimpleVectorStoreLoadOptions extends SimpleVectorStoreOptions {
+  /** Metadata of a node, for files of format version 1, which kept none (e.g. from the docstore). */
+  metadataOf?: (id: string) => Record<string, unknown> | undefined;
+}
+
 /** How the last query was answered: `rescored` rows got an exact float32 score. */
 export interface SimpleVectorStoreQueryStats {
   strategy: "screened" | "exact";
-  /** Rows the query could return (after the `docIds` filter). */
+  /** Rows the query could return (after `docIds` and `filters`). */
   candidates: number;
   rescored: number;
 }
@@ -35,8 +46,9 @@ export interface SimpleVectorStoreQueryStats {
 const SCREEN_MIN_ROWS = 256;
 
 /**
- * An in-memory vector store with exact cosine top-k. It keeps ids, source-document ids and vectors only
- * (`storesText` is false: fetch nodes from a docstore). Vectors are L2-normalised into one contiguous
+ * An in-memory vector store with exact cosine top-k. It keeps ids, source-document ids, vectors and a shallow copy
+ * of each node's metadata (for `filters`; JSON-serialisable) but no text (`storesText` is false: fetch nodes from
+ * a docstore). Vectors are L2-normalised into one contiguous
  * `Float32Array` (WebAssembly memory when available), so similarity is a dot product.
  *
  * Queries first score every row with an int8 copy (WebAssembly SIMD, ~4× less memory traffic), derive a rigorous
@@ -44,7 +56,7 @@ const SCREEN_MIN_ROWS = 256;
  * the k-th best lower bound. Results equal a brute-force float32 scan (same scores, bit for bit).
  *
  * A node's document is its `refDocId`, or the node's own id when it has none (so a `Document` added directly can
- * be deleted by its id).
+ * be deleted by its id). Adding a node whose id is stored replaces its vector, document and metadata (upsert).
  *
  * @example
  * ```ts
@@ -63,6 +75,7 @@ export class SimpleVectorStore implements VectorStore {
   #arena: VectorArena | undefined;
   #ids: string[] = [];
   #docKeys: string[] = [];
+  #metadata: Record<string, unknown>[] = [];
   readonly #idToRow = new Map<string, number>();
   readonly #docToIds = new Map<string, Set<string>>();
   #revision = 0;
@@ -111,6 +124,12 @@ export class SimpleVectorStore implements VectorStore {
     return arena.f32.slice(base, base + arena.dims).map((v) => v * norm);
   }
 
+  /** The metadata stored for `id` (a copy taken at `add`). */
+  getMetadata(id: string): Record<string, unknown> | undefined {
+    const row = this.#idToRow.get(id);
+    return row === undefined ? undefined : this.#metadata[row];
+  }
+
   /** Adds (or replaces, by id) the nodes' `embedding`s. All-or-nothing: a bad node leaves the store unchanged. */
   async add(nodes: TextNode[]): Promise<string[]> {
     if (!Array.isArray(nodes)) {
@@ -145,6 +164,7 @@ export class SimpleVectorStore implements VectorStore {
       const docKey = node.refDocId ?? node.id;
       this.#ids[row] = node.id;
       this.#docKeys[row] = docKey;
+      this.#metadata[row] = { ...node.metadata };
       this.#idToRow.set(node.id, row);
       this.#file(docKey, node.id);
     }
@@ -168,10 +188,12 @@ export class SimpleVectorStore implements VectorStore {
         const movedId = this.#ids[last]!;
         this.#ids[row] = movedId;
         this.#docKeys[row] = this.#docKeys[last]!;
+        this.#metadata[row] = this.#metadata[last]!;
         this.#idToRow.set(movedId, row);
       }
       this.#ids.pop();
       this.#docKeys.pop();
+      this.#metadata.pop();
       this.#idToRow.delete(id);
     }
     this.#docToIds.delete(refDocId);
@@ -180,7 +202,9 @@ export class SimpleVectorStore implements VectorStore {
 
   /**
    * The `similarityTopK` most cosine-similar vectors, best first (fewer when the store holds fewer). With `docIds`,
-   * only vectors of those documents are considered (`[]` matches nothing). Similarities are the float32 dot
+   * only vectors of those documents are considered (`[]` matches nothing); with `filters`, only vectors whose
+   * metadata matches (see `metadata-filters.ts`), selected before ranking: the exact top k among the matching rows.
+   * Similarities are the float32 dot
    * products of the unit vectors (a zero vector scores 0).
    */
   async query(query: VectorStoreQuery): Promise<VectorStoreQueryResult> {
@@ -198,6 +222,7 @@ export class SimpleVectorStore implements VectorStore {
       );
     }
     const embedding = checkVector("queryEmbedding", query.queryEmbedding);
+    const predicate = query.filters === undefined ? undefined : compileFilters(query.filters);
     const arena = this.#arena;
     if (arena === undefined || this.size === 0) return { ids: [], similarities: [] };
     if (embedding.length !== arena.dims) {
@@ -207,9 +232,13 @@ export class SimpleVectorStore implements VectorStore {
           "embed the query with the model used for the nodes.",
       );
     }
-    const eligible = query.docIds === undefined ? undefined : this.#rowsOf(query.docIds);
+    let eligible = query.docIds === undefined ? undefined : this.#rowsOf(query.docIds);
+    if (predicate !== undefined) eligible = this.#matching(eligible, predicate);
     const candidates = eligible?.length ?? this.size;
-    if (candidates === 0) return { ids: [], similarities: [] };
+    if (candidates === 0) {
+      this.lastQueryStats = { strategy: "exact", candidates, rescored: 0 };
+      return { ids: [], similarities: [] };
+    }
     const k = Math.min(topK, candidates);
     const qNorm = writeQuery(arena, embedding);
     const exact =
@@ -248,12 +277,13 @@ export class SimpleVectorStore implements VectorStore {
     const count = this.size;
     const norms = Array.from({ length: count }, (_, r) => arena!.f64[statsIndex(arena!, r) + 3]!);
     const header: SimpleVectorStoreHeader = {
-      formatVersion: 1,
+      formatVersion: VECTOR_STORE_FORMAT_VERSION,
       dims: arena?.dims ?? null,
       count,
       ids: [...this.#ids],
       refDocIds: [...this.#docKeys],
       norms,
+      metadata: [...this.#metadata],
     };
     if (arena === undefined || count === 0) return { header, rows: new Uint8Array(0) };
     const { dims, stride } = arena;
@@ -272,11 +302,12 @@ export class SimpleVectorStore implements VectorStore {
   /**
    * Rebuilds a store from {@link toBinary}'s output. `rows` is the bytes, or a function that fills the buffer it is
    * given (e.g. reads a file straight into the store's memory). Throws {@link StorageError} when they do not match.
+   * Version 1 headers carry no metadata: it comes from `options.metadataOf`, else is empty.
    */
   static async fromBinary(
     header: unknown,
     rows: Uint8Array | ((target: Uint8Array) => Promise<void>),
-    options?: SimpleVectorStoreOptions,
+    options?: SimpleVectorStoreLoadOptions,
   ): Promise<SimpleVectorStore> {
     const h = parseHeader(header);
     const store = new SimpleVectorStore(options);
@@ -319,6 +350,8 @@ export class SimpleVectorStore implements VectorStore {
     }
     store.#ids = [...h.ids];
     store.#docKeys = [...h.refDocIds];
+    store.#metadata =
+      h.metadata?.map((m) => ({ ...m })) ?? h.ids.map((id) => ({ ...options?.metadataOf?.(id) }));
     return store;
   }
 
@@ -333,6 +366,15 @@ export class SimpleVectorStore implements VectorStore {
     const ids = this.#docToIds.get(docKey);
     if (ids === undefined) this.#docToIds.set(docKey, new Set([id]));
     else ids.add(id);
+  }
+
+  /** The rows among `rows` (default: all) whose metadata satisfies `predicate`, ascending. */
+  #matching(rows: Int32Array | undefined, predicate: MetadataPredicate): Int32Array {
+    const out: number[] = [];
+    if (rows === undefined) {
+      for (let r = 0; r < this.#metadata.length; r++) if (predicate(this.#metadata[r]!)) out.push(r);
+    } else for (const r of rows) if (predicate(this.#metadata[r]!)) out.push(r);
+    return Int32Array.from(out);
   }
 
   /** Rows of the documents `docIds`, ascending. */

@@ -1,0 +1,337 @@
+import { InvalidArgumentError, StorageError } from "../../../errors/index.js";
+import { type Metadata, TextNode, type TextNodeJSON } from "../../../schema/node.js";
+import { optionalPeer } from "../../../utils/optional-peer.js";
+import { describe } from "../../../utils/validate.js";
+import type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "../types.js";
+import { checkEmbedding, checkVector } from "../vector-input.js";
+import { type PgVectorStoreOptions, quoteIdent, type ResolvedOptions, resolveOptions } from "./options.js";
+import {
+  type PGliteLike,
+  pgliteRunner,
+  pgRunner,
+  poolRunner,
+  type QueryRunner,
+  storageError,
+  targetOf,
+} from "./query-runner.js";
+import { setupTable } from "./setup.js";
+import { filtersToSql, SqlParams } from "./sql-filters.js";
+
+/** Options of {@link PgVectorStore.embedded}: the store's options, plus where PGlite keeps its files. */
+export type PgVectorEmbeddedOptions = Omit<PgVectorStoreOptions, "connectionString" | "client" | "pglite"> & {
+  /** A directory for the database files (created when missing); in memory when omitted. */
+  dataDir?: string;
+};
+
+const OPERATORS = { cosine: "<=>", inner_product: "<#>", l2: "<->" } as const;
+
+type PGliteModule = typeof import("@electric-sql/pglite");
+type PgVectorModule = typeof import("@electric-sql/pglite-pgvector");
+const pglitePeer = optionalPeer<PGliteModule>(
+  "@electric-sql/pglite",
+  "PgVectorStore.embedded",
+  () => import("@electric-sql/pglite"),
+);
+const pgvectorPeer = optionalPeer<PgVectorModule>(
+  "@electric-sql/pglite-pgvector",
+  "PgVectorStore.embedded",
+  () => import("@electric-sql/pglite-pgvector"),
+);
+
+interface Row {
+  id: string;
+  text: string;
+  metadata: Metadata | null;
+  node_info: Partial<TextNodeJSON> | null;
+  distance: number | null;
+}
+
+/** `[1,2,3]`: pgvector's text form of a vector (float32 values print exactly as doubles). */
+function vectorLiteral(vector: Float32Array): string {
+  return `[${vector.join(",")}]`;
+}
+
+/**
+ * A {@link VectorStore} in Postgres with pgvector: one row per node (`id`, `ref_doc_id`, `text`, `metadata jsonb`,
+ * `node_info jsonb`, `embedding vector(dimensions)`), so `query` returns whole nodes (`storesText` is true).
+ *
+ * On first use it runs `CREATE EXTENSION IF NOT EXISTS vector`, creates the schema and table when missing, an HNSW
+ * index for the chosen distance, and indexes on `ref_doc_id` and (GIN) `metadata`. `add` upserts in one
+ * transaction (all or nothing). `query` ranks with the distance operator and reports a similarity, higher is
+ * better: `1 - cosine distance` (cosine; a zero vector scores 0 and ranks last), the inner product
+ * (`inner_product`), or the negative Euclidean distance (`l2`). `docIds` and metadata `filters` run in SQL (with
+ * HNSW, pgvector ≥ 0.8 iterative scans keep filtered queries from returning too few rows).
+ *
+ * A node's document is its `refDocId`, or its own id when it has none (as in `SimpleVectorStore`).
+ *
+ * @example
+ * ```ts
+ * const store = new PgVectorStore({ connectionString: process.env.DATABASE_URL, dimensions: 1536 });
+ * const index = await VectorStoreIndex.fromDocuments(docs, { storageContext: new StorageContext({ vectorStore: store }) });
+ * const local = await PgVectorStore.embedded({ dataDir: "./pgdata", dimensions: 384 }); // in-process PGlite
+ * ```
+ */
+export class PgVectorStore implements VectorStore {
+  readonly storesText = true;
+  readonly #options: ResolvedOptions;
+  readonly #source: PgVectorStoreOptions;
+  readonly #table: string;
+  #ownsPglite = false;
+  #ready: Promise<{ runner: QueryRunner; iterativeScan: boolean }> | undefined;
+  #runner: QueryRunner | undefined;
+  #closed = false;
+
+  constructor(options: PgVectorStoreOptions) {
+    this.#options = resolveOptions(options);
+    this.#source = options;
+    this.#table = `${quoteIdent(this.#options.schemaName)}.${quoteIdent(this.#options.tableName)}`;
+  }
+
+  /**
+   * A store in an in-process PGlite database with pgvector (needs `@electric-sql/pglite` and
+   * `@electric-sql/pglite-pgvector`): on disk in `dataDir`, else in memory. `close()` closes the database.
+   *
+   * @example
+   * ```ts
+   * const store = await PgVectorStore.embedded({ dataDir: "./.streamdex/pg", dimensions: 384 });
+   * ```
+   */
+  static async embedded(options: PgVectorEmbeddedOptions): Promise<PgVectorStore> {
+    const { dataDir, ...rest } = options ?? ({} as PgVectorEmbeddedOptions);
+    if (dataDir !== undefined && (typeof dataDir !== "string" || dataDir === "")) {
+      throw new InvalidArgumentError("dataDir", `expected a directory path, got ${describe(dataDir)}.`);
+    }
+    resolveOptions({ ...rest, pglite: { query: async () => ({ rows: [] }) } as unknown as PGliteLike });
+    const [{ PGlite }, { vector }] = await Promise.all([pglitePeer.load(), pgvectorPeer.load()]);
+    const db =
+      dataDir === undefined
+        ? new PGlite({ extensions: { vector } })
+        : new PGlite(dataDir, { extensions: { vector } });
+    const store = new PgVectorStore({ ...rest, pglite: db as unknown as PGliteLike });
+    store.#ownsPglite = true;
+    return store;
+  }
+
+  /** Dimensions of the stored vectors. */
+  get dimensions(): number {
+    return this.#options.dimensions;
+  }
+
+  /** The quoted, schema-qualified table name, e.g. `"public"."streamdex_nodes"`. */
+  get tableName(): string {
+    return this.#table;
+  }
+
+  /** Upserts the nodes (by id) in one transaction of `batchSize`-row statements: on any error nothing is written. */
+  async add(nodes: TextNode[]): Promise<string[]> {
+    if (!Array.isArray(nodes)) {
+      throw new InvalidArgumentError("nodes", `expected an array of nodes, got ${describe(nodes)}.`);
+    }
+    if (nodes.length === 0) return [];
+    const rows = new Map<string, unknown[]>();
+    nodes.forEach((node, i) => {
+      const embedding = checkEmbedding(node, i, this.dimensions);
+      const { type, id, text, metadata, ...info } = node.toJSON();
+      rows.delete(id); // the last copy of a repeated id wins
+      rows.set(id, [
+        id,
+        node.refDocId ?? id,
+        text,
+        JSON.stringify(metadata ?? {}),
+        JSON.stringify({ type, ...info }),
+        vectorLiteral(embedding),
+      ]);
+    });
+    const { runner } = await this.#setup();
+    const all = [...rows.values()];
+    const size = this.#options.batchSize;
+    const batches = Math.ceil(all.length / size);
+    try {
+      await runner.transaction(async (q) => {
+        for (let b = 0; b < batches; b++) {
+          const batch = all.slice(b * size, (b + 1) * size);
+          const params = new SqlParams();
+          const values = batch.map(
+            (row) =>
+              `(${params.add(row[0])}, ${params.add(row[1])}, ${params.add(row[2])}, ${params.add(row[3])}::jsonb, ` +
+              `${params.add(row[4])}::jsonb, ${params.add(row[5])}::vector)`,
+          );
+          try {
+            await q(
+              `INSERT INTO ${this.#table} (id, ref_doc_id, text, metadata, node_info, embedding) VALUES ` +
+                `${values.join(", ")} ON CONFLICT (id) DO UPDATE SET ref_doc_id = EXCLUDED.ref_doc_id, ` +
+                "text = EXCLUDED.text, metadata = EXCLUDED.metadata, node_info = EXCLUDED.node_info, " +
+                "embedding = EXCLUDED.embedding",
+              params.values,
+            );
+          } catch (error) {
+            const first = String(batch[0]![0]);
+            const last = String(batch.at(-1)![0]);
+            throw storageError(
+              `could not write nodes "${first}"…"${last}" (batch ${b + 1} of ${batches}) to ${this.#table}; ` +
+                "the transaction was rolled back, nothing was written",
+              error,
+            );
+          }
+        }
+      });
+    } catch (error) {
+      throw storageError(`could not write to ${this.#table}; nothing was written`, error);
+    }
+    return nodes.map((node) => node.id);
+  }
+
+  /** Deletes every row of the document `refDocId`. */
+  async delete(refDocId: string): Promise<void> {
+    if (typeof refDocId !== "string") {
+      throw new InvalidArgumentError("refDocId", `expected a string, got ${describe(refDocId)}.`);
+    }
+    const { runner } = await this.#setup();
+    await this.#run("could not delete", () =>
+      runner.query(`DELETE FROM ${this.#table} WHERE ref_doc_id = $1`, [refDocId]),
+    );
+  }
+
+  /**
+   * The `similarityTopK` nearest nodes, best first, with `docIds` and metadata `filters` applied in SQL. Results
+   * carry whole nodes (`nodes`), rebuilt from the rows.
+   */
+  async query(query: VectorStoreQuery): Promise<VectorStoreQueryResult> {
+    if (query === null || typeof query !== "object") {
+      throw new InvalidArgumentError(
+        "query",
+        `expected { queryEmbedding, similarityTopK }, got ${describe(query)}.`,
+      );
+    }
+    const topK = query.similarityTopK;
+    if (typeof topK !== "number" || !Number.isInteger(topK) || topK < 1) {
+      throw new InvalidArgumentError(
+        "similarityTopK",
+        `expected an integer >= 1 (how many results to return, e.g. 2), got ${describe(topK)}.`,
+      );
+    }
+    const embedding = checkVector("queryEmbedding", query.queryEmbedding);
+    if (embedding.length !== this.dimensions) {
+      throw new InvalidArgumentError(
+        "queryEmbedding",
+        `it has ${embedding.length} dimensions but the store holds ${this.dimensions}-dimensional vectors: ` +
+          "embed the query with the model used for the nodes.",
+      );
+    }
+    const { docIds, filters } = query;
+    if (docIds !== undefined && (!Array.isArray(docIds) || docIds.some((id) => typeof id !== "string"))) {
+      throw new InvalidArgumentError(
+        "docIds",
+        `expected an array of document ids (strings), got ${describe(docIds)}.`,
+      );
+    }
+    const params = new SqlParams();
+    const distance = `embedding ${OPERATORS[this.#options.distance]} ${params.add(vectorLiteral(embedding))}::vector`;
+    const where: string[] = [];
+    if (filters !== undefined) where.push(filtersToSql(filters, "metadata", params));
+    if (docIds !== undefined) {
+      if (docIds.length === 0) return { nodes: [], ids: [], similarities: [] };
+      where.push(
+        `ref_doc_id IN (SELECT jsonb_array_elements_text(${params.add(JSON.stringify(docIds))}::jsonb))`,
+      );
+    }
+    const sql =
+      `SELECT id, text, metadata, node_info, ${distance} AS distance FROM ${this.#table}` +
+      `${where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`} ORDER BY ${distance} LIMIT ${params.add(topK)}`;
+    const { runner, iterativeScan } = await this.#setup();
+    const hnsw = this.#options.hnsw;
+    const settings: string[] = [];
+    if (hnsw !== false && hnsw.efSearch !== undefined)
+      settings.push(`SET LOCAL hnsw.ef_search = ${hnsw.efSearch}`);
+    if (hnsw !== false && iterativeScan && where.length > 0)
+      settings.push("SET LOCAL hnsw.iterative_scan = strict_order");
+    const rows = await this.#run("could not query", () =>
+      settings.length === 0
+        ? runner.query<Row>(sql, params.values)
+        : runner.transaction(async (q) => {
+            for (const setting of settings) await q(setting);
+            return q<Row>(sql, params.values);
+          }),
+    );
+    return {
+      nodes: rows.map((row) => this.#nodeOf(row)),
+      ids: rows.map((row) => row.id),
+      similarities: rows.map((row) => this.#similarity(row.distance)),
+    };
+  }
+
+  /** Number of rows in the table. */
+  async count(): Promise<number> {
+    const { runner } = await this.#setup();
+    const rows = await this.#run("could not count", () =>
+      runner.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM ${this.#table}`),
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Deletes every row (the table and its indexes stay). */
+  async clear(): Promise<void> {
+    const { runner } = await this.#setup();
+    await this.#run("could not clear", () => runner.query(`DELETE FROM ${this.#table}`));
+  }
+
+  /** Ends the pool the store opened (from `connectionString`) or the PGlite of `embedded()`; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const runner = this.#runner ?? (this.#ownsPglite ? this.#makeRunnerSync() : undefined);
+    await runner?.close();
+  }
+
+  #similarity(distance: number | null): number {
+    if (distance === null || Number.isNaN(distance)) return 0;
+    return this.#options.distance === "cosine" ? 1 - distance : -distance;
+  }
+
+  #nodeOf(row: Row): TextNode {
+    const info = row.node_info ?? {};
+    return TextNode.fromJSON({
+      type: info.type === "document" ? "document" : "text",
+      id: row.id,
+      text: row.text,
+      metadata: row.metadata ?? {},
+      excludedEmbedMetadataKeys: info.excludedEmbedMetadataKeys ?? [],
+      excludedLlmMetadataKeys: info.excludedLlmMetadataKeys ?? [],
+      refDocId: info.refDocId ?? undefined,
+      startCharIdx: info.startCharIdx ?? undefined,
+      endCharIdx: info.endCharIdx ?? undefined,
+    });
+  }
+
+  async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw storageError(`${what} ${this.#table}`, error);
+    }
+  }
+
+  #makeRunnerSync(): QueryRunner | undefined {
+    const { client, pglite } = this.#source;
+    if (pglite !== undefined) return pgliteRunner(pglite, this.#ownsPglite);
+    if (client !== undefined) return pgRunner(client, false, targetOf(client));
+    return undefined;
+  }
+
+  /** Connects and creates the extension, schema, table and indexes, once (retried after a failure). */
+  #setup(): Promise<{ runner: QueryRunner; iterativeScan: boolean }> {
+    if (this.#closed)
+      return Promise.reject(new StorageError(`the PgVectorStore for ${this.#table} is closed.`));
+    if (this.#ready === undefined) {
+      this.#ready = (async () => {
+        this.#runner ??= this.#makeRunnerSync() ?? (await poolRunner(this.#source.connectionString!));
+        const { iterativeScan } = await setupTable(this.#runner, this.#options, this.#table);
+        return { runner: this.#runner, iterativeScan };
+      })();
+      this.#ready.catch(() => {
+        this.#ready = undefined;
+      });
+    }
+    return this.#ready;
+  }
+}

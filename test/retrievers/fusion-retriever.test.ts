@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
+import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
+import { AbortError, InvalidArgumentError } from "../../src/errors/index.js";
+import { VectorStoreIndex } from "../../src/indices/vector-store-index.js";
+import { MockLLM } from "../../src/llms/mock-llm.js";
+import { BM25Retriever } from "../../src/retrievers/bm25-retriever.js";
+import {
+  fusionRetriever,
+  QueryFusionRetriever,
+  reciprocalRankFusion,
+} from "../../src/retrievers/fusion-retriever.js";
+import type { BaseRetriever, RetrieveOptions } from "../../src/retrievers/types.js";
+import { type NodeWithScore, TextNode } from "../../src/schema/node.js";
+import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
+
+const node = (id: string) => new TextNode({ id, text: `text of ${id}` });
+
+/** A retriever returning fixed ids in order (scores irrelevant to RRF), recording its calls. */
+function fixed(ids: string[], delayMs = 0) {
+  const calls: Array<{ query: string; options?: RetrieveOptions; at: number }> = [];
+  const retriever: BaseRetriever & { calls: typeof calls } = {
+    calls,
+    async retrieve(query, options) {
+      calls.push({ query, options, at: Date.now() });
+      await new Promise((r) => setTimeout(r, delayMs));
+      return ids.map((id, i): NodeWithScore => ({ node: node(id), score: 100 - i }));
+    },
+  };
+  return retriever;
+}
+
+describe("reciprocal rank fusion", () => {
+  it("orders a hand-made example by the sum of 1 / (k + rank), deduplicating by id", () => {
+    // a: ranks 1 and 3; b: rank 2 and 1; c: rank 3 only; d: rank 2 only.
+    const lists = [
+      ["a", "b", "c"],
+      ["b", "d", "a"],
+    ].map((ids) => ids.map((id) => ({ node: node(id), score: 1 })));
+    const fused = reciprocalRankFusion(lists, 60);
+    expect(fused.map((n) => n.node.id)).toEqual(["b", "a", "d", "c"]);
+    expect(fused[0]!.score).toBeCloseTo(1 / 62 + 1 / 61, 12);
+    expect(fused[1]!.score).toBeCloseTo(1 / 61 + 1 / 63, 12);
+    expect(fused[2]!.score).toBeCloseTo(1 / 62, 12);
+    // A small k rewards a first place more: a (1, 3) then beats b (2, 1)? 1/1+1/3 > 1/2+1/1 is false; use k = 0.
+    expect(reciprocalRankFusion(lists, 0).map((n) => n.node.id)).toEqual(["b", "a", "d", "c"]);
+    // Ties keep first appearance: x and y both rank 1 once.
+    const tie = reciprocalRankFusion([[{ node: node("x") }], [{ node: node("y") }]]);
+    expect(tie.map((n) => n.node.id)).toEqual(["x", "y"]);
+  });
+
+  it("counts a node repeated within one list once, at its best rank", () => {
+    const fused = reciprocalRankFusion([[{ node: node("a") }, { node: node("a") }, { node: node("b") }]], 60);
+    expect(fused.map((n) => [n.node.id, n.score])).toEqual([
+      ["a", 1 / 61],
+      ["b", 1 / 63],
+    ]);
+  });
+});
+
+describe("QueryFusionRetriever", () => {
+  it("queries every retriever concurrently with the query's signal and keeps the top k", async () => {
+    const one = fixed(["a", "b", "c"], 30);
+    const two = fixed(["b", "d", "a"], 30);
+    const retriever = new QueryFusionRetriever({ retrievers: [one, two], similarityTopK: 3 });
+    const signal = new AbortController().signal;
+    const started = Date.now();
+    const res = await retriever.retrieve("q", { signal });
+    expect(res.map((n) => n.node.id)).toEqual(["b", "a", "d"]);
+    expect(one.calls[0]!.options?.signal).toBe(signal);
+    expect(two.calls[0]!.options?.signal).toBe(signal);
+    expect(Math.abs(one.calls[0]!.at - two.calls[0]!.at)).toBeLessThan(20);
+    expect(Date.now() - started).toBeLessThan(55);
+    expect(new Set(res.map((n) => n.node.id)).size).toBe(res.length);
+  });
+
+  it("fusionRetriever is shorthand; defaults are k = 60 and similarityTopK = 2", async () => {
+    const r = fusionRetriever([fixed(["a"]), fixed(["b"])]);
+    expect(r).toBeInstanceOf(QueryFusionRetriever);
+    expect([r.k, r.similarityTopK]).toEqual([60, 2]);
+  });
+
+  it("validates its options and the query; an aborted signal or a failing retriever rejects", async () => {
+    expect(() => new QueryFusionRetriever({ retrievers: [] })).toThrow(InvalidArgumentError);
+    expect(() => new QueryFusionRetriever({ retrievers: [{} as BaseRetriever] })).toThrow(/element 0/);
+    expect(() => fusionRetriever([fixed([])], { k: -1 })).toThrow(InvalidArgumentError);
+    expect(() => fusionRetriever([fixed([])], { similarityTopK: 0 })).toThrow(InvalidArgumentError);
+    const r = fusionRetriever([fixed(["a"])]);
+    await expect(r.retrieve("")).rejects.toThrow(InvalidArgumentError);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(r.retrieve("q", { signal: controller.signal })).rejects.toThrow(AbortError);
+    const failing: BaseRetriever = { retrieve: () => Promise.reject(new Error("down")) };
+    await expect(fusionRetriever([fixed(["a"]), failing]).retrieve("q")).rejects.toThrow("down");
+  });
+
+  it("fuses vector and BM25 retrieval inside a RetrieverQueryEngine with MockLLM", async () => {
+    const texts = {
+      radio: "A crystal radio needs a coil of copper wire and headphones.",
+      tides: "Tide tables predict high water at the harbour twice a day.",
+      cats: "Cats purr and sleep on warm windowsills all afternoon.",
+      copper: "Copper is mined, smelted and drawn into wire.",
+    };
+    const nodes = Object.entries(texts).map(([id, text]) => new TextNode({ id, text }));
+    const index = await VectorStoreIndex.fromNodes(nodes, { embedModel: new MockEmbedding() });
+    const bm25 = new BM25Retriever(index.docStore.docs, { similarityTopK: 3 });
+    const vector = index.asRetriever({ similarityTopK: 3 });
+    const hybrid = fusionRetriever([vector, bm25], { similarityTopK: 2 });
+    const question = "copper wire for a crystal radio";
+    const [v, b] = [await vector.retrieve(question), await bm25.retrieve(question)];
+    const expected = reciprocalRankFusion([v, b]).slice(0, 2);
+
+    const llm = new MockLLM({ response: "Use copper wire." });
+    const engine = new RetrieverQueryEngine({
+      retriever: hybrid,
+      responseSynthesizer: getResponseSynthesizer({ llm }),
+    });
+    const res = await engine.query(question);
+    expect(res.response).toBe("Use copper wire.");
+    expect(res.sourceNodes.map((n) => n.node.id)).toEqual(expected.map((n) => n.node.id));
+    expect(res.sourceNodes[0]!.node.id).toBe("radio");
+    expect(res.sourceNodes.map((n) => n.score)).toEqual(expected.map((n) => n.score));
+    expect(llm.calls[0]!.prompt).toContain("coil of copper wire");
+  });
+});
