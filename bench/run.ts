@@ -4,7 +4,9 @@
  *
  *   npm run bench                 # everything
  *   npm run bench -- stream       # only benchmarks whose name contains "stream" (also: vector, llamacpp, huggingface, splitter)
+ *   npm run bench -- ann          # the approximate index (minutes: builds a 200k x 384 HNSW index; ANN_N to change)
  */
+import { benchAnn } from "./ann.bench.js";
 import { benchHuggingFace } from "./huggingface.bench.js";
 import { benchLlamaCpp } from "./llamacpp.bench.js";
 import { benchSplitter } from "./splitter.bench.js";
@@ -12,7 +14,10 @@ import { type BenchResult, benchStreamingOverhead } from "./streaming-overhead.b
 import { benchVectorStore } from "./vector-store.bench.js";
 
 const only = process.argv[2];
+/** Suites that take minutes (building a large approximate index) run only when named: `npm run bench -- ann`. */
+const OPT_IN = new Set(["ann"]);
 const suites: [string, () => Promise<BenchResult[]>][] = [
+  ["ann", () => benchAnn()],
   ["stream", () => benchStreamingOverhead()],
   ["vector", () => benchVectorStore()],
   ["llamacpp", () => benchLlamaCpp()],
@@ -35,7 +40,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
 ];
 
 for (const [name, run] of suites) {
-  if (only && !name.includes(only)) continue;
+  if (only ? !name.includes(only) : OPT_IN.has(name)) continue;
   console.log(`\n== ${name}`);
   for (const r of await run()) {
     const value = Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(r.value < 10 ? 3 : 1);

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from "../errors/index.js";
 import { throwIfAborted } from "../utils/abort.js";
 import { mapConcurrent } from "../utils/map-concurrent.js";
 import { optionalBoolean, optionalInteger } from "../utils/validate.js";
+import { EmbeddingFeed } from "./embedding-feed.js";
 import { QueryCoalescer } from "./query-coalescer.js";
 
 /** Options of every embedding call. */
@@ -66,6 +67,21 @@ export abstract class BaseEmbedding {
     const [vector] = await this.embedBatch([text], options);
     if (!vector) throw new InvalidArgumentError("text", "the embedding model returned no vector.");
     return vector;
+  }
+
+  /**
+   * Starts embedding texts that arrive in pieces: `push(texts)` sends each full batch at once (at most
+   * `maxConcurrency` in flight) and `finish()` resolves with every vector in push order. Batches are the ones
+   * {@link getTextEmbeddings} would send for the concatenated texts.
+   */
+  createFeed(options: EmbedCallOptions = {}): EmbeddingFeed {
+    return new EmbeddingFeed(
+      (texts, opts) => this.embedBatch(texts, opts),
+      this.embedBatchSize,
+      this.maxConcurrency,
+      options,
+      this.constructor.name,
+    );
   }
 
   /** Embeds many texts in batches, at most `maxConcurrency` requests in flight; output order is input order. */

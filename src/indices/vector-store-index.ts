@@ -25,6 +25,11 @@ import type { ResponseSynthesizer, ResponseSynthesizerOptions } from "../synthes
 import { throwIfAborted } from "../utils/abort.js";
 import { describe } from "../utils/validate.js";
 
+/** Documents split per step of {@link VectorStoreIndex.fromDocuments} before the event loop may run. */
+const SPLIT_SLICE_DOCS = 8;
+/** Longest a split run goes on without yielding (ms). */
+const SPLIT_SLICE_MS = 10;
+
 /** Options of {@link VectorStoreIndex.fromDocuments} and {@link VectorStoreIndex.fromNodes}. */
 export interface VectorStoreIndexOptions {
   /** Default: `Settings.embedModel`. */
@@ -107,8 +112,10 @@ export class VectorStoreIndex {
     const parser =
       options.nodeParser ??
       new SentenceSplitter({ chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap });
-    const nodes = parser.getNodesFromDocuments(documents);
-    return VectorStoreIndex.fromNodes(nodes, options);
+    const storageContext = options.storageContext ?? (await storageContextFromDefaults());
+    const index = new VectorStoreIndex({ storageContext, embedModel: options.embedModel });
+    await index.insertDocuments(documents, parser, options);
+    return index;
   }
 
   /** Embeds and stores nodes that are already split (no splitter runs). Nodes with an embedding keep it. */
@@ -130,8 +137,56 @@ export class VectorStoreIndex {
     options: Pick<VectorStoreIndexOptions, "nodeParser" | "signal"> = {},
   ): Promise<void> {
     validateDocuments([document]);
-    const parser = options.nodeParser ?? new SentenceSplitter();
-    await this.insertNodes(parser.getNodesFromDocuments([document]), options);
+    await this.insertDocuments([document], options.nodeParser ?? new SentenceSplitter(), options);
+  }
+
+  /**
+   * Splits `documents` and embeds their chunks as they come: a `SentenceSplitter` (which splits each document
+   * on its own) runs a few documents at a time, yielding to the event loop so that the first embedding batches
+   * are on the wire while later documents are still being split. Nothing is stored unless every chunk embeds.
+   */
+  private async insertDocuments(
+    documents: Document[],
+    parser: NodeParser,
+    options: EmbedCallOptions,
+  ): Promise<void> {
+    const feed = this.embedModel.createFeed(options);
+    const nodes: TextNode[] = [];
+    const missing: TextNode[] = [];
+    const step = parser instanceof SentenceSplitter ? SPLIT_SLICE_DOCS : documents.length;
+    let lastYield = performance.now();
+    for (let i = 0; i < documents.length; i += step) {
+      throwIfAborted(options.signal);
+      const part = parser.getNodesFromDocuments(documents.slice(i, i + step));
+      const texts: string[] = [];
+      for (const node of part) {
+        if (!(node instanceof TextNode)) {
+          throw new InvalidArgumentError("nodes", `expected TextNode instances, got ${describe(node)}.`);
+        }
+        nodes.push(node);
+        if (node.embedding === undefined) {
+          missing.push(node);
+          texts.push(node.getContent(MetadataMode.EMBED));
+        }
+      }
+      const sent = feed.length;
+      feed.push(texts);
+      // Let the event loop send full batches (and take in answers) before splitting on.
+      if (
+        i + step < documents.length &&
+        (Math.floor(feed.length / this.embedModel.embedBatchSize) >
+          Math.floor(sent / this.embedModel.embedBatchSize) ||
+          performance.now() - lastYield > SPLIT_SLICE_MS)
+      ) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+    const vectors = await feed.finish();
+    missing.forEach((n, i) => {
+      n.embedding = vectors[i];
+    });
+    await this.storeEmbedded(nodes, options);
   }
 
   /**
@@ -154,6 +209,11 @@ export class VectorStoreIndex {
         n.embedding = vectors[i];
       });
     }
+    await this.storeEmbedded(nodes, options);
+  }
+
+  /** Stores embedded nodes: vectors first, then the docstore. */
+  private async storeEmbedded(nodes: TextNode[], options: EmbedCallOptions): Promise<void> {
     throwIfAborted(options.signal);
     // Vectors first: if the store refuses them (e.g. a dimension mismatch) the docstore gains no orphans.
     await this.vectorStore.add(nodes);

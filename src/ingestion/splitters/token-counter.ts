@@ -15,7 +15,7 @@ export interface RangeCounter {
 export interface TokenCounter {
   /** Token count of a whole string. */
   countText(text: string): number;
-  /** A counter for ranges of `text`. */
+  /** A counter for ranges of `text`, valid until the next `forText` call (it may reuse scratch memory). */
   forText(text: string): RangeCounter;
 }
 
@@ -46,12 +46,14 @@ class GenericCounter implements TokenCounter {
   }
 }
 
-const TABLE_BITS = 18;
-const TABLE_SIZE = 1 << TABLE_BITS;
-const TABLE_MASK = TABLE_SIZE - 1;
+/** The cache table starts small (cache-resident for a typical vocabulary) and doubles up to this size. */
+const TABLE_SIZE = 1 << 18;
+const INITIAL_TABLE_SIZE = 1 << 12;
 const MAX_ENTRIES = TABLE_SIZE >> 1;
 const MAX_CACHED_PIECE_LENGTH = 48;
 const MAX_EXACT_PIECE_LENGTH = 2048;
+/** Largest scratch pre-token log kept between documents (entries). */
+const MAX_KEPT_LOG = 1 << 20;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 16777619;
 
@@ -82,8 +84,9 @@ function isAsciiLetter(code: number): boolean {
  * a difference of prefix sums plus a re-scan of the pre-tokens cut by its two ends.
  */
 class Cl100kCounter implements TokenCounter {
-  private keys: (string | undefined)[] = new Array<string | undefined>(TABLE_SIZE).fill(undefined);
-  private readonly values = new Int32Array(TABLE_SIZE);
+  private keys: (string | undefined)[] = new Array<string | undefined>(INITIAL_TABLE_SIZE).fill(undefined);
+  private values = new Int32Array(INITIAL_TABLE_SIZE);
+  private mask = INITIAL_TABLE_SIZE - 1;
   private entries = 0;
 
   constructor(private readonly tokenizer: Tokenizer) {}
@@ -92,7 +95,8 @@ class Cl100kCounter implements TokenCounter {
   lookup(text: string, p: number, q: number, h: number): number {
     const len = q - p;
     const keys = this.keys;
-    let idx = h & TABLE_MASK;
+    const mask = this.mask;
+    let idx = h & mask;
     for (;;) {
       const key = keys[idx];
       if (key === undefined) break;
@@ -101,21 +105,42 @@ class Cl100kCounter implements TokenCounter {
         while (i < len && key.charCodeAt(i) === text.charCodeAt(p + i)) i++;
         if (i === len) return this.values[idx]!;
       }
-      idx = (idx + 1) & TABLE_MASK;
+      idx = (idx + 1) & mask;
     }
     const piece = text.slice(p, q);
     const n = this.tokenizer.countTokens(piece);
     if (len <= MAX_CACHED_PIECE_LENGTH) {
       if (this.entries >= MAX_ENTRIES) {
-        this.keys = new Array<string | undefined>(TABLE_SIZE).fill(undefined);
+        this.keys = new Array<string | undefined>(INITIAL_TABLE_SIZE).fill(undefined);
+        this.values = new Int32Array(INITIAL_TABLE_SIZE);
+        this.mask = INITIAL_TABLE_SIZE - 1;
         this.entries = 0;
         return n;
       }
       keys[idx] = piece;
       this.values[idx] = n;
       this.entries++;
+      if (this.entries * 2 > keys.length && keys.length < TABLE_SIZE) this.grow();
     }
     return n;
+  }
+
+  /** Doubles the table (re-inserting every entry) while it is below its maximum size. */
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldValues = this.values;
+    const size = oldKeys.length * 2;
+    this.keys = new Array<string | undefined>(size).fill(undefined);
+    this.values = new Int32Array(size);
+    this.mask = size - 1;
+    for (let j = 0; j < oldKeys.length; j++) {
+      const key = oldKeys[j];
+      if (key === undefined) continue;
+      let idx = hashRange(key, 0, key.length) & this.mask;
+      while (this.keys[idx] !== undefined) idx = (idx + 1) & this.mask;
+      this.keys[idx] = key;
+      this.values[idx] = oldValues[j]!;
+    }
   }
 
   pieceCount(text: string, p: number, q: number): number {
@@ -177,8 +202,16 @@ class Cl100kCounter implements TokenCounter {
     return this.scan(text, 0, text.length);
   }
 
+  /** Scratch pre-token log shared by successive range counters (each lives only until the next `forText`). */
+  private readonly log: PieceLog = { starts: new Int32Array(4096), prefix: new Int32Array(4096), n: 0 };
+
   forText(text: string): RangeCounter {
-    return new Cl100kRangeCounter(this, text);
+    // Do not keep a huge document's log alive: big texts get fresh memory each time, as small ones once did.
+    if (this.log.starts.length > MAX_KEPT_LOG) {
+      this.log.starts = new Int32Array(4096);
+      this.log.prefix = new Int32Array(4096);
+    }
+    return new Cl100kRangeCounter(this, text, this.log);
   }
 }
 
@@ -208,9 +241,9 @@ class Cl100kRangeCounter implements RangeCounter {
   constructor(
     private readonly counter: Cl100kCounter,
     private readonly text: string,
+    log: PieceLog,
   ) {
-    const capacity = Math.max(16, Math.ceil(text.length / 3) + 2);
-    const log: PieceLog = { starts: new Int32Array(capacity), prefix: new Int32Array(capacity), n: 0 };
+    log.n = 0;
     const total = counter.scan(text, 0, text.length, log);
     log.starts[log.n] = text.length;
     log.prefix[log.n] = total;

@@ -6,7 +6,7 @@ import { compileFilters, type MetadataPredicate } from "./metadata-filters.js";
 import { TopK } from "./top-k.js";
 import type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "./types.js";
 import { VectorArena } from "./vector-arena.js";
-import { checkEmbedding, checkVector, embeddingOf, writeUnit } from "./vector-input.js";
+import { checkEmbeddingWithNorm, checkVector, embeddingOf, writeUnit } from "./vector-input.js";
 import { createKernels, isLittleEndian, type KernelBackend, type VectorKernels } from "./vector-kernels.js";
 import {
   parseHeader,
@@ -137,7 +137,7 @@ export class SimpleVectorStore implements VectorStore {
     }
     if (nodes.length === 0) return [];
     const dims = this.#arena?.dims ?? embeddingOf(nodes[0], 0).length;
-    const embeddings = nodes.map((node, i) => checkEmbedding(node, i, dims));
+    const checked = nodes.map((node, i) => checkEmbeddingWithNorm(node, i, dims));
     const arena = this.#arena ?? this.#createArena(dims, nodes.length);
     const rows = new Int32Array(nodes.length);
     const added = new Map<string, number>();
@@ -155,8 +155,8 @@ export class SimpleVectorStore implements VectorStore {
     for (let i = 0; i < nodes.length; i++) {
       const row = rows[i]!;
       const node = nodes[i]!;
-      const embedding = embeddings[i]!;
-      const norm = writeUnit(embedding, f32, arena.rowOffset(row) >> 2, stride);
+      const { vector, sumSq } = checked[i]!;
+      const norm = writeUnit(vector, f32, arena.rowOffset(row) >> 2, stride, sumSq);
       const statsOffset = statsIndex(arena, row) * 8;
       this.#kernels.quantize(arena.rowOffset(row), arena.rows8Offset + row * stride, 1, stride, statsOffset);
       finishRowStats(arena, row, norm);

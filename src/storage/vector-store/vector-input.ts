@@ -34,6 +34,30 @@ export function checkEmbedding(node: TextNode, index: number, dims: number): Flo
   return checkVector(`embedding of node "${node.id}"`, embedding);
 }
 
+/**
+ * {@link checkEmbedding} that also returns the embedding's squared norm (summed in float64 in index order, as
+ * {@link writeUnit} does). A finite sum of squares proves every element finite, so valid vectors take one pass.
+ */
+export function checkEmbeddingWithNorm(
+  node: TextNode,
+  index: number,
+  dims: number,
+): { vector: Float32Array; sumSq: number } {
+  const raw = (node as { embedding?: unknown } | null)?.embedding;
+  if (raw instanceof Float32Array && raw.length === dims && typeof node?.id === "string" && node.id !== "") {
+    const sumSq = squaredNorm(raw);
+    if (Number.isFinite(sumSq)) return { vector: raw, sumSq };
+  }
+  const vector = checkEmbedding(node, index, dims);
+  return { vector, sumSq: squaredNorm(vector) };
+}
+
+function squaredNorm(vector: Float32Array): number {
+  let sum = 0;
+  for (let j = 0; j < vector.length; j++) sum += vector[j]! * vector[j]!;
+  return sum;
+}
+
 /** `vector` as a Float32Array, after checking it is a non-empty list of finite numbers within float32 range. */
 export function checkVector(name: string, vector: unknown): Float32Array {
   if (!(vector instanceof Float32Array || vector instanceof Float64Array || Array.isArray(vector))) {
@@ -57,13 +81,18 @@ export function checkVector(name: string, vector: unknown): Float32Array {
 
 /**
  * Writes `vector / ‖vector‖` (float32, zero-padded to `stride`) at index `base` of `f32`; returns ‖vector‖ (0 for
- * a zero vector, whose row stays all zeros: its similarity to anything is 0).
+ * a zero vector, whose row stays all zeros: its similarity to anything is 0). `sumSq`: the squared norm, when
+ * already known.
  */
-export function writeUnit(vector: Float32Array, f32: Float32Array, base: number, stride: number): number {
+export function writeUnit(
+  vector: Float32Array,
+  f32: Float32Array,
+  base: number,
+  stride: number,
+  sumSq: number = squaredNorm(vector),
+): number {
   const dims = vector.length;
-  let sum = 0;
-  for (let j = 0; j < dims; j++) sum += vector[j]! * vector[j]!;
-  const norm = Math.sqrt(sum);
+  const norm = Math.sqrt(sumSq);
   if (norm > 0) for (let j = 0; j < dims; j++) f32[base + j] = vector[j]! / norm;
   else f32.fill(0, base, base + dims);
   f32.fill(0, base + dims, base + stride);

@@ -1,0 +1,128 @@
+import { InvalidArgumentError } from "../errors/index.js";
+import { abortReason } from "../utils/abort.js";
+import type { EmbedCallOptions } from "./base-embedding.js";
+
+/** One provider request: embeds a batch of texts. @internal */
+export type EmbedBatchFn = (texts: string[], options: EmbedCallOptions) => Promise<Float32Array[]>;
+
+/**
+ * Embeds texts that arrive in pieces (e.g. while documents are still being split): every full batch of
+ * `batchSize` texts is sent as soon as it exists, at most `concurrency` at once, and {@link finish} sends the
+ * rest. Batches are cut exactly as `getTextEmbeddings` would cut the concatenated texts, and the vectors come
+ * back in push order. Progress is reported once the total is known (from {@link finish} on).
+ *
+ * @internal
+ */
+export class EmbeddingFeed {
+  readonly #embed: EmbedBatchFn;
+  readonly #batchSize: number;
+  readonly #concurrency: number;
+  readonly #options: EmbedCallOptions;
+  readonly #name: string;
+  readonly #texts: string[] = [];
+  readonly #out: Float32Array[] = [];
+  /** Starts of batches cut but not yet sent. */
+  readonly #queue: number[] = [];
+  #cut = 0;
+  #inFlight = 0;
+  #done = 0;
+  #total = -1;
+  #failed = false;
+  #error: unknown;
+  #settle: { resolve(v: Float32Array[]): void; reject(e: unknown): void } | undefined;
+
+  constructor(
+    embed: EmbedBatchFn,
+    batchSize: number,
+    concurrency: number,
+    options: EmbedCallOptions,
+    name: string,
+  ) {
+    this.#embed = embed;
+    this.#batchSize = batchSize;
+    this.#concurrency = concurrency;
+    this.#options = options;
+    this.#name = name;
+  }
+
+  /** Texts pushed so far. */
+  get length(): number {
+    return this.#texts.length;
+  }
+
+  /** Queues `texts` and sends every batch that is now full. Throws the first failure of an earlier batch. */
+  push(texts: readonly string[]): void {
+    if (this.#failed) throw this.#error;
+    if (this.#total >= 0) throw new Error("EmbeddingFeed: push after finish.");
+    for (const text of texts) this.#texts.push(text);
+    while (this.#texts.length - this.#cut >= this.#batchSize) {
+      this.#queue.push(this.#cut);
+      this.#cut += this.#batchSize;
+    }
+    this.#pump();
+  }
+
+  /** Sends the last partial batch and resolves with every vector, in push order. */
+  finish(): Promise<Float32Array[]> {
+    if (this.#failed) return Promise.reject(this.#error);
+    if (this.#cut < this.#texts.length) {
+      this.#queue.push(this.#cut);
+      this.#cut = this.#texts.length;
+    }
+    this.#total = this.#texts.length;
+    if (this.#done > 0) this.#options.onProgress?.(this.#done, this.#total);
+    return new Promise((resolve, reject) => {
+      this.#settle = { resolve, reject };
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (!this.#failed && this.#inFlight < this.#concurrency && this.#queue.length > 0) {
+      const start = this.#queue.shift()!;
+      if (this.#options.signal?.aborted) {
+        this.#fail(abortReason(this.#options.signal));
+        return;
+      }
+      this.#inFlight++;
+      const slice = this.#texts.slice(start, Math.min(start + this.#batchSize, this.#texts.length));
+      this.#send(start, slice).then(
+        () => {
+          this.#inFlight--;
+          this.#pump();
+        },
+        (error: unknown) => {
+          this.#inFlight--;
+          this.#fail(error);
+        },
+      );
+    }
+    if (!this.#failed && this.#total >= 0 && this.#inFlight === 0 && this.#queue.length === 0) {
+      this.#settle?.resolve(this.#out);
+      this.#settle = undefined;
+    }
+  }
+
+  async #send(start: number, slice: string[]): Promise<void> {
+    const vectors = await this.#embed(slice, this.#options);
+    if (vectors.length !== slice.length) {
+      throw new InvalidArgumentError(
+        "embedBatch",
+        `${this.#name} returned ${vectors.length} vectors for ${slice.length} texts.`,
+      );
+    }
+    if (this.#failed) return;
+    for (let i = 0; i < vectors.length; i++) this.#out[start + i] = vectors[i]!;
+    this.#done += slice.length;
+    if (this.#total >= 0) this.#options.onProgress?.(this.#done, this.#total);
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#error = error;
+    this.#queue.length = 0;
+    this.#settle?.reject(error);
+    this.#settle = undefined;
+  }
+}
