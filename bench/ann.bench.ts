@@ -14,14 +14,7 @@ import { pathToFileURL } from "node:url";
 import { TextNode } from "../src/schema/node.js";
 import { AnnVectorStore } from "../src/storage/vector-store/ann/index.js";
 import { mulberry32 } from "../test/support/prng.js";
-
-/** One benchmark figure. */
-export interface AnnBenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  notes?: string;
-}
+import { type BenchResult, median, round } from "./bench-support.js";
 
 const DIMS = 384;
 /** Default N: 1M builds in about 14 min on this 2-core box (see the report), over the ~5 min budget. */
@@ -32,12 +25,6 @@ const RECALL_QUERIES = 100;
 const WARMUP = 50;
 const K = 10;
 const EXPANSIONS = [64, 128, 256, 512];
-
-const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;
-const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /** Fills `out` with random unit vectors (normal components, normalised). */
 function fillUnit(out: Float32Array, rand: () => number): void {
@@ -81,10 +68,10 @@ function exactTopK(data: Float32Array, n: number, queries: Float32Array, k: numb
 }
 
 /** Builds an N × 384 store, persists it, and measures load, latency and recall for several `expansionSearch`. */
-export async function benchAnn(): Promise<AnnBenchResult[]> {
+export async function benchAnn(): Promise<BenchResult[]> {
   const n = Number(process.env.ANN_N ?? DEFAULT_N);
   const rand = mulberry32(42);
-  const results: AnnBenchResult[] = [];
+  const results: BenchResult[] = [];
   const dir = await mkdtemp(join(tmpdir(), "streamdex-ann-bench-"));
   try {
     const data = new Float32Array(n * DIMS);

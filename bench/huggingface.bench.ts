@@ -27,31 +27,17 @@ import type { HuggingFaceDtype } from "../src/providers/huggingface/model-source
 import { StreamingResponse } from "../src/schema/streaming-response.js";
 import { ensureTinyGpt2 } from "../test/fixtures/onnx/make-tiny-gpt2.js";
 import { GENERATED_DIR } from "../test/fixtures/onnx/model-dir.js";
-import type { BenchResult } from "./streaming-overhead.bench.js";
+import {
+  type BenchResult,
+  type GenerationRun,
+  generationPrompt,
+  generationRun,
+  median,
+} from "./bench-support.js";
 
 const MAX_TOKENS = 128;
 
-interface Run {
-  ttftMs: number;
-  tokensPerSec: number;
-  tokens: number;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function prompt(i: number): string {
-  return (
-    `Run ${i}. Below are excerpts from the user's documents.\n=====\nThe lighthouse keeper kept a log of every ` +
-    "ship and every storm. He wrote stories at night and programmed the light.\n=====\nUsing only these " +
-    "excerpts, answer the question.\nQuestion: What did the keeper do at night?\nAnswer: "
-  );
-}
-
-function runOf(t0: number, first: number, end: number, tokens: number): Run {
-  return { ttftMs: first - t0, tokensPerSec: ((tokens - 1) * 1000) / (end - first), tokens };
-}
-
-async function viaStreamdex(llm: HuggingFaceLLM, text: string): Promise<Run> {
+async function viaStreamdex(llm: HuggingFaceLLM, text: string): Promise<GenerationRun> {
   const t0 = performance.now();
   const res = new StreamingResponse({
     stream: await llm.streamComplete(text),
@@ -64,7 +50,7 @@ async function viaStreamdex(llm: HuggingFaceLLM, text: string): Promise<Run> {
   }
   const end = performance.now();
   const tokens = (await res.getResponse()).usage?.completionTokens ?? deltas;
-  return runOf(t0, first, end, tokens);
+  return generationRun(t0, first, end, tokens);
 }
 
 /** transformers.js used directly: the chat template, then generate() with a TextStreamer printing to a sink. */
@@ -72,7 +58,7 @@ async function viaTransformers(
   llm: HuggingFaceLLM,
   tokenizer: PreTrainedTokenizer,
   text: string,
-): Promise<Run> {
+): Promise<GenerationRun> {
   const model = await llm.getModel();
   const t0 = performance.now();
   const inputs = tokenizer.apply_chat_template([{ role: "user", content: text }], {
@@ -94,13 +80,13 @@ async function viaTransformers(
   await model.generate({ ...inputs, max_new_tokens: MAX_TOKENS, do_sample: false, streamer });
   const end = performance.now();
   if (out === "") throw new Error("transformers.js produced no text");
-  return runOf(t0, first, end, tokens);
+  return generationRun(t0, first, end, tokens);
 }
 
 /** Tokens computed beyond the one a reader consumed, once it stops reading for `pauseMs`. */
 async function runAhead(llm: HuggingFaceLLM, counter: { tokens: number }, pauseMs: number): Promise<number> {
   const before = counter.tokens;
-  const it = (await llm.streamComplete(prompt(-1)))[Symbol.asyncIterator]();
+  const it = (await llm.streamComplete(generationPrompt(-1)))[Symbol.asyncIterator]();
   await it.next();
   await new Promise((r) => setTimeout(r, pauseMs));
   const ahead = counter.tokens - before - 1;
@@ -133,12 +119,12 @@ export async function benchHuggingFace(reps = 21): Promise<BenchResult[]> {
   try {
     let i = 0;
     for (let w = 0; w < 2; w++) {
-      await viaStreamdex(llm, prompt(i));
-      await viaTransformers(llm, tokenizer, prompt(i++));
+      await viaStreamdex(llm, generationPrompt(i));
+      await viaTransformers(llm, tokenizer, generationPrompt(i++));
     }
-    const ours: Run[] = [];
-    const direct: Run[] = [];
-    const control: Run[] = [];
+    const ours: GenerationRun[] = [];
+    const direct: GenerationRun[] = [];
+    const control: GenerationRun[] = [];
     const sides = [
       (text: string) => viaStreamdex(llm, text).then((run) => ours.push(run)),
       (text: string) => viaTransformers(llm, tokenizer, text).then((run) => direct.push(run)),
@@ -146,7 +132,7 @@ export async function benchHuggingFace(reps = 21): Promise<BenchResult[]> {
       (text: string) => viaTransformers(llm, tokenizer, text).then((run) => control.push(run)),
     ];
     for (let r = 0; r < reps; r++) {
-      for (let k = 0; k < sides.length; k++) await sides[(r + k) % sides.length]!(prompt(i));
+      for (let k = 0; k < sides.length; k++) await sides[(r + k) % sides.length]!(generationPrompt(i));
       i++;
     }
     const ahead = await runAhead(llm, counter, 300);

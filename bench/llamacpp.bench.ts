@@ -21,28 +21,18 @@ import { loadNodeLlamaCpp } from "../src/providers/llamacpp/load-module.js";
 import { chatPrompt } from "../src/providers/llamacpp/prompt.js";
 import { StreamingResponse } from "../src/schema/streaming-response.js";
 import { ensureTinyGguf } from "../test/fixtures/make-tiny-gguf.js";
-import type { BenchResult } from "./streaming-overhead.bench.js";
+import {
+  type BenchResult,
+  type GenerationRun,
+  generationPrompt,
+  generationRun,
+  median,
+} from "./bench-support.js";
 
 const MAX_TOKENS = 128;
 const CONTEXT = 512;
 
-interface Run {
-  ttftMs: number;
-  tokensPerSec: number;
-  tokens: number;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function prompt(i: number): string {
-  return (
-    `Run ${i}. Below are excerpts from the user's documents.\n=====\nThe lighthouse keeper kept a log of every ` +
-    "ship and every storm. He wrote stories at night and programmed the light.\n=====\nUsing only these " +
-    "excerpts, answer the question.\nQuestion: What did the keeper do at night?\nAnswer: "
-  );
-}
-
-async function viaStreamdex(llm: LlamaCpp, text: string): Promise<Run> {
+async function viaStreamdex(llm: LlamaCpp, text: string): Promise<GenerationRun> {
   const t0 = performance.now();
   const res = new StreamingResponse({
     stream: await llm.streamComplete(text),
@@ -55,10 +45,10 @@ async function viaStreamdex(llm: LlamaCpp, text: string): Promise<Run> {
   }
   const end = performance.now();
   const tokens = (await res.getResponse()).usage?.completionTokens ?? deltas;
-  return { ttftMs: first - t0, tokensPerSec: ((tokens - 1) * 1000) / (end - first), tokens };
+  return generationRun(t0, first, end, tokens);
 }
 
-async function viaNodeLlamaCpp(session: LlamaChatSession, text: string): Promise<Run> {
+async function viaNodeLlamaCpp(session: LlamaChatSession, text: string): Promise<GenerationRun> {
   session.resetChatHistory();
   const t0 = performance.now();
   let first = 0;
@@ -73,7 +63,7 @@ async function viaNodeLlamaCpp(session: LlamaChatSession, text: string): Promise
     },
   });
   const end = performance.now();
-  return { ttftMs: first - t0, tokensPerSec: ((tokens - 1) * 1000) / (end - first), tokens };
+  return generationRun(t0, first, end, tokens);
 }
 
 /** The floor: the same chat-templated tokens through the bare `sequence.evaluate()` loop, one detokenize a token. */
@@ -82,7 +72,7 @@ async function viaRawEvaluate(
   wrapper: ChatWrapper,
   sequence: LlamaContextSequence,
   text: string,
-): Promise<Run> {
+): Promise<GenerationRun> {
   const t0 = performance.now();
   await sequence.clearHistory();
   const { tokens: input } = chatPrompt(model, wrapper, [{ role: "user", content: text }]);
@@ -96,7 +86,7 @@ async function viaRawEvaluate(
   }
   const end = performance.now();
   if (out === "") throw new Error("raw evaluate produced no text");
-  return { ttftMs: first - t0, tokensPerSec: ((tokens - 1) * 1000) / (end - first), tokens };
+  return generationRun(t0, first, end, tokens);
 }
 
 /** TTFT and tokens/s through streamdex vs node-llama-cpp directly; goal: both ratios within 1.1x. */
@@ -120,13 +110,13 @@ export async function benchLlamaCpp(reps = 9): Promise<BenchResult[]> {
   try {
     let i = 0;
     for (let w = 0; w < 2; w++) {
-      await viaStreamdex(llm, prompt(i));
-      await viaNodeLlamaCpp(session, prompt(i));
-      await raw(prompt(i++));
+      await viaStreamdex(llm, generationPrompt(i));
+      await viaNodeLlamaCpp(session, generationPrompt(i));
+      await raw(generationPrompt(i++));
     }
-    const ours: Run[] = [];
-    const direct: Run[] = [];
-    const floor: Run[] = [];
+    const ours: GenerationRun[] = [];
+    const direct: GenerationRun[] = [];
+    const floor: GenerationRun[] = [];
     const sides = [
       (text: string) => viaStreamdex(llm, text).then((run) => ours.push(run)),
       (text: string) => viaNodeLlamaCpp(session, text).then((run) => direct.push(run)),
@@ -134,7 +124,7 @@ export async function benchLlamaCpp(reps = 9): Promise<BenchResult[]> {
     ];
     for (let r = 0; r < reps; r++) {
       // Rotate which side goes first, so none always runs on a warmer (or busier) machine.
-      for (let k = 0; k < sides.length; k++) await sides[(r + k) % sides.length]!(prompt(i));
+      for (let k = 0; k < sides.length; k++) await sides[(r + k) % sides.length]!(generationPrompt(i));
       i++;
     }
     const ttft = [median(ours.map((r) => r.ttftMs)), median(direct.map((r) => r.ttftMs))] as const;

@@ -7,10 +7,11 @@
  *   npm run bench -- ann          # the approximate index (minutes: builds a 200k x 384 HNSW index; ANN_N to change)
  */
 import { benchAnn } from "./ann.bench.js";
+import type { BenchResult } from "./bench-support.js";
 import { benchHuggingFace } from "./huggingface.bench.js";
 import { benchLlamaCpp } from "./llamacpp.bench.js";
 import { benchSplitter } from "./splitter.bench.js";
-import { type BenchResult, benchStreamingOverhead } from "./streaming-overhead.bench.js";
+import { benchStreamingOverhead } from "./streaming-overhead.bench.js";
 import { benchVectorStore } from "./vector-store.bench.js";
 
 const only = process.argv[2];

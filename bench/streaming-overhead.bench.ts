@@ -2,14 +2,7 @@ import { EventDispatcher } from "../src/instrumentation/events.js";
 import { LLMCallObserver } from "../src/instrumentation/llm-call-observer.js";
 import { MockLLM } from "../src/llms/mock-llm.js";
 import { StreamingResponse } from "../src/schema/streaming-response.js";
-
-/** Result of one benchmark line. */
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  notes?: string;
-}
+import { type BenchResult, median } from "./bench-support.js";
 
 const DELTAS = 200_000;
 
@@ -40,8 +33,6 @@ async function throughResponse(llm: MockLLM, observed = false): Promise<number> 
   if (n !== DELTAS) throw new Error(`StreamingResponse read ${n} chars`);
   return cpuMs(t);
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Per-delta CPU overhead of StreamingResponse (with its hooks, text accumulation and abort plumbing) versus

@@ -6,14 +6,7 @@ import { TextNode } from "../src/schema/node.js";
 import { loadStorageContext, PERSIST_FILES, StorageContext } from "../src/storage/storage-context.js";
 import { SimpleVectorStore } from "../src/storage/vector-store/simple-vector-store.js";
 import { mulberry32 } from "../test/support/prng.js";
-
-/** One benchmark figure. */
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  notes?: string;
-}
+import { type BenchResult, median, round } from "./bench-support.js";
 
 const ROWS = 20_000;
 const DIMS = 1536;
@@ -37,14 +30,6 @@ function unitVectors(count: number, seed: number): Float32Array[] {
     return v;
   });
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
 
 async function timeQueries(
   store: SimpleVectorStore,
