@@ -15,7 +15,14 @@ Models (flags, or the environment variables in brackets):
   With nothing set: OpenAI when OPENAI_API_KEY or OPENAI_BASE_URL is set; otherwise the extractive
   answerer (it quotes the best-matching sentences) and BM25 keyword retrieval. No key, no network.
 
-Exit codes: 0 ok, 1 failure (provider, file system), 2 bad usage, 3 nothing indexed, 130 interrupted.
+Where the index lives:
+  --store <spec>   simple (default: files in --persist) | pglite (embedded Postgres in <persist>/pg) |
+                   postgres://user@host:5432/db (a server with pgvector) | ann (usearch HNSW in <persist>/ann)
+                   [STREAMDEX_STORE]. Not simple: needs --embed. The password is never printed; prefer
+                   PGPASSWORD or STREAMDEX_STORE to putting it on the command line.
+  --table <name>   [schema.]table of pglite and postgres:// (default public.streamdex_nodes) [STREAMDEX_TABLE]
+
+Exit codes: 0 ok, 1 failure (provider, database, file system), 2 bad usage, 3 nothing indexed, 130 interrupted.
 `;
 
 /** Per-command help. */
@@ -28,9 +35,12 @@ only new or changed files are read and embedded; removed files leave the index.
 Options:
   --persist <dir>        index directory (default: .streamdex)
   --embed <spec>         retrieval model (see streamdex --help)
+  --store <spec>         simple (default) | pglite | postgres://user@host/db | ann (see streamdex --help)
+  --table <name>         [schema.]table of pglite and postgres:// (default public.streamdex_nodes)
   --chunk-size <n>       tokens per chunk (default 1024)
   --chunk-overlap <n>    tokens shared by neighbouring chunks (default 200)
-  --rebuild              discard the index and build it again
+  --rebuild              discard the index and build it again (drops the --table of postgres://;
+                         only a table with streamdex's columns)
   --verbose              stack traces on errors
 `,
   ask: `Usage: streamdex ask "<question>" [options]
@@ -47,6 +57,7 @@ Options:
   --json                 print one JSON object: question, answer, sources, usage
   --llm <spec>           the model that answers (see streamdex --help)
   --embed <spec>         the retrieval model (must match the index's)
+  --store, --table       where the index lives (must match the index's; see streamdex --help)
   --verbose              stack traces on errors
 `,
   chat: `Usage: streamdex chat [options]
@@ -65,6 +76,7 @@ Options:
   --mode <mode>          response mode of condense_question (see streamdex ask --help)
   --llm <spec>           the model that answers (see streamdex --help)
   --embed <spec>         the retrieval model (must match the index's)
+  --store, --table       where the index lives (must match the index's; see streamdex --help)
   --verbose              stack traces on errors
 `,
   serve: `Usage: streamdex serve [options]
@@ -82,5 +94,6 @@ Options:
   --data <dir>           folder to answer from (indexed or updated first)
   --persist <dir>        index directory (default: .streamdex)
   --llm, --embed         models (see streamdex --help)
+  --store, --table       where the index lives (see streamdex --help)
 `,
 };

@@ -7,11 +7,14 @@ import { type ServeFlags, serve } from "./commands/serve.js";
 import { type CliContext, EXIT } from "./context.js";
 import { COMMAND_HELP, MAIN_HELP } from "./help.js";
 import { UsageError } from "./models.js";
+import { redactSecrets, storeSecrets } from "./stores.js";
 
 const SHARED = {
   persist: { type: "string" },
   llm: { type: "string" },
   embed: { type: "string" },
+  store: { type: "string" },
+  table: { type: "string" },
   "chunk-size": { type: "string" },
   "chunk-overlap": { type: "string" },
   rebuild: { type: "boolean" },
@@ -91,7 +94,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
         return await serve(ctx, values as ServeFlags);
     }
   } catch (error) {
-    return report(ctx, error, verbose);
+    return report(ctx, error, verbose, storeSecrets(rest, ctx.env));
   }
 }
 
@@ -103,7 +106,8 @@ function parse(name: keyof typeof OPTIONS, args: string[]) {
   }
 }
 
-function report(ctx: CliContext, error: unknown, verbose: boolean): number {
+/** Prints `error` in one line (the stack with `--verbose`), with every password of `--store` replaced by `***`. */
+function report(ctx: CliContext, error: unknown, verbose: boolean, secrets: string[]): number {
   if (
     ctx.interrupt.aborted &&
     (error instanceof AbortError || (error instanceof Error && error.name === "AbortError"))
@@ -112,8 +116,10 @@ function report(ctx: CliContext, error: unknown, verbose: boolean): number {
     return EXIT.interrupted;
   }
   const message = error instanceof Error ? error.message : String(error);
-  ctx.stderr.write(`streamdex: ${oneLine(message)}\n`);
-  if (verbose && error instanceof Error && error.stack) ctx.stderr.write(`${error.stack}\n`);
+  ctx.stderr.write(`streamdex: ${redactSecrets(oneLine(message), secrets)}\n`);
+  if (verbose && error instanceof Error && error.stack) {
+    ctx.stderr.write(`${redactSecrets(error.stack, secrets)}\n`);
+  }
   if (error instanceof UsageError || error instanceof InvalidArgumentError) return EXIT.usage;
   if (error instanceof StreamdexError && error.code === "reader_error") return EXIT.noData;
   return EXIT.failure;

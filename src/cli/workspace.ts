@@ -8,12 +8,15 @@ import { SimpleDirectoryReader } from "../ingestion/readers/simple-directory-rea
 import { SentenceSplitter } from "../ingestion/splitters/sentence-splitter.js";
 import { BM25Retriever } from "../retrievers/bm25-retriever.js";
 import type { BaseRetriever } from "../retrievers/types.js";
-import { type StorageContext, storageContextFromDefaults } from "../storage/storage-context.js";
+import type { StorageContext } from "../storage/storage-context.js";
 import { throwIfAborted } from "../utils/abort.js";
 import { type EmbeddingChoice, UsageError } from "./models.js";
+import { openBackend, type StoreBackend } from "./store-backends.js";
+import { type StoreChoice, type StoreKind, type StoreRecord, sameStore, storeFlags } from "./stores.js";
 
 const MANIFEST = "streamdex-cli.json";
 const FORMAT = 1;
+const STORE_KINDS: unknown[] = ["simple", "pglite", "postgres", "ann"];
 
 interface FileRecord {
   size: number;
@@ -26,6 +29,8 @@ interface Manifest {
   embedding: string;
   chunkSize: number;
   chunkOverlap: number;
+  /** Where the vectors are (absent in manifests written before `--store`: the default store). */
+  store?: StoreRecord;
   /** Directories and files ingested, refreshed by later commands. */
   roots: string[];
   files: Record<string, FileRecord>;
@@ -62,19 +67,30 @@ export interface WorkspaceOptions {
 /**
  * The command line's persisted index: a storage directory plus a manifest of the files it was built from
  * (size, mtime, SHA-256), so that ingesting again only re-reads changed files, deletes removed ones and never
- * re-embeds unchanged ones.
+ * re-embeds unchanged ones. The vectors live in the store `--store` chose (files in the directory by default,
+ * PGlite, a Postgres server or a usearch index); the manifest records which, and the same sync runs on each.
  */
 export class Workspace {
+  private chunks = 0;
+
   private constructor(
     readonly dir: string,
-    private readonly storage: StorageContext,
+    private readonly backend: StoreBackend,
     private readonly manifest: Manifest,
     readonly embedding: EmbeddingChoice,
     private readonly options: WorkspaceOptions,
   ) {}
 
-  /** Opens (or starts) the index in `dir`; refuses one built with another embedding model or format. */
-  static async open(dir: string, embedding: EmbeddingChoice, options: WorkspaceOptions): Promise<Workspace> {
+  /**
+   * Opens (or starts) the index in `dir`; refuses one built with another embedding model, in another store, or
+   * in another format. Call {@link close} when done.
+   */
+  static async open(
+    dir: string,
+    embedding: EmbeddingChoice,
+    store: StoreChoice,
+    options: WorkspaceOptions,
+  ): Promise<Workspace> {
     const manifest = await readManifest(dir);
     if (manifest && manifest.embedding !== embedding.spec) {
       throw new UsageError(
@@ -82,8 +98,14 @@ export class Workspace {
           `${manifest.embedding} to use it, or --rebuild to index again with the new model.`,
       );
     }
-    const storage = await storageContextFromDefaults({ persistDir: manifest ? dir : undefined });
-    const fresh: Manifest = {
+    const recorded = manifest ? (manifest.store ?? { kind: "simple" }) : undefined;
+    if (recorded && !sameStore(recorded, store.record)) {
+      throw new UsageError(
+        `the index in ${dir} is stored with ${storeFlags(recorded)}, not ${storeFlags(store.record)}. Pass ` +
+          `${storeFlags(recorded)} to use it, or --rebuild to index again into the new store.`,
+      );
+    }
+    const current: Manifest = manifest ?? {
       format: FORMAT,
       embedding: embedding.spec,
       chunkSize: options.chunkSize,
@@ -91,12 +113,38 @@ export class Workspace {
       roots: [],
       files: {},
     };
-    return new Workspace(dir, storage, manifest ?? fresh, embedding, options);
+    current.store = { ...store.record, dimensions: recorded?.dimensions };
+    let workspace: Workspace | undefined;
+    const backend = await openBackend(store, dir, {
+      existing: manifest !== undefined,
+      dimensions: current.store.dimensions,
+      onDimensions: async (dimensions) => {
+        current.store = { ...current.store!, dimensions };
+        await workspace!.writeManifest();
+      },
+    });
+    workspace = new Workspace(dir, backend, current, embedding, options);
+    try {
+      workspace.chunks = await backend.count();
+    } catch (error) {
+      await backend.close().catch(() => undefined);
+      throw error;
+    }
+    return workspace;
+  }
+
+  private get storage(): StorageContext {
+    return this.backend.storage;
   }
 
   /** Whether anything has been indexed. */
   get isEmpty(): boolean {
-    return this.storage.docStore.size === 0;
+    return this.chunks === 0;
+  }
+
+  /** Where the vectors are (`--store`). */
+  get storeKind(): StoreKind {
+    return this.manifest.store?.kind ?? "simple";
   }
 
   /** Files recorded in the index. */
@@ -106,7 +154,12 @@ export class Workspace {
 
   /** Chunks in the index. */
   get chunkCount(): number {
-    return this.storage.docStore.size;
+    return this.chunks;
+  }
+
+  /** Closes the store's database, if it has one (always call it: an open pool keeps the process alive). */
+  async close(): Promise<void> {
+    await this.backend.close();
   }
 
   /** The directories and files ingested so far (what a refresh re-scans). */
@@ -208,6 +261,7 @@ export class Workspace {
     this.manifest.roots = nextRoots;
     if (removed.length > 0 || toRead.length > 0) await this.persist();
     else if (manifestDirty) await this.writeManifest();
+    this.chunks = await this.backend.count();
     return {
       files: found.size,
       added: documents.length - changed,
@@ -235,7 +289,7 @@ export class Workspace {
   /** Index first, manifest last (both atomic): a crash in between only means re-reading some files. */
   private async persist(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    await this.storage.persist(this.dir);
+    await this.backend.persist(this.dir);
     await this.writeManifest();
   }
 
@@ -265,7 +319,8 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
     manifest.format !== FORMAT ||
     typeof manifest.files !== "object" ||
     typeof manifest.embedding !== "string" ||
-    !Array.isArray(manifest.roots)
+    !Array.isArray(manifest.roots) ||
+    (manifest.store !== undefined && !STORE_KINDS.includes(manifest.store?.kind))
   ) {
     throw new StorageError(
       `the index in ${dir} was written by an incompatible streamdex (format ${String(manifest.format)}, this ` +

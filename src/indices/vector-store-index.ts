@@ -8,6 +8,7 @@ import {
 import type { ChatMode } from "../engines/chat/types.js";
 import { RetrieverQueryEngine } from "../engines/retriever-query-engine.js";
 import { InvalidArgumentError } from "../errors/index.js";
+import { splitInSteps } from "../ingestion/split-in-steps.js";
 import { SentenceSplitter } from "../ingestion/splitters/sentence-splitter.js";
 import type { NodeParser } from "../ingestion/types.js";
 import type { NodePostprocessor } from "../postprocessors/types.js";
@@ -25,11 +26,6 @@ import type { ResponseSynthesizer, ResponseSynthesizerOptions } from "../synthes
 import { throwIfAborted } from "../utils/abort.js";
 import { describe } from "../utils/validate.js";
 
-/** Documents split per step of {@link VectorStoreIndex.fromDocuments} before the event loop may run. */
-const SPLIT_SLICE_DOCS = 8;
-/** Longest a split run goes on without yielding (ms). */
-const SPLIT_SLICE_MS = 10;
-
 /** Options of {@link VectorStoreIndex.fromDocuments} and {@link VectorStoreIndex.fromNodes}. */
 export interface VectorStoreIndexOptions {
   /** Default: `Settings.embedModel`. */
@@ -45,6 +41,17 @@ export interface VectorStoreIndexOptions {
   /** Progress of embedding: texts done out of total. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /**
+   * Worker threads that split documents (default: one per spare core, at most 4, for inputs of 1 MiB of text or
+   * more; `0` splits on the calling thread). Only the default `SentenceSplitter` tokenizer (cl100k) runs in workers;
+   * the nodes are the same either way.
+   */
+  splitWorkers?: number;
+  /**
+   * Also keep nodes in the docstore when the vector store keeps their text itself (`storesText`, e.g.
+   * `PgVectorStore`). Default `false`, as in LlamaIndex: the text lives once, in the vector store.
+   */
+  storeNodesOverride?: boolean;
 }
 
 /** Options of {@link VectorStoreIndex.asQueryEngine}: retrieval plus every synthesizer option. */
@@ -83,11 +90,17 @@ export interface VectorChatEngineOptions<S extends boolean, M extends ChatMode>
 export class VectorStoreIndex {
   readonly storageContext: StorageContext;
   private readonly embedModelOverride: BaseEmbedding | undefined;
+  private readonly storeNodesOverride: boolean;
 
   /** Wraps existing storage; use {@link VectorStoreIndex.fromDocuments} or {@link loadIndexFromStorage} to build one. */
-  constructor(options: { storageContext: StorageContext; embedModel?: BaseEmbedding }) {
+  constructor(options: {
+    storageContext: StorageContext;
+    embedModel?: BaseEmbedding;
+    storeNodesOverride?: boolean;
+  }) {
     this.storageContext = options.storageContext;
     this.embedModelOverride = options.embedModel;
+    this.storeNodesOverride = options.storeNodesOverride === true;
   }
 
   /** The embedding model (the one passed at build time, else `Settings.embedModel`). */
@@ -113,7 +126,11 @@ export class VectorStoreIndex {
       options.nodeParser ??
       new SentenceSplitter({ chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap });
     const storageContext = options.storageContext ?? (await storageContextFromDefaults());
-    const index = new VectorStoreIndex({ storageContext, embedModel: options.embedModel });
+    const index = new VectorStoreIndex({
+      storageContext,
+      embedModel: options.embedModel,
+      storeNodesOverride: options.storeNodesOverride,
+    });
     await index.insertDocuments(documents, parser, options);
     return index;
   }
@@ -126,7 +143,11 @@ export class VectorStoreIndex {
     if (!Array.isArray(nodes))
       throw new InvalidArgumentError("nodes", `expected an array of TextNode, got ${describe(nodes)}.`);
     const storageContext = options.storageContext ?? (await storageContextFromDefaults());
-    const index = new VectorStoreIndex({ storageContext, embedModel: options.embedModel });
+    const index = new VectorStoreIndex({
+      storageContext,
+      embedModel: options.embedModel,
+      storeNodesOverride: options.storeNodesOverride,
+    });
     await index.insertNodes(nodes, options);
     return index;
   }
@@ -141,23 +162,20 @@ export class VectorStoreIndex {
   }
 
   /**
-   * Splits `documents` and embeds their chunks as they come: a `SentenceSplitter` (which splits each document
-   * on its own) runs a few documents at a time, yielding to the event loop so that the first embedding batches
-   * are on the wire while later documents are still being split. Nothing is stored unless every chunk embeds.
+   * Splits `documents` and embeds their chunks as they come: the first embedding batches are on the wire while
+   * later documents are still being split. A `SentenceSplitter` with the default tokenizer splits large inputs
+   * on worker threads (see {@link VectorStoreIndexOptions.splitWorkers}); otherwise a few documents are split at a
+   * time, yielding to the event loop in between. Nothing is stored unless every chunk embeds.
    */
   private async insertDocuments(
     documents: Document[],
     parser: NodeParser,
-    options: EmbedCallOptions,
+    options: EmbedCallOptions & Pick<VectorStoreIndexOptions, "splitWorkers">,
   ): Promise<void> {
     const feed = this.embedModel.createFeed(options);
     const nodes: TextNode[] = [];
     const missing: TextNode[] = [];
-    const step = parser instanceof SentenceSplitter ? SPLIT_SLICE_DOCS : documents.length;
-    let lastYield = performance.now();
-    for (let i = 0; i < documents.length; i += step) {
-      throwIfAborted(options.signal);
-      const part = parser.getNodesFromDocuments(documents.slice(i, i + step));
+    for await (const part of splitInSteps(documents, parser, options)) {
       const texts: string[] = [];
       for (const node of part) {
         if (!(node instanceof TextNode)) {
@@ -169,18 +187,7 @@ export class VectorStoreIndex {
           texts.push(node.getContent(MetadataMode.EMBED));
         }
       }
-      const sent = feed.length;
       feed.push(texts);
-      // Let the event loop send full batches (and take in answers) before splitting on.
-      if (
-        i + step < documents.length &&
-        (Math.floor(feed.length / this.embedModel.embedBatchSize) >
-          Math.floor(sent / this.embedModel.embedBatchSize) ||
-          performance.now() - lastYield > SPLIT_SLICE_MS)
-      ) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
     }
     const vectors = await feed.finish();
     missing.forEach((n, i) => {
@@ -219,7 +226,8 @@ export class VectorStoreIndex {
     await this.vectorStore.add(nodes);
     // The vector store keeps its own copy; dropping the node's halves the memory of a large index.
     for (const node of nodes) node.embedding = undefined;
-    this.docStore.addDocuments(nodes);
+    // A store that keeps text answers queries with whole nodes: a second copy would only cost memory.
+    if (!this.vectorStore.storesText || this.storeNodesOverride) this.docStore.addDocuments(nodes);
   }
 
   /** Removes every node of the source document `refDocId` from the vector store and the docstore. */

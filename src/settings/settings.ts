@@ -2,7 +2,7 @@ import type { BaseEmbedding } from "../embeddings/base-embedding.js";
 import { StreamdexError } from "../errors/index.js";
 import { EventDispatcher } from "../instrumentation/events.js";
 import type { LLM } from "../llms/types.js";
-import { defaultTokenizer, type Tokenizer } from "../utils/tokenizer.js";
+import { defaultTokenizer, isDefaultTokenizer, type Tokenizer } from "../utils/tokenizer.js";
 import { optionalInteger } from "../utils/validate.js";
 
 /**
@@ -68,6 +68,10 @@ class GlobalSettings {
   }
   set tokenizer(tokenizer: Tokenizer | undefined) {
     this._tokenizer = tokenizer;
+  }
+  /** Whether a tokenizer other than the default cl100k one was set. @internal */
+  get hasCustomTokenizer(): boolean {
+    return this._tokenizer !== undefined && !isDefaultTokenizer(this._tokenizer);
   }
 
   /** Chunk size in tokens for the default splitter (default 1024). */

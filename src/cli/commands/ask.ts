@@ -1,7 +1,9 @@
 import type { NodeWithScore } from "../../schema/node.js";
 import { Response } from "../../schema/response.js";
+import type { ResponseMode } from "../../synthesizers/types.js";
 import { type CliContext, EXIT, note } from "../context.js";
-import { UsageError } from "../models.js";
+import { type ModelChoice, UsageError } from "../models.js";
+import type { Workspace } from "../workspace.js";
 import {
   describeSync,
   engineFor,
@@ -12,6 +14,7 @@ import {
   noIndex,
   openWorkspace,
   syncWithProgress,
+  withWorkspace,
 } from "./shared.js";
 
 /** Flags of `ask`. */
@@ -33,7 +36,18 @@ export async function ask(ctx: CliContext, question: string | undefined, flags: 
   const topK = int("top-k", flags["top-k"], 2, 1);
   const responseMode = mode(flags.mode);
   const choice = await models(ctx, flags);
-  const ws = await openWorkspace(ctx, flags, choice);
+  return withWorkspace(await openWorkspace(ctx, flags, choice), (ws) =>
+    answer(ctx, ws, question, flags, { topK, responseMode, choice }),
+  );
+}
+
+async function answer(
+  ctx: CliContext,
+  ws: Workspace,
+  question: string,
+  flags: AskFlags,
+  { topK, responseMode, choice }: { topK: number; responseMode: ResponseMode; choice: ModelChoice },
+): Promise<number> {
   if (flags.data !== undefined) {
     const summary = await syncWithProgress(ctx, ws, [flags.data]);
     if (summary.added + summary.changed + summary.removed > 0) note(ctx, describeSync(summary, ws));

@@ -12,6 +12,7 @@ import {
   noIndex,
   openWorkspace,
   syncWithProgress,
+  withWorkspace,
 } from "./shared.js";
 
 /** Flags of `chat`. */
@@ -33,23 +34,24 @@ export async function chat(ctx: CliContext, flags: ChatFlags): Promise<number> {
   const responseMode = mode(flags.mode);
   const asked = chatMode(flags["chat-mode"]);
   const choice = await models(ctx, flags);
-  const ws = await openWorkspace(ctx, flags, choice);
-  if (flags.data !== undefined) {
-    const summary = await syncWithProgress(ctx, ws, [flags.data]);
-    if (summary.added + summary.changed + summary.removed > 0) note(ctx, describeSync(summary, ws));
-  } else if (ws.roots.length > 0) {
-    await ws.sync(ws.roots, {}, { missingRoots: "remove", signal: ctx.interrupt });
-  }
-  if (ws.isEmpty) return noIndex(ctx, ws);
+  return withWorkspace(await openWorkspace(ctx, flags, choice), async (ws) => {
+    if (flags.data !== undefined) {
+      const summary = await syncWithProgress(ctx, ws, [flags.data]);
+      if (summary.added + summary.changed + summary.removed > 0) note(ctx, describeSync(summary, ws));
+    } else if (ws.roots.length > 0) {
+      await ws.sync(ws.roots, {}, { missingRoots: "remove", signal: ctx.interrupt });
+    }
+    if (ws.isEmpty) return noIndex(ctx, ws);
 
-  const engine = chatEngineFor(ws.retriever(topK), choice, {
-    streaming: true,
-    mode: responseMode,
-    chatMode: asked,
-    systemPrompt: flags.system,
+    const engine = chatEngineFor(ws.retriever(topK), choice, {
+      streaming: true,
+      mode: responseMode,
+      chatMode: asked,
+      systemPrompt: flags.system,
+    });
+    if (asked === undefined) {
+      note(ctx, `Chat mode: ${defaultChatMode(choice)}; change with --chat-mode.`);
+    }
+    return chatLoop(ctx, engine);
   });
-  if (asked === undefined) {
-    note(ctx, `Chat mode: ${defaultChatMode(choice)}; change with --chat-mode.`);
-  }
-  return chatLoop(ctx, engine);
 }

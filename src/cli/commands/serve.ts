@@ -1,6 +1,8 @@
 import type { BaseRetriever } from "../../retrievers/types.js";
 import type { ChatEngineFactory, EngineFactory } from "../../server/types.js";
 import { type CliContext, EXIT, note } from "../context.js";
+import type { ModelChoice } from "../models.js";
+import type { Workspace } from "../workspace.js";
 import {
   chatEngineFor,
   describeSync,
@@ -11,6 +13,7 @@ import {
   noIndex,
   openWorkspace,
   syncWithProgress,
+  withWorkspace,
 } from "./shared.js";
 
 /** Flags of `serve`. */
@@ -30,7 +33,16 @@ export interface ServeFlags extends IndexFlags {
 export async function serve(ctx: CliContext, flags: ServeFlags): Promise<number> {
   const port = int("port", flags.port, 8787, 0);
   const choice = await models(ctx, flags);
-  const ws = await openWorkspace(ctx, flags, choice);
+  return withWorkspace(await openWorkspace(ctx, flags, choice), (ws) => run(ctx, ws, flags, port, choice));
+}
+
+async function run(
+  ctx: CliContext,
+  ws: Workspace,
+  flags: ServeFlags,
+  port: number,
+  choice: ModelChoice,
+): Promise<number> {
   if (flags.data !== undefined) note(ctx, describeSync(await syncWithProgress(ctx, ws, [flags.data]), ws));
   else if (ws.roots.length > 0)
     await ws.sync(ws.roots, {}, { missingRoots: "remove", signal: ctx.interrupt });

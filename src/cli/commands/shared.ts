@@ -10,7 +10,9 @@ import { RESPONSE_MODES, type ResponseMode } from "../../synthesizers/types.js";
 import { type CliContext, EXIT, note } from "../context.js";
 import { ExtractiveChatLLM } from "../extractive-chat.js";
 import { chooseModels, type ModelChoice, UsageError } from "../models.js";
+import { lockPglite } from "../pglite-lock.js";
 import { ProgressBar } from "../progress.js";
+import { chooseStore, storeNotice } from "../stores.js";
 import { type SyncSummary, Workspace } from "../workspace.js";
 
 /** Flags every command that reads an index shares. */
@@ -18,6 +20,8 @@ export interface IndexFlags {
   persist?: string;
   llm?: string;
   embed?: string;
+  store?: string;
+  table?: string;
   "chunk-size"?: string;
   "chunk-overlap"?: string;
   rebuild?: boolean;
@@ -30,22 +34,55 @@ export async function models(ctx: CliContext, flags: IndexFlags): Promise<ModelC
   return choice;
 }
 
-/** Opens the persisted index (default `.streamdex` in the working directory). */
+/**
+ * Opens the persisted index (default `.streamdex` in the working directory) in the store `--store` chose,
+ * announced in one line unless it is the default. `--rebuild` first empties that store and the directory.
+ * The caller closes the workspace ({@link withWorkspace} does).
+ */
 export async function openWorkspace(
   ctx: CliContext,
   flags: IndexFlags,
   choice: ModelChoice,
 ): Promise<Workspace> {
   const dir = path.resolve(ctx.cwd, flags.persist ?? ".streamdex");
+  const store = chooseStore(flags, ctx.env);
+  if (store.kind !== "simple" && choice.embedding.kind === "bm25") {
+    throw new UsageError(
+      `--store ${store.kind === "postgres" ? "postgres://…" : store.kind} keeps embeddings, but retrieval is BM25 ` +
+        "keyword search (no embedding model): pass --embed <spec> (openai:<model>, llamacpp:<file.gguf>, " +
+        "huggingface:<model dir>, or hash offline), or use --store simple.",
+    );
+  }
+  const notice = storeNotice(store, dir);
+  if (notice) note(ctx, notice);
   if (flags.rebuild) {
+    if (store.kind === "postgres") {
+      const { dropPostgresTable } = await import("../postgres-table.js");
+      await dropPostgresTable(store);
+    } else if (store.kind === "pglite") {
+      await (await lockPglite(dir))(); // never delete the database under a running command
+    }
     const { rm } = await import("node:fs/promises");
     await rm(dir, { recursive: true, force: true });
   }
-  return Workspace.open(dir, choice.embedding, {
+  return Workspace.open(dir, choice.embedding, store, {
     chunkSize: int("chunk-size", flags["chunk-size"], Settings.chunkSize),
     chunkOverlap: int("chunk-overlap", flags["chunk-overlap"], Settings.chunkOverlap),
     onWarning: (message) => note(ctx, `warning: ${message.replace(/\s+/g, " ")}`),
   });
+}
+
+/** Runs `fn` with the workspace, then closes it (its database connection), whether `fn` succeeded or not. */
+export async function withWorkspace<T>(ws: Workspace, fn: (ws: Workspace) => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await fn(ws);
+  } catch (error) {
+    await ws.close().catch(() => undefined);
+    throw error;
+  }
+  await ws.close();
+  return result;
 }
 
 /** Syncs `roots` into the workspace, with a progress bar on a terminal. */
@@ -76,7 +113,8 @@ export function describeSync(s: SyncSummary, ws: Workspace): string {
   return (
     `${s.files} files: ${s.added} new, ${s.changed} changed, ${s.removed} removed, ${s.unchanged} unchanged` +
     `${s.skipped > 0 ? `, ${s.skipped} skipped` : ""}; ${s.chunks} new chunks. Index: ${ws.chunkCount} chunks ` +
-    `from ${ws.fileCount} files in ${ws.dir} (${ws.embedding.spec}).`
+    `from ${ws.fileCount} files in ${ws.dir} (${ws.embedding.spec}` +
+    `${ws.storeKind === "simple" ? "" : `, --store ${ws.storeKind}`}).`
   );
 }
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "../../errors/index.js";
 import { MetadataMode, TextNode } from "../../schema/node.js";
 import { Settings } from "../../settings/settings.js";
-import type { Tokenizer } from "../../utils/tokenizer.js";
+import { isDefaultTokenizer, type Tokenizer } from "../../utils/tokenizer.js";
 import { describe, optionalBoolean, optionalInteger } from "../../utils/validate.js";
 import type { NodeParser } from "../types.js";
 import { mergeSplits, type SplitList } from "./merge-splits.js";
@@ -88,6 +88,13 @@ export class SentenceSplitter implements NodeParser {
     this.tokenizerOption = tokenizer;
   }
 
+  /** Whether sizes are counted with the default cl100k tokenizer (which a worker thread can load itself). @internal */
+  get usesDefaultTokenizer(): boolean {
+    return this.tokenizerOption === undefined
+      ? !Settings.hasCustomTokenizer
+      : isDefaultTokenizer(this.tokenizerOption);
+  }
+
   private get counter(): TokenCounter {
     this.counterCache ??= tokenCounterFor(this.tokenizerOption ?? Settings.tokenizer);
     return this.counterCache;
@@ -130,28 +137,51 @@ export class SentenceSplitter implements NodeParser {
       if (!(doc instanceof TextNode)) {
         throw new InvalidArgumentError("documents", `expected Documents or TextNodes, got ${describe(doc)}.`);
       }
-      const text = doc.text;
-      if (!/\S/.test(text)) continue;
-      const ranges = this.chunkRanges(text, this.chunkSizeFor(doc));
-      const isChunk = doc.refDocId !== undefined;
-      const base = isChunk ? doc.startCharIdx : 0;
-      for (let k = 0; k < ranges.length; k += 2) {
-        const start = ranges[k]!;
-        const end = ranges[k + 1]!;
-        nodes.push(
-          new TextNode({
-            text: text.slice(start, end),
-            metadata: { ...doc.metadata },
-            excludedEmbedMetadataKeys: [...doc.excludedEmbedMetadataKeys],
-            excludedLlmMetadataKeys: [...doc.excludedLlmMetadataKeys],
-            refDocId: isChunk ? doc.refDocId : doc.id,
-            startCharIdx: base === undefined ? undefined : base + start,
-            endCharIdx: base === undefined ? undefined : base + end,
-          }),
-        );
-      }
+      if (!/\S/.test(doc.text)) continue;
+      this.nodesFromRanges(doc, this.chunkRanges(doc.text, this.chunkSizeFor(doc)), nodes);
     }
     return nodes;
+  }
+
+  /**
+   * Appends to `out` the nodes of `doc` cut at `ranges` (flattened `[start, end, …]` offsets into its text).
+   *
+   * @internal Used with offsets computed off the main thread (see `splitInWorkers`).
+   */
+  nodesFromRanges(doc: TextNode, ranges: ArrayLike<number>, out: TextNode[]): void {
+    const text = doc.text;
+    const isChunk = doc.refDocId !== undefined;
+    const base = isChunk ? doc.startCharIdx : 0;
+    for (let k = 0; k < ranges.length; k += 2) {
+      const start = ranges[k]!;
+      const end = ranges[k + 1]!;
+      out.push(
+        new TextNode({
+          text: text.slice(start, end),
+          metadata: { ...doc.metadata },
+          excludedEmbedMetadataKeys: [...doc.excludedEmbedMetadataKeys],
+          excludedLlmMetadataKeys: [...doc.excludedLlmMetadataKeys],
+          refDocId: isChunk ? doc.refDocId : doc.id,
+          startCharIdx: base === undefined ? undefined : base + start,
+          endCharIdx: base === undefined ? undefined : base + end,
+        }),
+      );
+    }
+  }
+
+  /**
+   * Chunk offsets of a text whose node carries the metadata strings `embedMetadata` and `llmMetadata`, or, when
+   * that metadata leaves no room for text, minus one minus its token count.
+   *
+   * @internal The worker-side half of `splitInWorkers`.
+   */
+  rangesWithMetadata(text: string, embedMetadata: string, llmMetadata: string): number[] | number {
+    if (!/\S/.test(text)) return [];
+    const metadataTokens = this.includeMetadata
+      ? Math.max(this.counter.countText(embedMetadata), this.counter.countText(llmMetadata))
+      : 0;
+    const size = this.chunkSize - metadataTokens;
+    return size <= 0 ? -1 - metadataTokens : this.chunkRanges(text, size);
   }
 
   /** `chunkSize` minus the tokens of the longer metadata string (embed or LLM view) of `node`. */
@@ -162,14 +192,7 @@ export class SentenceSplitter implements NodeParser {
       this.counter.countText(node.getMetadataStr(MetadataMode.LLM)),
     );
     const size = this.chunkSize - metadataTokens;
-    if (size <= 0) {
-      throw new InvalidArgumentError(
-        "chunkSize",
-        `the metadata of node ${node.id} is ${metadataTokens} tokens, which leaves no room for text in chunks of ` +
-          `${this.chunkSize} tokens. Raise chunkSize, exclude metadata keys (excludedEmbedMetadataKeys / ` +
-          "excludedLlmMetadataKeys) or pass includeMetadata: false.",
-      );
-    }
+    if (size <= 0) throw metadataTooLong(node.id, metadataTokens, this.chunkSize);
     return size;
   }
 
@@ -220,6 +243,20 @@ export class SentenceSplitter implements NodeParser {
     }
     this.collectSplits(text, counter, from, end, limit, out);
   }
+}
+
+/** The error for a node whose metadata alone fills a chunk. @internal */
+export function metadataTooLong(
+  nodeId: string,
+  metadataTokens: number,
+  chunkSize: number,
+): InvalidArgumentError {
+  return new InvalidArgumentError(
+    "chunkSize",
+    `the metadata of node ${nodeId} is ${metadataTokens} tokens, which leaves no room for text in chunks of ` +
+      `${chunkSize} tokens. Raise chunkSize, exclude metadata keys (excludedEmbedMetadataKeys / ` +
+      "excludedLlmMetadataKeys) or pass includeMetadata: false.",
+  );
 }
 
 function stringOption(name: string, value: unknown, fallback: string): string {

@@ -3,10 +3,11 @@ import {
   type BaseEmbeddingOptions,
   type EmbedCallOptions,
 } from "../../embeddings/base-embedding.js";
-import { InvalidArgumentError, MalformedResponseError } from "../../errors/index.js";
+import { InvalidArgumentError } from "../../errors/index.js";
 import { Settings } from "../../settings/settings.js";
 import { splitByTokens } from "../../utils/token-cut.js";
 import { type OpenAIClientOptions, type ResolvedClient, resolveClient } from "./client.js";
+import { decodeEmbeddingsBody } from "./embeddings-response.js";
 import { toStreamdexError } from "./errors.js";
 import { EMBEDDING_MAX_INPUT_TOKENS } from "./models.js";
 
@@ -74,30 +75,19 @@ export class OpenAIEmbedding extends BaseEmbedding {
   private async request(inputs: string[], options: EmbedCallOptions): Promise<Float32Array[]> {
     const ctx = { what: `OpenAI embeddings (${this.model}, ${inputs.length} inputs)`, model: this.model };
     try {
-      const res = await this.conn.client.embeddings.create(
-        {
-          model: this.model,
-          input: inputs,
-          encoding_format: this.encodingFormat,
-          ...(this.dimensions !== undefined ? { dimensions: this.dimensions } : {}),
-        },
-        { signal: options.signal },
-      );
-      const data = (res as { data?: unknown })?.data;
-      if (!Array.isArray(data) || data.length !== inputs.length) {
-        throw new MalformedResponseError(
-          `${ctx.what} got ${Array.isArray(data) ? data.length : "no"} vectors for ${inputs.length} inputs from ${this.conn.baseURL}.`,
-          { provider: "openai" },
-        );
-      }
-      const out = new Array<Float32Array>(inputs.length);
-      for (const item of data as { index?: number; embedding?: unknown }[]) {
-        const i = item.index ?? -1;
-        if (!(i >= 0 && i < inputs.length))
-          throw new MalformedResponseError(`${ctx.what}: bad index ${i}.`, { provider: "openai" });
-        out[i] = decodeVector(item.embedding, ctx.what);
-      }
-      return out;
+      // The raw answer (status, retries and errors still go through the SDK): its bytes are decoded in place.
+      const response = await this.conn.client.embeddings
+        .create(
+          {
+            model: this.model,
+            input: inputs,
+            encoding_format: this.encodingFormat,
+            ...(this.dimensions !== undefined ? { dimensions: this.dimensions } : {}),
+          },
+          { signal: options.signal },
+        )
+        .asResponse();
+      return decodeEmbeddingsBody(Buffer.from(await response.arrayBuffer()), inputs.length, ctx.what);
     } catch (error) {
       throw toStreamdexError(error, this.conn, ctx);
     }
@@ -143,25 +133,6 @@ export class OpenAIEmbedding extends BaseEmbedding {
         ),
     };
   }
-}
-
-function decodeVector(embedding: unknown, what: string): Float32Array {
-  if (typeof embedding === "string") {
-    const bytes = Buffer.from(embedding, "base64");
-    if (bytes.length % 4 !== 0) {
-      throw new MalformedResponseError(`${what}: a base64 vector of ${bytes.length} bytes is not float32.`, {
-        provider: "openai",
-      });
-    }
-    // A buffer of its own is viewed in place; a slice of Node's shared pool is copied out once.
-    return bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length
-      ? new Float32Array(bytes.buffer, 0, bytes.length / 4)
-      : new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-  }
-  if (Array.isArray(embedding)) return Float32Array.from(embedding as number[]);
-  throw new MalformedResponseError(`${what}: a vector is neither base64 nor an array.`, {
-    provider: "openai",
-  });
 }
 
 function weightedMean(vectors: Float32Array[], weights: number[]): Float32Array {

@@ -83,10 +83,12 @@ describe("PgVectorStore setup and errors", () => {
   it("embedded() keeps the data on disk in dataDir across reopenings", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "streamdex-pg-"));
     try {
-      const first = await PgVectorStore.embedded({ dataDir, dimensions: 3 });
+      // A path whose parents do not exist yet is created whole.
+      const nested = join(dataDir, "index", "pg");
+      const first = await PgVectorStore.embedded({ dataDir: nested, dimensions: 3 });
       await first.add([node("a", [1, 0, 0]), node("b", [0, 1, 0])]);
       await first.close();
-      const second = await PgVectorStore.embedded({ dataDir, dimensions: 3 });
+      const second = await PgVectorStore.embedded({ dataDir: nested, dimensions: 3 });
       const { nodes } = await second.query({ queryEmbedding: [0, 1, 0], similarityTopK: 2 });
       expect(nodes!.map((n) => [n.id, n.metadata])).toEqual([
         ["b", { id: "b" }],

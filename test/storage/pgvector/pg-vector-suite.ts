@@ -272,7 +272,15 @@ export function pgVectorStoreSuite(harness: () => PgHarness): void {
     expect(res.sourceNodes.map((n) => n.node.refDocId)).toEqual(["radio"]);
     expect((await collect(res)).join("")).toBe("Copper wire.");
     expect(llm.calls[0]!.prompt).toContain("copper wire and headphones");
+    // The table keeps the text: the docstore holds no second copy (LlamaIndex's default) unless asked to.
+    expect(index.docStore.size).toBe(0);
     await index.deleteRefDoc("radio");
     expect(await vectorStore.count()).toBe(1);
+    const kept = await VectorStoreIndex.fromDocuments([docs[0]!], {
+      storageContext: new StorageContext({ vectorStore }),
+      embedModel,
+      storeNodesOverride: true,
+    });
+    expect([...kept.docStore.docs].map((n) => n.refDocId)).toEqual(["radio"]);
   });
 }

@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import { InvalidArgumentError, StorageError } from "../../../errors/index.js";
 import { type Metadata, TextNode, type TextNodeJSON } from "../../../schema/node.js";
 import { optionalPeer } from "../../../utils/optional-peer.js";
@@ -103,6 +104,8 @@ export class PgVectorStore implements VectorStore {
     }
     resolveOptions({ ...rest, pglite: { query: async () => ({ rows: [] }) } as unknown as PGliteLike });
     const [{ PGlite }, { vector }] = await Promise.all([pglitePeer.load(), pgvectorPeer.load()]);
+    // PGlite creates only the last directory of the path, and reports a failure as an unhandled rejection.
+    if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
     const db =
       dataDir === undefined
         ? new PGlite({ extensions: { vector } })

@@ -1,0 +1,214 @@
+import { mkdir, stat } from "node:fs/promises";
+import path from "node:path";
+import type { TextNode } from "../schema/node.js";
+import { StorageContext, storageContextFromDefaults } from "../storage/storage-context.js";
+import type { PgVectorStore } from "../storage/vector-store/pgvector/index.js";
+import { HNSW_MAX_DIMENSIONS } from "../storage/vector-store/pgvector/options.js";
+import type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "../storage/vector-store/types.js";
+import { optionalPeer } from "../utils/optional-peer.js";
+import { lockPglite } from "./pglite-lock.js";
+import type { StoreChoice } from "./stores.js";
+
+/** Where `--store pglite` keeps its database, and `--store ann` its index, inside the index directory. */
+export const STORE_DIRS = { pglite: "pg", ann: "ann" } as const;
+
+/** The stores behind a workspace, whatever `--store` chose. */
+export interface StoreBackend {
+  /**
+   * The vector store, and a docstore: persisted next to the manifest for `simple` and `ann`; a scratch one for the
+   * Postgres stores, which keep the chunks' text in their table (`storesText`).
+   */
+  readonly storage: StorageContext;
+  /** Chunks in the index. */
+  count(): Promise<number>;
+  /** Saves what lives in files, after a sync changed something (Postgres stores wrote as they went). */
+  persist(dir: string): Promise<void>;
+  /** Closes the database (the pool of `postgres://`, the PGlite of `pglite`). */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openBackend}. */
+export interface BackendOptions {
+  /** Whether the index directory holds an index (its manifest exists). */
+  existing: boolean;
+  /** The dimensions of a Postgres store's table, when the manifest recorded them. */
+  dimensions: number | undefined;
+  /** Called when the first vectors fix a Postgres table's dimensions, before any row is written. */
+  onDimensions(dimensions: number): Promise<void>;
+}
+
+const usearchPeer = optionalPeer("usearch", "streamdex --store ann", () => import("usearch"));
+const pglitePeer = optionalPeer(
+  "@electric-sql/pglite",
+  "streamdex --store pglite",
+  () => import("@electric-sql/pglite"),
+);
+const pgvectorPeer = optionalPeer(
+  "@electric-sql/pglite-pgvector",
+  "streamdex --store pglite",
+  () => import("@electric-sql/pglite-pgvector"),
+);
+
+/**
+ * Opens the store of `choice` for the index in `dir`. Optional packages are imported only here, for the store that
+ * needs them, and checked before any embedding work (a missing one is a one-line `MissingDependencyError`).
+ */
+export async function openBackend(
+  choice: StoreChoice,
+  dir: string,
+  options: BackendOptions,
+): Promise<StoreBackend> {
+  switch (choice.kind) {
+    case "simple": {
+      const storage = await storageContextFromDefaults({ persistDir: options.existing ? dir : undefined });
+      return {
+        storage,
+        count: async () => storage.docStore.size,
+        persist: (target) => storage.persist(target),
+        close: async () => {},
+      };
+    }
+    case "ann":
+      return annBackend(dir, options.existing);
+    default:
+      return pgBackend(choice, dir, options);
+  }
+}
+
+async function annBackend(dir: string, existing: boolean): Promise<StoreBackend> {
+  await usearchPeer.load();
+  const { AnnVectorStore } = await import("../storage/vector-store/ann/index.js");
+  const annDir = path.join(dir, STORE_DIRS.ann);
+  const persisted =
+    existing &&
+    (await stat(annDir).then(
+      () => true,
+      () => false,
+    ));
+  const ann = persisted ? await AnnVectorStore.load(annDir) : new AnnVectorStore();
+  const storage = await storageContextFromDefaults({
+    persistDir: existing ? dir : undefined,
+    vectorStore: ann,
+  });
+  return {
+    storage,
+    count: async () => storage.docStore.size,
+    // Vectors first, text second, manifest last: a crash in between only means re-reading some files.
+    persist: async (target) => {
+      await ann.persist(path.join(target, STORE_DIRS.ann));
+      await storage.persist(target);
+    },
+    close: async () => {},
+  };
+}
+
+async function pgBackend(choice: StoreChoice, dir: string, options: BackendOptions): Promise<StoreBackend> {
+  let release = async () => {};
+  if (choice.kind === "pglite") {
+    await Promise.all([pglitePeer.load(), pgvectorPeer.load()]);
+    release = await lockPglite(dir);
+  }
+  try {
+    return await openPg(choice, dir, options, release);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+async function openPg(
+  choice: StoreChoice,
+  dir: string,
+  options: BackendOptions,
+  release: () => Promise<void>,
+): Promise<StoreBackend> {
+  const { PgVectorStore } = await import("../storage/vector-store/pgvector/index.js");
+  const open = async (dimensions: number): Promise<PgVectorStore> => {
+    // pgvector's HNSW index takes at most 2000 dimensions; larger vectors are searched exactly.
+    const hnsw = dimensions > HNSW_MAX_DIMENSIONS ? (false as const) : undefined;
+    const common = { dimensions, hnsw, tableName: choice.table, schemaName: choice.schema };
+    if (choice.kind === "postgres") {
+      return new PgVectorStore({ ...common, connectionString: choice.connectionString });
+    }
+    // PGlite creates its data directory, but not the directories above it.
+    await mkdir(dir, { recursive: true });
+    return PgVectorStore.embedded({ ...common, dataDir: path.join(dir, STORE_DIRS.pglite) });
+  };
+  const store = new DeferredPgStore(open, options.onDimensions);
+  if (options.dimensions !== undefined) store.openNow(options.dimensions);
+  else if (choice.kind === "postgres") {
+    const { checkPostgresTable } = await import("./postgres-table.js");
+    await checkPostgresTable(choice, dir);
+  }
+  return {
+    storage: new StorageContext({ vectorStore: store }),
+    count: () => store.count(),
+    persist: async () => {},
+    close: async () => {
+      try {
+        await store.close();
+      } finally {
+        await release();
+      }
+    },
+  };
+}
+
+/**
+ * A `PgVectorStore` opened once its dimensions are known: from the manifest, or from the first vectors added
+ * (`PgVectorStore` needs them to create its table, and embedding models do not all say theirs up front). Until
+ * then it is empty: queries find nothing and deletes have nothing to delete.
+ */
+class DeferredPgStore implements VectorStore {
+  readonly storesText = true;
+  #store: Promise<PgVectorStore> | undefined;
+
+  constructor(
+    private readonly open: (dimensions: number) => Promise<PgVectorStore>,
+    private readonly onDimensions: (dimensions: number) => Promise<void>,
+  ) {}
+
+  /** Opens the table of a known index. */
+  openNow(dimensions: number): void {
+    this.#store = this.open(dimensions);
+    this.#store.catch(() => undefined); // reported by the first use
+  }
+
+  async add(nodes: TextNode[]): Promise<string[]> {
+    if (nodes.length === 0) return [];
+    if (this.#store === undefined) {
+      const dimensions = nodes[0]!.embedding?.length ?? 0;
+      this.#store = (async () => {
+        const store = await this.open(dimensions);
+        try {
+          await this.onDimensions(dimensions);
+        } catch (error) {
+          await store.close();
+          throw error;
+        }
+        return store;
+      })();
+      this.#store.catch(() => undefined); // reported below
+    }
+    return (await this.#store).add(nodes);
+  }
+
+  async delete(refDocId: string): Promise<void> {
+    if (this.#store !== undefined) await (await this.#store).delete(refDocId);
+  }
+
+  async query(query: VectorStoreQuery): Promise<VectorStoreQueryResult> {
+    if (this.#store === undefined) return { nodes: [], ids: [], similarities: [] };
+    return (await this.#store).query(query);
+  }
+
+  /** Rows in the table (0 before it is opened). */
+  async count(): Promise<number> {
+    return this.#store === undefined ? 0 : (await this.#store).count();
+  }
+
+  async close(): Promise<void> {
+    const store = await this.#store?.catch(() => undefined);
+    await store?.close();
+  }
+}
