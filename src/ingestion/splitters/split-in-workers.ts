@@ -124,9 +124,11 @@ export async function* splitInWorkers(
           break;
         }
         if (pending[0] === next) {
-          // Nobody has it (workers still starting, or one failed): split it here.
+          // Nobody has it (workers still starting, or one failed): split it here, then let the event loop run so
+          // that workers' messages (e.g. "ready") and the caller's I/O are not held up.
           pending.shift();
           yield splitter.getNodesFromDocuments(sliceOf(next) as TextNode[]);
+          await new Promise<void>((resolve) => setImmediate(resolve));
           break;
         }
         await new Promise<void>((resolve) => {
