@@ -42,9 +42,9 @@ export interface VectorStoreIndexOptions {
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
   /**
-   * Worker threads that split documents (default: one per spare core, at most 4, for inputs of 1 MiB of text or
-   * more; `0` splits on the calling thread). Only the default `SentenceSplitter` tokenizer (cl100k) runs in workers;
-   * the nodes are the same either way.
+   * Worker threads that split documents (default: on machines of 4 or more cores, one per core beyond two, at most
+   * 4, for inputs of 1 MiB of text or more; otherwise none). `0` splits on the calling thread. Only a
+   * `SentenceSplitter` with the default tokenizer (cl100k) runs in workers; the nodes are the same either way.
    */
   splitWorkers?: number;
   /**

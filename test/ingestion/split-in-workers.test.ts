@@ -139,6 +139,11 @@ describe("when to split on workers", () => {
     expect(splitWorkerCount(splitter, small, 3)).toBe(3);
     const big = [new Document({ text: "word ".repeat(300_000) })];
     expect(splitWorkerCount(splitter, big, 0)).toBe(0);
+    // By default only with cores to spare: one for the caller, one for the rest (e.g. a local embedding server).
+    expect(splitWorkerCount(splitter, big, undefined, 2)).toBe(0);
+    expect(splitWorkerCount(splitter, big, undefined, 4)).toBe(2);
+    expect(splitWorkerCount(splitter, big, undefined, 16)).toBe(4);
+    expect(splitWorkerCount(splitter, small, undefined, 16)).toBe(0);
     const custom = new SentenceSplitter({
       tokenizer: { encode: () => [], decode: () => "", countTokens: (t) => t.length },
     });

@@ -13,25 +13,32 @@ const JOBS_PER_WORKER = 2;
 const MIN_PARALLEL_CHARS = 1 << 20;
 /** Most workers started by default. */
 const MAX_DEFAULT_WORKERS = 4;
+/**
+ * Fewest cores for workers by default: one core stays with the calling thread (it builds nodes, encodes requests,
+ * decodes answers, stores vectors) and one with everything else (an embedding server on the same machine, GC).
+ * Measured on 2 cores with the embedding server local, a worker did not shorten ingestion (`npm run bench --
+ * ingest`): it only competed for the same cores.
+ */
+const MIN_CORES_FOR_WORKERS = 4;
 
 /**
- * How many split workers to use for `documents`: `requested` when given (0 = none), else one per spare core
- * (at most 4) when the text is large enough to pay for starting them (1 MiB) and the splitter counts with the
- * default tokenizer (which a worker can load itself). @internal
+ * How many split workers to use for `documents`: `requested` when given (0 = none), else, on machines of at least
+ * 4 cores, one per core beyond two (at most 4) when the text is large enough to pay for starting them (1 MiB). Only
+ * when the splitter counts with the default tokenizer (which a worker can load itself). @internal
  */
 export function splitWorkerCount(
   splitter: SentenceSplitter,
   documents: readonly TextNode[],
   requested: number | undefined,
+  cores: number = availableParallelism(),
 ): number {
   if (!splitter.usesDefaultTokenizer) return 0;
   if (requested !== undefined) return requested;
+  if (cores < MIN_CORES_FOR_WORKERS) return 0;
   let chars = 0;
   for (const doc of documents) {
     chars += doc.text.length;
-    if (chars >= MIN_PARALLEL_CHARS) {
-      return Math.max(0, Math.min(availableParallelism() - 1, MAX_DEFAULT_WORKERS));
-    }
+    if (chars >= MIN_PARALLEL_CHARS) return Math.min(cores - 2, MAX_DEFAULT_WORKERS);
   }
   return 0;
 }

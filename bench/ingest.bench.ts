@@ -1,0 +1,112 @@
+/**
+ * Ingestion end to end: `VectorStoreIndex.fromDocuments` over ~32 MB of text (5,000 documents of ~1,000 words),
+ * split with the default `SentenceSplitter` (exact cl100k counts), embedded by `OpenAIEmbedding` (1536 dims, base64)
+ * from the project's fake OpenAI server in another process, stored in a `SimpleVectorStore`. Reported: seconds with
+ * the default settings (split workers only on 4+ cores) and with one split worker, their ratio, and how many chunks
+ * were embedded and stored.
+ *
+ *   npm run bench -- ingest
+ *
+ * The side-by-side harness (`../shared/bench`, scenario `ingest`) measures the same shape of work against
+ * LangChain.js and LlamaIndex.TS; this one tracks the project's own changes.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { availableParallelism } from "node:os";
+import { createInterface } from "node:readline";
+// The built package: split workers load `dist/…/split-worker.js` as users' code does (from the TypeScript sources
+// each worker would first have to start a TypeScript loader). `npm run bench` builds first.
+import { Document, VectorStoreIndex } from "../dist/index.js";
+import { OpenAIEmbedding } from "../dist/providers/openai/index.js";
+import { mulberry32 } from "../test/support/prng.js";
+import { type BenchResult, median, round } from "./bench-support.js";
+
+const DOCS = 5000;
+const WORDS_PER_DOC = 1000;
+const REPS = 3;
+const VOCABULARY = (
+  "the of and to in is was for on that with as by at from it an be this are or which have has had were not but all " +
+  "system data model user service network report energy market policy research process value design project water " +
+  "health result level control group change program support method power team light order state city river forest " +
+  "memory storage index query vector token stream latency throughput budget quarter revenue growth customer product"
+).split(" ");
+
+/** Deterministic reports: paragraphs of 3–7 sentences of 8–20 words. */
+function corpus(seed = 7): Document[] {
+  const rand = mulberry32(seed);
+  const word = (): string => VOCABULARY[Math.floor(rand() * VOCABULARY.length)]!;
+  return Array.from({ length: DOCS }, (_, i) => {
+    const paragraphs = [`Report ${i}.`];
+    let words = 2;
+    while (words < WORDS_PER_DOC) {
+      const sentences: string[] = [];
+      for (let s = 3 + Math.floor(rand() * 5); s > 0 && words < WORDS_PER_DOC; s--) {
+        const n = 8 + Math.floor(rand() * 13);
+        const text = Array.from({ length: n }, word).join(" ");
+        sentences.push(`${text[0]!.toUpperCase()}${text.slice(1)}.`);
+        words += n;
+      }
+      paragraphs.push(sentences.join(" "));
+    }
+    return new Document({ id: `report-${i}`, text: paragraphs.join("\n\n"), metadata: { report: i } });
+  });
+}
+
+async function startServer(): Promise<{ child: ChildProcess; baseURL: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/fake-openai-process.ts"], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
+  const { port } = JSON.parse(line) as { port: number };
+  return { child, baseURL: `http://127.0.0.1:${port}/v1` };
+}
+
+export async function benchIngest(): Promise<BenchResult[]> {
+  const documents = corpus();
+  const megabytes = documents.reduce((n, d) => n + d.text.length, 0) / 2 ** 20;
+  const { child, baseURL } = await startServer();
+  try {
+    const embedModel = new OpenAIEmbedding({ baseURL, apiKey: "sk-bench", dimensions: 1536, maxRetries: 0 });
+    const seconds: Record<"default" | "worker", number[]> = { default: [], worker: [] };
+    let chunks = 0;
+    let embedded = 0;
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const mode of ["default", "worker"] as const) {
+        let inputs = 0;
+        const t0 = performance.now();
+        const index = await VectorStoreIndex.fromDocuments(documents, {
+          embedModel,
+          splitWorkers: mode === "worker" ? 1 : undefined,
+          onProgress: (done) => {
+            inputs = done;
+          },
+        });
+        seconds[mode].push((performance.now() - t0) / 1000);
+        chunks = index.docStore.size;
+        embedded = inputs;
+      }
+    }
+    const byDefault = median(seconds.default);
+    const worker = median(seconds.worker);
+    const notes = `${DOCS} docs, ${round(megabytes, 1)} MB, ${chunks} chunks (${embedded} embedded); median of ${REPS}`;
+    return [
+      { name: "ingest: fromDocuments, default settings", value: byDefault, unit: "s", notes },
+      { name: "ingest: fromDocuments, splitWorkers: 1", value: worker, unit: "s", notes },
+      {
+        name: "ingest: one split worker / default",
+        value: worker / byDefault,
+        unit: "x",
+        notes: `below 1 = a worker helps here (${availableParallelism()} cores; default workers: 4+ cores only)`,
+      },
+      {
+        name: "ingest: goal (1.0 s) / default",
+        value: 1 / byDefault,
+        unit: "x",
+        notes: "goal >= 1 (issue 8)",
+      },
+    ];
+  } finally {
+    child.stdin?.end();
+    await once(child, "exit");
+  }
+}
