@@ -79,12 +79,15 @@ export async function* splitInWorkers(
       w.worker.postMessage(jobFor(seq, sliceOf(seq)));
     }
   };
+  /** Stops a failed worker; its unfinished slices go back to `pending` (kept in order) for anyone to take. */
   const retire = (w: PoolWorker): void => {
     if (!w.alive) return;
     w.alive = false;
-    pending.unshift(...[...w.jobs].sort((a, b) => a - b));
+    pending.push(...w.jobs);
+    pending.sort((a, b) => a - b);
     w.jobs.clear();
     void w.worker.terminate();
+    for (const other of pool) assign(other);
     notify();
   };
   let failure: unknown;
@@ -98,13 +101,12 @@ export async function* splitInWorkers(
         assign(w);
         return;
       }
-      w.jobs.delete(result.seq);
       if ("error" in result) {
-        // Split the slice here instead: a real problem with the input then surfaces as its usual error.
-        pending.unshift(result.seq);
+        // The slice is split elsewhere instead: a real problem with the input then surfaces as its usual error.
         retire(w);
         return;
       }
+      w.jobs.delete(result.seq);
       try {
         done.set(result.seq, nodesOf(splitter, sliceOf(result.seq), result));
       } catch (error) {
@@ -132,7 +134,8 @@ export async function* splitInWorkers(
         }
         if (pending[0] === next) {
           // Nobody has it (workers still starting, or one failed): split it here, then let the event loop run so
-          // that workers' messages (e.g. "ready") and the caller's I/O are not held up.
+          // that workers' messages (e.g. "ready") and the caller's I/O are not held up. (`pending` is sorted and
+          // holds every slice not done, not in a worker and not split here yet, so `next` can only be first.)
           pending.shift();
           yield splitter.getNodesFromDocuments(sliceOf(next) as TextNode[]);
           await new Promise<void>((resolve) => setImmediate(resolve));
