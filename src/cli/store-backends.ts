@@ -1,4 +1,4 @@
-import { mkdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { TextNode } from "../schema/node.js";
 import { StorageContext, storageContextFromDefaults } from "../storage/storage-context.js";
@@ -15,8 +15,8 @@ export const STORE_DIRS = { pglite: "pg", ann: "ann" } as const;
 /** The stores behind a workspace, whatever `--store` chose. */
 export interface StoreBackend {
   /**
-   * The vector store, and a docstore: persisted next to the manifest for `simple` and `ann`; a scratch one for the
-   * Postgres stores, which keep the chunks' text in their table (`storesText`).
+   * The vector store, and a docstore: persisted next to the manifest for `simple` and `ann`; an empty, never saved
+   * one for the Postgres stores, which keep the chunks' text in their table (`storesText`: the index adds no copy).
    */
   readonly storage: StorageContext;
   /** Chunks in the index. */
@@ -130,8 +130,6 @@ async function openPg(
     if (choice.kind === "postgres") {
       return new PgVectorStore({ ...common, connectionString: choice.connectionString });
     }
-    // PGlite creates its data directory, but not the directories above it.
-    await mkdir(dir, { recursive: true });
     return PgVectorStore.embedded({ ...common, dataDir: path.join(dir, STORE_DIRS.pglite) });
   };
   const store = new DeferredPgStore(open, options.onDimensions);
