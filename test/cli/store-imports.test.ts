@@ -5,44 +5,17 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IMPORT_TRACKING_PREAMBLE } from "../support/import-tracking.js";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
 const src = (path: string) => JSON.stringify(pathToFileURL(join(ROOT, "src", path)).href);
 
-/**
- * Module hooks for the child process: report every module URL resolved (over a MessagePort) and, with `BLOCK`,
- * fail to resolve that package exactly as Node does when it is not installed.
- */
-const HOOKS = `
-let port, block;
-export async function initialize(data) { port = data.port; block = data.block; }
-export async function resolve(specifier, context, next) {
-  if (block && specifier === block) {
-    const error = new Error("Cannot find package '" + block + "' imported from " + context.parentURL);
-    error.code = "ERR_MODULE_NOT_FOUND";
-    throw error;
-  }
-  const result = await next(specifier, context);
-  port.postMessage(result.url);
-  return result;
-}`;
-
 /** The child's preamble: the hooks, `loaded()` (which optional stores' packages were loaded) and `cli(argv)`. */
-const PREAMBLE = `
-import { register } from "node:module";
+const PREAMBLE = `${IMPORT_TRACKING_PREAMBLE}
 import { Writable } from "node:stream";
-import { MessageChannel } from "node:worker_threads";
-const { port1, port2 } = new MessageChannel();
-const urls = [];
-port1.on("message", (url) => urls.push(url));
-port1.unref();
-register("data:text/javascript," + encodeURIComponent(${JSON.stringify(HOOKS)}), {
-  data: { port: port2, block: process.env.BLOCK },
-  transferList: [port2],
-});
 async function loaded() {
-  await new Promise((r) => setTimeout(r, 50)); // let the hooks thread's messages arrive
+  await resolvedSoFar();
   const has = (part) => urls.some((u) => u.includes(part));
   return {
     pg: has("/node_modules/pg/") || has("/node_modules/pg-pool/"),

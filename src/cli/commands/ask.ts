@@ -1,11 +1,10 @@
 import type { NodeWithScore } from "../../schema/node.js";
 import { Response } from "../../schema/response.js";
 import type { ResponseMode } from "../../synthesizers/types.js";
-import { type CliContext, EXIT, note } from "../context.js";
+import { type CliContext, EXIT } from "../context.js";
 import { type ModelChoice, UsageError } from "../models.js";
 import type { Workspace } from "../workspace.js";
 import {
-  describeSync,
   engineFor,
   type IndexFlags,
   int,
@@ -13,7 +12,7 @@ import {
   models,
   noIndex,
   openWorkspace,
-  syncWithProgress,
+  refreshIndex,
   withWorkspace,
 } from "./shared.js";
 
@@ -48,12 +47,7 @@ async function answer(
   flags: AskFlags,
   { topK, responseMode, choice }: { topK: number; responseMode: ResponseMode; choice: ModelChoice },
 ): Promise<number> {
-  if (flags.data !== undefined) {
-    const summary = await syncWithProgress(ctx, ws, [flags.data]);
-    if (summary.added + summary.changed + summary.removed > 0) note(ctx, describeSync(summary, ws));
-  } else if (ws.roots.length > 0) {
-    await ws.sync(ws.roots, {}, { missingRoots: "remove", signal: ctx.interrupt });
-  }
+  await refreshIndex(ctx, ws, flags.data);
   if (ws.isEmpty) return noIndex(ctx, ws);
 
   const streaming = !flags["no-stream"] && !flags.json;

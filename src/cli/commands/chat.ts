@@ -4,14 +4,13 @@ import {
   chatEngineFor,
   chatMode,
   defaultChatMode,
-  describeSync,
   type IndexFlags,
   int,
   mode,
   models,
   noIndex,
   openWorkspace,
-  syncWithProgress,
+  refreshIndex,
   withWorkspace,
 } from "./shared.js";
 
@@ -35,12 +34,7 @@ export async function chat(ctx: CliContext, flags: ChatFlags): Promise<number> {
   const asked = chatMode(flags["chat-mode"]);
   const choice = await models(ctx, flags);
   return withWorkspace(await openWorkspace(ctx, flags, choice), async (ws) => {
-    if (flags.data !== undefined) {
-      const summary = await syncWithProgress(ctx, ws, [flags.data]);
-      if (summary.added + summary.changed + summary.removed > 0) note(ctx, describeSync(summary, ws));
-    } else if (ws.roots.length > 0) {
-      await ws.sync(ws.roots, {}, { missingRoots: "remove", signal: ctx.interrupt });
-    }
+    await refreshIndex(ctx, ws, flags.data);
     if (ws.isEmpty) return noIndex(ctx, ws);
 
     const engine = chatEngineFor(ws.retriever(topK), choice, {

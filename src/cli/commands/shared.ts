@@ -108,6 +108,19 @@ export async function syncWithProgress(
   }
 }
 
+/**
+ * Brings the index up to date before answering: syncs `data` (announcing what changed) when given, else the roots
+ * the index was built from, quietly (a root that is gone is dropped).
+ */
+export async function refreshIndex(ctx: CliContext, ws: Workspace, data: string | undefined): Promise<void> {
+  if (data !== undefined) {
+    const summary = await syncWithProgress(ctx, ws, [data]);
+    if (summary.added + summary.changed + summary.removed > 0) note(ctx, describeSync(summary, ws));
+  } else if (ws.roots.length > 0) {
+    await ws.sync(ws.roots, {}, { missingRoots: "remove", signal: ctx.interrupt });
+  }
+}
+
 /** One line describing a sync. */
 export function describeSync(s: SyncSummary, ws: Workspace): string {
   return (

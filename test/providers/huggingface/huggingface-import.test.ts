@@ -6,44 +6,18 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureTinyGpt2 } from "../../fixtures/onnx/make-tiny-gpt2.js";
+import { IMPORT_TRACKING_PREAMBLE } from "../../support/import-tracking.js";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../../..");
 const src = (path: string) => pathToFileURL(join(ROOT, "src", path)).href;
 
-/**
- * Module hooks for the child process: report every module URL resolved (over a MessagePort) and, with
- * `block`, fail to resolve @huggingface/transformers exactly as Node does when a package is not installed.
- */
-const HOOKS = `
-let port, block;
-export async function initialize(data) { port = data.port; block = data.block; }
-export async function resolve(specifier, context, next) {
-  if (block && specifier === "@huggingface/transformers") {
-    const error = new Error("Cannot find package '@huggingface/transformers' imported from " + context.parentURL);
-    error.code = "ERR_MODULE_NOT_FOUND";
-    throw error;
-  }
-  const result = await next(specifier, context);
-  port.postMessage(result.url);
-  return result;
-}`;
-
-/** The child's preamble: installs the hooks and defines `loaded()`, what has been loaded so far. */
-const PREAMBLE = `
-import { register, createRequire } from "node:module";
-import { MessageChannel } from "node:worker_threads";
-const { port1, port2 } = new MessageChannel();
-const urls = [];
-port1.on("message", (url) => urls.push(url));
-port1.unref();
-register("data:text/javascript," + encodeURIComponent(${JSON.stringify(HOOKS)}), {
-  data: { port: port2, block: process.env.BLOCK === "1" },
-  transferList: [port2],
-});
+/** The child's preamble: the hooks and `loaded()`, what has been loaded so far. */
+const PREAMBLE = `${IMPORT_TRACKING_PREAMBLE}
+import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 async function loaded() {
-  await new Promise((r) => setTimeout(r, 50)); // let the hooks thread's messages arrive
+  await resolvedSoFar();
   return {
     transformers: urls.some((u) => u.includes("/@huggingface/transformers/")),
     onnxruntime: Object.keys(require.cache).some((p) => p.includes("onnxruntime-node"))
@@ -105,7 +79,7 @@ describe("@huggingface/transformers is loaded only when a model is first used", 
       out.message = error.message;
       out.packageName = error.packageName;
     `,
-      { BLOCK: "1" },
+      { BLOCK: "@huggingface/transformers" },
     );
     expect(out.name).toBe("MissingDependencyError");
     expect(out.packageName).toBe("@huggingface/transformers");
