@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../src/errors/index.js";
 import { SentenceSplitter } from "../../src/ingestion/splitters/sentence-splitter.js";
-import { tokenCounterFor } from "../../src/ingestion/splitters/token-counter.js";
 import { Document, MetadataMode, TextNode } from "../../src/schema/node.js";
 import { defaultTokenizer, type Tokenizer } from "../../src/utils/tokenizer.js";
 
@@ -275,43 +274,5 @@ describe("SentenceSplitter", () => {
     );
     for (const chunk of chunks) expect(words.countTokens(chunk)).toBeLessThanOrEqual(25);
     expect(Math.max(...chunks.map((c) => words.countTokens(c)))).toBeGreaterThan(15);
-  });
-
-  it("counts ranges exactly as the cl100k tokenizer counts their text", () => {
-    const counter = tokenCounterFor(tokenizer);
-    const rand = prng(99);
-    const alphabet = [
-      "a",
-      "B",
-      " ",
-      "  ",
-      "\n",
-      "\r\n",
-      "\t",
-      "'s",
-      "'LL",
-      "12",
-      "3456",
-      "é",
-      "中",
-      "😀",
-      ".",
-      ",!",
-      "\u00a0",
-      "(x)",
-    ];
-    for (let iter = 0; iter < 400; iter++) {
-      let text = "";
-      const n = 1 + Math.floor(rand() * 60);
-      for (let i = 0; i < n; i++) text += alphabet[Math.floor(rand() * alphabet.length)];
-      const ranges = counter.forText(text);
-      expect(ranges.count(0, text.length)).toBe(count(text));
-      for (let k = 0; k < 5; k++) {
-        let a = Math.floor(rand() * (text.length + 1));
-        let b = Math.floor(rand() * (text.length + 1));
-        if (a > b) [a, b] = [b, a];
-        expect(ranges.count(a, b)).toBe(b > a ? count(text.slice(a, b)) : 0);
-      }
-    }
   });
 });

@@ -51,15 +51,7 @@ function cpLength(text: string, i: number, end: number): number {
 
 /** The class of the code point at `i` (whose length is `len`). */
 function classAt(text: string, i: number, len: number): number {
-  const code = text.charCodeAt(i);
-  if (len === 1) {
-    let c = bmpClass[code]!;
-    if (c === 0) {
-      c = classify(code);
-      bmpClass[code] = c;
-    }
-    return c;
-  }
+  if (len === 1) return bmpClassOf(text.charCodeAt(i));
   const cp = text.codePointAt(i)!;
   let c = astralClass.get(cp);
   if (c === undefined) {
@@ -67,6 +59,21 @@ function classAt(text: string, i: number, len: number): number {
     astralClass.set(cp, c);
   }
   return c;
+}
+
+/** The class of BMP code unit `code` (1 other, 2 letter, 3 number, 4 space, 5 `\r` or `\n`). */
+export function bmpClassOf(code: number): number {
+  let c = bmpClass[code]!;
+  if (c === 0) {
+    c = classify(code);
+    bmpClass[code] = c;
+  }
+  return c;
+}
+
+/** Whether BMP code unit `code` is a letter (`\p{L}`). */
+export function isLetterCodeUnit(code: number): boolean {
+  return bmpClassOf(code) === LETTER;
 }
 
 /** Whether the code unit at `i` is whitespace (`\s`); every whitespace character is in the BMP. */

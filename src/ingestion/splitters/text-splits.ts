@@ -5,6 +5,8 @@
  * @internal
  */
 
+import { isLetterCodeUnit, isSpaceAt } from "./cl100k-pretokenizer.js";
+
 /**
  * Cuts before every occurrence of `separator`, which stays at the start of the following piece (LlamaIndex's
  * `split_text_keep_separator`).
@@ -59,6 +61,9 @@ const ABBREVIATIONS = new Set([
 /** Sentence-ending punctuation, optional closing quotes/brackets, then whitespace (or CJK full stops). */
 const SENTENCE_END = /[.!?…]+["'”’»)\]]*\s+|[。！？]+\s*/g;
 
+/** Length of the longest entry of {@link ABBREVIATIONS}: a longer word is not one. */
+const LONGEST_ABBREVIATION = Math.max(...Array.from(ABBREVIATIONS, (word) => word.length));
+
 function isLowerAt(text: string, i: number): boolean {
   const code = text.charCodeAt(i);
   if (code < 128) return code >= 0x61 && code <= 0x7a;
@@ -69,19 +74,56 @@ function isLowerAt(text: string, i: number): boolean {
 /** Whether the period ending at `dot` (exclusive of the period) closes an abbreviation or an initial. */
 function isAbbreviation(text: string, start: number, dot: number): boolean {
   let w = dot;
-  while (w > start) {
+  while (w > start && dot - w <= LONGEST_ABBREVIATION) {
     const code = text.charCodeAt(w - 1);
     if (code === 0x2e || isLetterCode(code)) w--;
     else break;
   }
+  if (w === dot || dot - w > LONGEST_ABBREVIATION) return false;
   const word = text.slice(w, dot);
-  if (word.length === 0) return false;
   if (word.length === 1 && /\p{Lu}/u.test(word)) return true; // an initial: "J. R. R. Tolkien"
   return ABBREVIATIONS.has(word.toLowerCase());
 }
 
 function isLetterCode(code: number): boolean {
-  return ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a) || code > 0xbf;
+  return code < 128 ? (code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a : isLetterCodeUnit(code);
+}
+
+function isSentenceEndCode(code: number): boolean {
+  return code === 0x2e || code === 0x21 || code === 0x3f || code === 0x2026;
+}
+
+function isCjkEndCode(code: number): boolean {
+  return code === 0x3002 || code === 0xff01 || code === 0xff1f;
+}
+
+function isCloserCode(code: number): boolean {
+  // " ' ” ’ » ) ]
+  return (
+    code === 0x22 ||
+    code === 0x27 ||
+    code === 0x201d ||
+    code === 0x2019 ||
+    code === 0xbb ||
+    code === 0x29 ||
+    code === 0x5d
+  );
+}
+
+/**
+ * Start of the {@link SENTENCE_END} match that ends at `cut` (exclusive) and starts at or after `from`: back over
+ * its whitespace, closing quotes or brackets, and punctuation. Found this way, a match needs no match object.
+ */
+function sentenceEndStart(text: string, from: number, cut: number): number {
+  let i = cut;
+  while (i > from && isSpaceAt(text, i - 1)) i--;
+  if (i > from && isCjkEndCode(text.charCodeAt(i - 1))) {
+    while (i > from && isCjkEndCode(text.charCodeAt(i - 1))) i--;
+    return i;
+  }
+  while (i > from && isCloserCode(text.charCodeAt(i - 1))) i--;
+  while (i > from && isSentenceEndCode(text.charCodeAt(i - 1))) i--;
+  return i;
 }
 
 /**
@@ -91,16 +133,20 @@ function isLetterCode(code: number): boolean {
  */
 export function cutsBySentence(text: string, start: number, end: number): number[] {
   const cuts: number[] = [];
-  const slice = text.slice(start, end);
-  SENTENCE_END.lastIndex = 0;
-  for (let m = SENTENCE_END.exec(slice); m !== null; m = SENTENCE_END.exec(slice)) {
-    const cut = m.index + m[0].length;
-    if (cut >= slice.length) break;
+  // Matching in `text` itself (no slice, no match objects): a match reaching `end` ends the search, as it would
+  // at the end of the slice `[start, end)`.
+  SENTENCE_END.lastIndex = start;
+  let from = start;
+  while (SENTENCE_END.test(text)) {
+    const cut = SENTENCE_END.lastIndex;
+    if (cut >= end) break;
+    const index = sentenceEndStart(text, from, cut);
+    from = cut;
     // A lone period may close an abbreviation, or be followed by a lower-case word: not a sentence end.
-    if (slice.charCodeAt(m.index) === 0x2e && slice.charCodeAt(m.index + 1) !== 0x2e) {
-      if (isLowerAt(slice, cut) || isAbbreviation(slice, 0, m.index)) continue;
+    if (text.charCodeAt(index) === 0x2e && text.charCodeAt(index + 1) !== 0x2e) {
+      if (isLowerAt(text, cut) || isAbbreviation(text, start, index)) continue;
     }
-    cuts.push(start + cut);
+    cuts.push(cut);
   }
   return cuts;
 }
