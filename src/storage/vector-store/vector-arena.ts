@@ -16,7 +16,7 @@ const align64 = (n: number): number => Math.ceil(n / 64) * 64;
  * | rows | `capacity · stride · 4` | unit-length rows, float32, contiguous |
  * | rows8 | `capacity · stride` | the rows quantized to int8 |
  * | stats | `capacity · 32` | per row: int8 scale, two error-bound coefficients, original norm (float64) |
- * | scores | `capacity · 4` | int8 screening scores, int32 (scratch) |
+ * | scores | `capacity · 8` | scratch: int8 screening scores (int32) in a query, row norms (float64) in an add |
  *
  * `stride` is `dims` rounded up to 32 (zero padding), so every kernel loop runs whole SIMD blocks.
  * Capacity doubles when full; growing moves `rows8` and `stats` forward, `rows` never moves.
@@ -62,9 +62,14 @@ export class VectorArena {
     return this.#statsOffset(this.#capacity);
   }
 
-  /** Byte offset of the screening scores. */
+  /** Byte offset of the screening scores (int32 per row). */
   get scoresOffset(): number {
     return this.#statsOffset(this.#capacity) + this.#capacity * STATS_PER_ROW * 8;
+  }
+
+  /** Byte offset of the row norms an add computes (float64 per row; the same scratch as the scores). */
+  get normsOffset(): number {
+    return this.scoresOffset;
   }
 
   /** Byte offset of float32 row `row`. */
@@ -79,7 +84,7 @@ export class VectorArena {
     while (capacity < rows) capacity *= 2;
     const oldRows8 = this.#rows8Offset(this.#capacity);
     const oldStats = this.#statsOffset(this.#capacity);
-    this.kernels.grow(this.#statsOffset(capacity) + capacity * (STATS_PER_ROW * 8 + 4));
+    this.kernels.grow(this.#statsOffset(capacity) + capacity * (STATS_PER_ROW * 8 + 8));
     this.#refresh();
     // Regions only move forward: move the later one first so nothing is overwritten before it is copied.
     if (used > 0) {

@@ -35,24 +35,36 @@ export function checkEmbedding(node: TextNode, index: number, dims: number): Flo
 }
 
 /**
- * {@link checkEmbedding} that also returns the embedding's squared norm (summed in float64 in index order, as
- * {@link writeUnit} does). A finite sum of squares proves every element finite, so valid vectors take one pass.
+ * The nodes' embeddings as Float32Arrays of `dims` values (the nodes' own arrays when they already are), after
+ * {@link checkEmbedding}'s checks of ids and sizes but not of the values: a finite {@link squaredNorm} proves every
+ * value finite, so callers that sum the squares anyway check them that way. On any invalid node, throws the error
+ * {@link checkEmbeddings} throws (that of the first invalid node, finite values included).
  */
-export function checkEmbeddingWithNorm(
-  node: TextNode,
-  index: number,
-  dims: number,
-): { vector: Float32Array; sumSq: number } {
-  const raw = (node as { embedding?: unknown } | null)?.embedding;
-  if (raw instanceof Float32Array && raw.length === dims && typeof node?.id === "string" && node.id !== "") {
-    const sumSq = squaredNorm(raw);
-    if (Number.isFinite(sumSq)) return { vector: raw, sumSq };
+export function embeddingsOf(nodes: TextNode[], dims: number): Float32Array[] {
+  const vectors = new Array<Float32Array>(nodes.length);
+  try {
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
+      const raw = (node as { embedding?: unknown } | null | undefined)?.embedding;
+      vectors[i] =
+        raw instanceof Float32Array && raw.length === dims && typeof node!.id === "string" && node!.id !== ""
+          ? raw
+          : checkEmbedding(node!, i, dims);
+    }
+  } catch (error) {
+    checkEmbeddings(nodes, dims);
+    throw error;
   }
-  const vector = checkEmbedding(node, index, dims);
-  return { vector, sumSq: squaredNorm(vector) };
+  return vectors;
 }
 
-function squaredNorm(vector: Float32Array): number {
+/** {@link checkEmbedding} on every node in order: throws the error of the first invalid one. */
+export function checkEmbeddings(nodes: TextNode[], dims: number): void {
+  for (let i = 0; i < nodes.length; i++) checkEmbedding(nodes[i]!, i, dims);
+}
+
+/** Σ vector[j]², summed in float64 in index order (the order every norm of the store is computed in). */
+export function squaredNorm(vector: Float32Array): number {
   let sum = 0;
   for (let j = 0; j < vector.length; j++) sum += vector[j]! * vector[j]!;
   return sum;

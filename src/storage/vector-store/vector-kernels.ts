@@ -6,7 +6,7 @@ export type KernelBackend = "wasm" | "js";
 
 /**
  * The numeric kernels {@link SimpleVectorStore} needs, over one growable byte buffer addressed by byte offsets.
- * Both backends return bit-identical `dot` results (the JS one replays the SIMD summation order in float32).
+ * Both backends write and return bit-identical results (the JS one replays the SIMD summation orders in float32).
  */
 export interface VectorKernels {
   readonly backend: KernelBackend;
@@ -20,9 +20,18 @@ export interface VectorKernels {
   scanI8(q: number, rows: number, count: number, n: number, out: number): void;
   /**
    * Quantizes float32 rows to int8 with the float32 scale `s = max|x| / 127` and writes `[s, Σ(x − s·v)², Σv², Σx²]`
-   * (4 × f64) per row at `stats`. The sums may carry float32 rounding (the caller bounds it).
+   * (4 × f64) per row at `stats`. The sums are float32 (4 lanes, then `(l0 + l1) + (l2 + l3)`; the caller bounds
+   * their rounding).
    */
   quantize(rows: number, dst: number, count: number, n: number, stats: number): void;
+  /**
+   * Normalizes `count` contiguous float32 rows of `n` values in place and quantizes them, in one call: per row, the
+   * squared norm summed in float64 in index order (as `squaredNorm`), `norm = √sum` written as f64 at `norms`
+   * (non-finite when a value is), each value replaced by `x / norm` (float64 division, rounded to float32; a row
+   * of norm 0, or NaN, becomes all +0), then {@link VectorKernels.quantize}'s int8 row at `dst` and stats at
+   * `stats`. Bit for bit the result of `writeUnit` then `quantize` on each row.
+   */
+  normalize(rows: number, dst: number, count: number, n: number, stats: number, norms: number): void;
 }
 
 const WASM_PAGE = 65_536;
@@ -70,6 +79,7 @@ class WasmKernels implements VectorKernels {
   readonly dot: VectorKernels["dot"];
   readonly scanI8: VectorKernels["scanI8"];
   readonly quantize: VectorKernels["quantize"];
+  readonly normalize: VectorKernels["normalize"];
   readonly #memory: WebAssembly.Memory;
 
   constructor(exports: WasmKernelExports) {
@@ -77,6 +87,7 @@ class WasmKernels implements VectorKernels {
     this.dot = exports.dot;
     this.scanI8 = exports.scanI8;
     this.quantize = exports.quantize;
+    this.normalize = exports.normalize;
   }
 
   get buffer(): ArrayBuffer {
@@ -161,32 +172,50 @@ class JsKernels implements VectorKernels {
     const f = this.#f32;
     const i8 = this.#i8;
     const f64 = this.#f64;
+    const fr = Math.fround;
     const MAGIC = 12_582_912; // 1.5 · 2^23: fround(y + MAGIC) - MAGIC rounds half to even, as the kernel does.
     for (let r = 0; r < count; r++) {
       const x0 = (rows >> 2) + r * n;
       const d0 = dst + r * n;
       let m = 0;
       for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(f[x0 + i]!));
-      const s = Math.fround(m / 127);
-      const inv = m > 0 ? Math.fround(127 / m) : 0;
-      let res = 0;
+      const s = fr(m / 127);
+      const inv = m > 0 ? fr(127 / m) : 0;
+      // The float sums replay the kernel's float32 lanes (lane k sums the indices ≡ k mod 4), so both backends
+      // write the same stats bit for bit.
+      const res = [0, 0, 0, 0];
+      const xx = [0, 0, 0, 0];
       let vv = 0;
-      let xx = 0;
-      for (let i = 0; i < n; i++) {
-        const x = f[x0 + i]!;
-        const y = Math.fround(x * inv);
-        const v = Math.fround(y + MAGIC) - MAGIC;
-        i8[d0 + i] = v;
-        const d = x - s * v;
-        res += d * d;
-        vv += v * v;
-        xx += x * x;
+      for (let i = 0; i < n; i += 4) {
+        for (let k = 0; k < 4; k++) {
+          const x = f[x0 + i + k]!;
+          const v = fr(fr(x * inv) + MAGIC) - MAGIC;
+          i8[d0 + i + k] = v;
+          vv += v * v;
+          const d = fr(x - fr(s * v));
+          res[k] = fr(res[k]! + fr(d * d));
+          xx[k] = fr(xx[k]! + fr(x * x));
+        }
       }
       const st = (stats >> 3) + 4 * r;
       f64[st] = s;
-      f64[st + 1] = res;
+      f64[st + 1] = fr(fr(res[0]! + res[1]!) + fr(res[2]! + res[3]!));
       f64[st + 2] = vv;
-      f64[st + 3] = xx;
+      f64[st + 3] = fr(fr(xx[0]! + xx[1]!) + fr(xx[2]! + xx[3]!));
+    }
+  }
+
+  normalize(rows: number, dst: number, count: number, n: number, stats: number, norms: number): void {
+    const f = this.#f32;
+    for (let r = 0; r < count; r++) {
+      const base = (rows >> 2) + r * n;
+      let sum = 0;
+      for (let j = base; j < base + n; j++) sum += f[j]! * f[j]!;
+      const norm = Math.sqrt(sum);
+      this.#f64[(norms >> 3) + r] = norm;
+      if (norm > 0) for (let j = base; j < base + n; j++) f[j] = f[j]! / norm;
+      else f.fill(0, base, base + n);
+      this.quantize(rows + r * n * 4, dst + r * n, 1, n, stats + r * 32);
     }
   }
 }

