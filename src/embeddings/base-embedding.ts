@@ -2,7 +2,7 @@ import { InvalidArgumentError } from "../errors/index.js";
 import { throwIfAborted } from "../utils/abort.js";
 import { mapConcurrent } from "../utils/map-concurrent.js";
 import { optionalBoolean, optionalInteger } from "../utils/validate.js";
-import { EmbeddingFeed } from "./embedding-feed.js";
+import { EmbeddingFeed, type VectorsListener } from "./embedding-feed.js";
 import { QueryCoalescer } from "./query-coalescer.js";
 
 /** Options of every embedding call. */
@@ -72,15 +72,17 @@ export abstract class BaseEmbedding {
   /**
    * Starts embedding texts that arrive in pieces: `push(texts)` sends each full batch at once (at most
    * `maxConcurrency` in flight) and `finish()` resolves with every vector in push order. Batches are the ones
-   * {@link getTextEmbeddings} would send for the concatenated texts.
+   * {@link getTextEmbeddings} would send for the concatenated texts. `onVectors` gets each batch's vectors as
+   * soon as they and all earlier ones are ready, in push order.
    */
-  createFeed(options: EmbedCallOptions = {}): EmbeddingFeed {
+  createFeed(options: EmbedCallOptions = {}, onVectors?: VectorsListener): EmbeddingFeed {
     return new EmbeddingFeed(
       (texts, opts) => this.embedBatch(texts, opts),
       this.embedBatchSize,
       this.maxConcurrency,
       options,
       this.constructor.name,
+      onVectors,
     );
   }
 

@@ -6,10 +6,17 @@ import type { EmbedCallOptions } from "./base-embedding.js";
 export type EmbedBatchFn = (texts: string[], options: EmbedCallOptions) => Promise<Float32Array[]>;
 
 /**
+ * Receives vectors as soon as they and every vector before them are ready: `vectors[i]` is the vector of the
+ * `start + i`-th text pushed. Called in push order, once per batch. @internal
+ */
+export type VectorsListener = (start: number, vectors: Float32Array[]) => void;
+
+/**
  * Embeds texts that arrive in pieces (e.g. while documents are still being split): every full batch of
  * `batchSize` texts is sent as soon as it exists, at most `concurrency` at once, and {@link finish} sends the
  * rest. Batches are cut exactly as `getTextEmbeddings` would cut the concatenated texts, and the vectors come
- * back in push order. Progress is reported once the total is known (from {@link finish} on).
+ * back in push order, to `onVectors` batch by batch as they complete (in order) and all at once from
+ * {@link finish}. Progress is reported once the total is known (from {@link finish} on).
  *
  * @internal
  */
@@ -19,11 +26,15 @@ export class EmbeddingFeed {
   readonly #concurrency: number;
   readonly #options: EmbedCallOptions;
   readonly #name: string;
+  readonly #onVectors: VectorsListener | undefined;
   readonly #texts: string[] = [];
   readonly #out: Float32Array[] = [];
   /** Starts of batches cut but not yet sent. */
   readonly #queue: number[] = [];
   #cut = 0;
+  /** Texts whose vectors went to `onVectors`; `#ready` maps the start of each later finished batch to its size. */
+  #delivered = 0;
+  readonly #ready = new Map<number, number>();
   #inFlight = 0;
   #done = 0;
   #total = -1;
@@ -37,8 +48,10 @@ export class EmbeddingFeed {
     concurrency: number,
     options: EmbedCallOptions,
     name: string,
+    onVectors?: VectorsListener,
   ) {
     this.#embed = embed;
+    this.#onVectors = onVectors;
     this.#batchSize = batchSize;
     this.#concurrency = concurrency;
     this.#options = options;
@@ -115,6 +128,15 @@ export class EmbeddingFeed {
     for (let i = 0; i < vectors.length; i++) this.#out[start + i] = vectors[i]!;
     this.#done += slice.length;
     if (this.#total >= 0) this.#options.onProgress?.(this.#done, this.#total);
+    if (this.#onVectors !== undefined) {
+      this.#ready.set(start, vectors.length);
+      for (let size = this.#ready.get(this.#delivered); size !== undefined; ) {
+        this.#ready.delete(this.#delivered);
+        this.#onVectors(this.#delivered, this.#out.slice(this.#delivered, this.#delivered + size));
+        this.#delivered += size;
+        size = this.#ready.get(this.#delivered);
+      }
+    }
   }
 
   #fail(error: unknown): void {

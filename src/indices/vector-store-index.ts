@@ -1,4 +1,5 @@
 import type { BaseEmbedding, EmbedCallOptions } from "../embeddings/base-embedding.js";
+import type { VectorsListener } from "../embeddings/embedding-feed.js";
 import {
   type ChatEngineFactoryOptions,
   type ChatEngineOf,
@@ -131,7 +132,8 @@ export class VectorStoreIndex {
       embedModel: options.embedModel,
       storeNodesOverride: options.storeNodesOverride,
     });
-    await index.insertDocuments(documents, parser, options);
+    // A store made here is unreachable if this throws, so it may take vectors batch by batch as they arrive.
+    await index.insertDocuments(documents, parser, options, options.storageContext === undefined);
     return index;
   }
 
@@ -165,16 +167,20 @@ export class VectorStoreIndex {
    * Splits `documents` and embeds their chunks as they come: the first embedding batches are on the wire while
    * later documents are still being split. A `SentenceSplitter` with the default tokenizer splits large inputs
    * on worker threads (see {@link VectorStoreIndexOptions.splitWorkers}); otherwise a few documents are split at a
-   * time, yielding to the event loop in between. Nothing is stored unless every chunk embeds.
+   * time, yielding to the event loop in between. Nothing is stored unless every chunk embeds. With `privateStore`
+   * (a store nobody else can see before this returns) each batch of vectors is added as it arrives, in order,
+   * while later batches are still on the wire; otherwise all are added at the end.
    */
   private async insertDocuments(
     documents: Document[],
     parser: NodeParser,
     options: EmbedCallOptions & Pick<VectorStoreIndexOptions, "splitWorkers">,
+    privateStore = false,
   ): Promise<void> {
-    const feed = this.embedModel.createFeed(options);
     const nodes: TextNode[] = [];
     const missing: TextNode[] = [];
+    const early = privateStore ? new EarlyVectorAdds(this.vectorStore, missing) : undefined;
+    const feed = this.embedModel.createFeed(options, early?.listener);
     for await (const part of splitInSteps(documents, parser, options)) {
       const texts: string[] = [];
       for (const node of part) {
@@ -189,7 +195,25 @@ export class VectorStoreIndex {
       }
       feed.push(texts);
     }
-    const vectors = await feed.finish();
+    let vectors: Float32Array[];
+    try {
+      vectors = await feed.finish();
+    } catch (error) {
+      await early?.settled().catch(() => undefined);
+      throw error;
+    }
+    if (early !== undefined) {
+      await early.settled();
+      throwIfAborted(options.signal);
+      // The nodes that came with their own vector; the others are in the store already.
+      await this.storeEmbedded(
+        nodes.filter((node) => node.embedding !== undefined),
+        options,
+        false,
+      );
+      if (!this.vectorStore.storesText || this.storeNodesOverride) this.docStore.addDocuments(nodes);
+      return;
+    }
     missing.forEach((n, i) => {
       n.embedding = vectors[i];
     });
@@ -220,14 +244,15 @@ export class VectorStoreIndex {
   }
 
   /** Stores embedded nodes: vectors first, then the docstore. */
-  private async storeEmbedded(nodes: TextNode[], options: EmbedCallOptions): Promise<void> {
+  private async storeEmbedded(nodes: TextNode[], options: EmbedCallOptions, docstore = true): Promise<void> {
     throwIfAborted(options.signal);
     // Vectors first: if the store refuses them (e.g. a dimension mismatch) the docstore gains no orphans.
-    await this.vectorStore.add(nodes);
+    if (nodes.length > 0) await this.vectorStore.add(nodes);
     // The vector store keeps its own copy; dropping the node's halves the memory of a large index.
     for (const node of nodes) node.embedding = undefined;
     // A store that keeps text answers queries with whole nodes: a second copy would only cost memory.
-    if (!this.vectorStore.storesText || this.storeNodesOverride) this.docStore.addDocuments(nodes);
+    if (docstore && (!this.vectorStore.storesText || this.storeNodesOverride))
+      this.docStore.addDocuments(nodes);
   }
 
   /** Removes every node of the source document `refDocId` from the vector store and the docstore. */
@@ -324,4 +349,44 @@ function validateDocuments(documents: unknown): asserts documents is Document[] 
       );
     }
   });
+}
+
+/**
+ * Adds batches of vectors to a vector store as an {@link EmbeddingFeed} delivers them (in order, one `add` at a
+ * time), so that the store's work overlaps the requests still in flight. The first failure stops later adds and
+ * is thrown by {@link settled}; the store is then partly filled, which is why only a store nobody else sees yet
+ * may be filled this way.
+ */
+class EarlyVectorAdds {
+  #chain: Promise<void> = Promise.resolve();
+  #failed = false;
+  #error: unknown;
+  /** Pass to `createFeed`: `start` indexes `nodes` (the nodes embedded, in the order their texts were pushed). */
+  readonly listener: VectorsListener;
+
+  constructor(store: VectorStore, nodes: readonly TextNode[]) {
+    this.listener = (start, vectors) => {
+      const batch = nodes.slice(start, start + vectors.length);
+      batch.forEach((node, i) => {
+        node.embedding = vectors[i];
+      });
+      this.#chain = this.#chain.then(async () => {
+        if (this.#failed) return;
+        try {
+          await store.add(batch);
+          // The store keeps its own copy.
+          for (const node of batch) node.embedding = undefined;
+        } catch (error) {
+          this.#failed = true;
+          this.#error = error;
+        }
+      });
+    };
+  }
+
+  /** Resolves once every delivered batch is added; rejects with the first failure. */
+  async settled(): Promise<void> {
+    await this.#chain;
+    if (this.#failed) throw this.#error;
+  }
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { EmbedCallOptions } from "../../src/embeddings/base-embedding.js";
 import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
 import { VectorStoreIndex } from "../../src/indices/vector-store-index.js";
@@ -6,7 +6,7 @@ import { SentenceSplitter } from "../../src/ingestion/splitters/sentence-splitte
 import { Document, MetadataMode } from "../../src/schema/node.js";
 import { Settings } from "../../src/settings/settings.js";
 import { storageContextFromDefaults } from "../../src/storage/storage-context.js";
-import type { SimpleVectorStore } from "../../src/storage/vector-store/simple-vector-store.js";
+import { SimpleVectorStore } from "../../src/storage/vector-store/simple-vector-store.js";
 
 afterEach(() => Settings.reset());
 
@@ -91,5 +91,103 @@ describe("VectorStoreIndex.fromDocuments pipeline", () => {
       },
     });
     await expect(promise).rejects.toMatchObject({ name: "AbortError" });
+  });
+
+  it("adds each batch to a new index's vector store, in order, while later batches are still embedding", async () => {
+    const events: string[] = [];
+    class RecordingEmbedding extends MockEmbedding {
+      protected override async embedBatch(
+        texts: string[],
+        options: EmbedCallOptions,
+      ): Promise<Float32Array[]> {
+        events.push(`embed ${texts.length}`);
+        await new Promise((r) => setTimeout(r, 1));
+        return super.embedBatch(texts, options);
+      }
+    }
+    const realAdd = SimpleVectorStore.prototype.add;
+    const add = vi.spyOn(SimpleVectorStore.prototype, "add").mockImplementation(function (
+      this: SimpleVectorStore,
+      nodes,
+    ) {
+      events.push(`add ${nodes.length}`);
+      return realAdd.call(this, nodes);
+    });
+    const splitter = new SentenceSplitter({ chunkSize: 64, chunkOverlap: 8 });
+    const docs = corpus(12);
+    const expected = splitter.getNodesFromDocuments(docs);
+    const index = await VectorStoreIndex.fromDocuments(docs, {
+      embedModel: new RecordingEmbedding({ dimensions: 8, embedBatchSize: 4, maxConcurrency: 1 }),
+      nodeParser: splitter,
+    });
+    add.mockRestore();
+    const batches = Math.ceil(expected.length / 4);
+    expect(events.filter((e) => e.startsWith("add"))).toHaveLength(batches);
+    // The first batch is stored before the last one is requested.
+    const lastEmbed = events.findLastIndex((e) => e.startsWith("embed"));
+    expect(events.indexOf("add 4")).toBeGreaterThan(-1);
+    expect(events.indexOf("add 4")).toBeLessThan(lastEmbed);
+    expect((index.vectorStore as SimpleVectorStore).size).toBe(expected.length);
+    expect(index.docStore.size).toBe(expected.length);
+  });
+
+  it("delivers a feed's vectors in push order even when later batches finish first", async () => {
+    class ReverseEmbedding extends MockEmbedding {
+      calls = 0;
+      protected override async embedBatch(
+        texts: string[],
+        options: EmbedCallOptions,
+      ): Promise<Float32Array[]> {
+        const n = this.calls++;
+        await new Promise((r) => setTimeout(r, 40 - 10 * n));
+        return super.embedBatch(texts, options);
+      }
+    }
+    const model = new ReverseEmbedding({ dimensions: 4, embedBatchSize: 2, maxConcurrency: 4 });
+    const seen: [number, number][] = [];
+    const feed = model.createFeed({}, (start, vectors) => seen.push([start, vectors.length]));
+    feed.push(["a", "b", "c", "d", "e", "f", "g"]);
+    const all = await feed.finish();
+    expect(seen).toEqual([
+      [0, 2],
+      [2, 2],
+      [4, 2],
+      [6, 1],
+    ]);
+    expect(all).toHaveLength(7);
+  });
+
+  it("rejects, and stops adding, when a new index's store refuses a batch", async () => {
+    class ShiftingEmbedding extends MockEmbedding {
+      calls = 0;
+      protected override async embedBatch(texts: string[]): Promise<Float32Array[]> {
+        // The third batch comes back with another dimension: the store refuses it.
+        const dims = this.calls++ === 2 ? 6 : 8;
+        return texts.map(() => new Float32Array(dims).fill(1));
+      }
+    }
+    const add = vi.spyOn(SimpleVectorStore.prototype, "add");
+    try {
+      await expect(
+        VectorStoreIndex.fromDocuments(corpus(12), {
+          embedModel: new ShiftingEmbedding({ dimensions: 8, embedBatchSize: 4, maxConcurrency: 1 }),
+          nodeParser: new SentenceSplitter({ chunkSize: 64, chunkOverlap: 8 }),
+        }),
+      ).rejects.toThrow(/6-dimensional embedding but the store holds 8/);
+      expect(add).toHaveBeenCalledTimes(3);
+    } finally {
+      add.mockRestore();
+    }
+  });
+
+  it("stores nothing and leaves no add running when a batch of a new index fails", async () => {
+    const embedModel = new SlowEmbedding({ dimensions: 16, embedBatchSize: 4, maxConcurrency: 2 });
+    embedModel.failAt = 3;
+    await expect(
+      VectorStoreIndex.fromDocuments(corpus(40), {
+        embedModel,
+        nodeParser: new SentenceSplitter({ chunkSize: 64, chunkOverlap: 8 }),
+      }),
+    ).rejects.toThrow("provider down");
   });
 });
