@@ -204,14 +204,12 @@ export class VectorStoreIndex {
     }
     if (early !== undefined) {
       await early.settled();
-      throwIfAborted(options.signal);
-      // The nodes that came with their own vector; the others are in the store already.
+      // Only the nodes that came with their own vector are left for the vector store.
       await this.storeEmbedded(
         nodes.filter((node) => node.embedding !== undefined),
         options,
-        false,
+        nodes,
       );
-      if (!this.vectorStore.storesText || this.storeNodesOverride) this.docStore.addDocuments(nodes);
       return;
     }
     missing.forEach((n, i) => {
@@ -243,16 +241,19 @@ export class VectorStoreIndex {
     await this.storeEmbedded(nodes, options);
   }
 
-  /** Stores embedded nodes: vectors first, then the docstore. */
-  private async storeEmbedded(nodes: TextNode[], options: EmbedCallOptions, docstore = true): Promise<void> {
+  /** Stores embedded `nodes`' vectors, then `docNodes` (by default the same nodes) in the docstore. */
+  private async storeEmbedded(
+    nodes: TextNode[],
+    options: EmbedCallOptions,
+    docNodes: TextNode[] = nodes,
+  ): Promise<void> {
     throwIfAborted(options.signal);
     // Vectors first: if the store refuses them (e.g. a dimension mismatch) the docstore gains no orphans.
     if (nodes.length > 0) await this.vectorStore.add(nodes);
     // The vector store keeps its own copy; dropping the node's halves the memory of a large index.
     for (const node of nodes) node.embedding = undefined;
     // A store that keeps text answers queries with whole nodes: a second copy would only cost memory.
-    if (docstore && (!this.vectorStore.storesText || this.storeNodesOverride))
-      this.docStore.addDocuments(nodes);
+    if (!this.vectorStore.storesText || this.storeNodesOverride) this.docStore.addDocuments(docNodes);
   }
 
   /** Removes every node of the source document `refDocId` from the vector store and the docstore. */
