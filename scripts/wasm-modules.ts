@@ -21,13 +21,18 @@ export const WASM_MODULES: WasmModuleSource[] = [
     output: root("src/ingestion/splitters/cl100k-scan-wasm.ts"),
     exportName: "CL100K_SCAN_WASM",
   },
+  {
+    wat: root("src/providers/openai/json-escape.wat"),
+    output: root("src/providers/openai/json-escape-wasm.ts"),
+    exportName: "JSON_ESCAPE_WASM",
+  },
 ];
 
 /** Assembles `module.wat` and returns the TypeScript source of `module.output`. */
 export async function generateWasmModule(module: WasmModuleSource): Promise<string> {
   const text = await readFile(module.wat, "utf8");
   const toolkit = await wabt();
-  const parsed = toolkit.parseWat(module.wat, text, { bulk_memory: true });
+  const parsed = toolkit.parseWat(module.wat, text, { bulk_memory: true, simd: true });
   try {
     parsed.validate();
     const bytes = parsed.toBinary({}).buffer;

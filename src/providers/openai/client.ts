@@ -34,6 +34,8 @@ export interface ResolvedClient {
   baseURL: string;
   timeout: number;
   maxRetries: number;
+  /** True when streamdex built `client` (false for a `client` the user passed, which may be an Azure client). */
+  ownClient: boolean;
 }
 
 const OPENAI_HOST = "https://api.openai.com/v1";
@@ -63,6 +65,7 @@ export function resolveClient(options: OpenAIClientOptions): ResolvedClient {
       baseURL: options.client.baseURL,
       timeout,
       maxRetries,
+      ownClient: false,
     };
   }
   const baseURL = nonEmpty(options.baseURL) ?? nonEmpty(process.env.OPENAI_BASE_URL) ?? OPENAI_HOST;
@@ -93,7 +96,7 @@ export function resolveClient(options: OpenAIClientOptions): ResolvedClient {
     logLevel: "off",
     fetch: options.fetch ?? (new URL(baseURL).protocol === "http:" ? sharedHttpFetch() : undefined),
   });
-  return { client, apiKey, baseURL, timeout, maxRetries };
+  return { client, apiKey, baseURL, timeout, maxRetries, ownClient: true };
 }
 
 let httpFetch: FetchFunction | undefined;

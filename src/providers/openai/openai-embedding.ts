@@ -7,6 +7,7 @@ import { InvalidArgumentError } from "../../errors/index.js";
 import { Settings } from "../../settings/settings.js";
 import { splitByTokens } from "../../utils/token-cut.js";
 import { type OpenAIClientOptions, type ResolvedClient, resolveClient } from "./client.js";
+import { type EmbeddingsRequestBody, encodeEmbeddingsBody } from "./embeddings-request.js";
 import { decodeEmbeddingsBody } from "./embeddings-response.js";
 import { toStreamdexError } from "./errors.js";
 import { EMBEDDING_MAX_INPUT_TOKENS } from "./models.js";
@@ -75,18 +76,22 @@ export class OpenAIEmbedding extends BaseEmbedding {
   private async request(inputs: string[], options: EmbedCallOptions): Promise<Float32Array[]> {
     const ctx = { what: `OpenAI embeddings (${this.model}, ${inputs.length} inputs)`, model: this.model };
     try {
-      // The raw answer (status, retries and errors still go through the SDK): its bytes are decoded in place.
-      const response = await this.conn.client.embeddings
-        .create(
-          {
-            model: this.model,
-            input: inputs,
-            encoding_format: this.encodingFormat,
-            ...(this.dimensions !== undefined ? { dimensions: this.dimensions } : {}),
-          },
-          { signal: options.signal },
-        )
-        .asResponse();
+      const body: EmbeddingsRequestBody = {
+        model: this.model,
+        input: inputs,
+        encoding_format: this.encodingFormat,
+        ...(this.dimensions !== undefined ? { dimensions: this.dimensions } : {}),
+      };
+      // Status, retries and errors go through the SDK; the body's bytes are written, and the answer's decoded, here.
+      // A client the user passed (Azure rewrites paths from `body.model`) gets the body as an object.
+      const request = this.conn.ownClient
+        ? this.conn.client.post<unknown>("/embeddings", {
+            body: encodeEmbeddingsBody(body),
+            headers: { "content-type": "application/json" },
+            signal: options.signal,
+          })
+        : this.conn.client.embeddings.create(body, { signal: options.signal });
+      const response = await request.asResponse();
       return decodeEmbeddingsBody(Buffer.from(await response.arrayBuffer()), inputs.length, ctx.what);
     } catch (error) {
       throw toStreamdexError(error, this.conn, ctx);

@@ -1,3 +1,4 @@
+import OpenAIClient, { AzureOpenAI } from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   AuthenticationError,
@@ -27,6 +28,7 @@ describe("OpenAIEmbedding", () => {
     const vectors = await model.getTextEmbeddings(texts(10));
     expect(server.requests.map((r) => (r.body as { input: string[] }).input.length)).toEqual([4, 4, 2]);
     expect(server.requests[0]!.body).toMatchObject({ encoding_format: "base64", dimensions: 64 });
+    expect(server.requests[0]!.headers["content-type"]).toBe("application/json");
     expect(vectors).toHaveLength(10);
     expect(vectors[0]).toBeInstanceOf(Float32Array);
     expect(vectors[0]!.length).toBe(64);
@@ -69,13 +71,33 @@ describe("OpenAIEmbedding", () => {
     expect(norm).toBeCloseTo(1, 5);
   });
 
-  it("retries like the LLM and types its errors", async () => {
+  it("retries like the LLM, resending the same body, and types its errors", async () => {
     server.configure({ status: 429, failTimes: 1, retryAfter: "0" }, "embeddings");
-    await embed({ maxRetries: 1 }).getTextEmbedding("x");
+    await embed({ maxRetries: 1 }).getTextEmbedding('x\n"y"');
     expect(server.requests).toHaveLength(2);
+    expect(server.requests.map((r) => (r.body as { input: string[] }).input)).toEqual([
+      ['x\n"y"'],
+      ['x\n"y"'],
+    ]);
     server.reset();
     server.configure({ status: 401 }, "embeddings");
     await expect(embed().getTextEmbedding("x")).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it("sends the body as an object to a client the user passed, so an Azure client can route by model", async () => {
+    const azure = new AzureOpenAI({
+      endpoint: server.baseURL.replace(/\/v1$/, ""),
+      apiKey: KEY,
+      apiVersion: "2024-10-21",
+      maxRetries: 0,
+    });
+    await expect(embed({ client: azure, model: "my-deployment" }).getTextEmbedding("x")).rejects.toThrow();
+    expect(server.requests.map((r) => r.path)).toEqual(["/openai/deployments/my-deployment/embeddings"]);
+    expect(server.requests[0]!.body).toMatchObject({ model: "my-deployment", input: ["x"] });
+    server.reset();
+    const plain = new OpenAIClient({ apiKey: KEY, baseURL: server.baseURL, maxRetries: 0 });
+    const vector = await embed({ client: plain, dimensions: 16 }).getTextEmbedding("x");
+    expect(vector).toEqual(await embed({ dimensions: 16 }).getTextEmbedding("x"));
   });
 });
 
