@@ -26,6 +26,11 @@ export const WASM_MODULES: WasmModuleSource[] = [
     output: root("src/providers/openai/json-escape-wasm.ts"),
     exportName: "JSON_ESCAPE_WASM",
   },
+  {
+    wat: root("src/storage/vector-store/vector-kernels.wat"),
+    output: root("src/storage/vector-store/vector-kernels-wasm.ts"),
+    exportName: "VECTOR_KERNELS_WASM",
+  },
 ];
 
 /** Assembles `module.wat` and returns the TypeScript source of `module.output`. */
