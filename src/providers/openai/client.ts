@@ -22,7 +22,10 @@ export interface OpenAIClientOptions {
    * large embedding batches for about half the client CPU of Node's fetch; for `https:` Node's built-in fetch.
    */
   fetch?: FetchFunction;
-  /** A ready SDK client (custom fetch, proxies...). Overrides the options above except `timeout`. */
+  /**
+   * A ready SDK client (custom fetch, proxies, Azure...). Overrides the options above except `timeout`; embedding
+   * requests then go through the SDK's own JSON encoding rather than streamdex's byte writer.
+   */
   client?: OpenAIClient;
 }
 
