@@ -1,12 +1,9 @@
 import { JSON_ESCAPE_WASM } from "./json-escape-wasm.js";
 
-/** Longest string escaped in WebAssembly (code units); longer ones go through `JSON.stringify`, so memory stays fixed. */
+/** Longest string escaped in WebAssembly (code units); longer ones go through `JSON.stringify`. */
 export const MAX_WASM_JSON_STRING = 1 << 18;
-/** Where the UTF-8 input and the escaped output lie in the module's memory (see json-escape.wat). */
+/** Where the UTF-8 input starts in the module's memory (see json-escape.wat); the escaped output follows it. */
 const INPUT = 64;
-const INPUT_CAPACITY = 3 * MAX_WASM_JSON_STRING;
-const OUTPUT = INPUT + INPUT_CAPACITY;
-const MEMORY_BYTES = OUTPUT + 6 * INPUT_CAPACITY + 16;
 const PAGE = 65536;
 
 const QUOTE = 0x22;
@@ -19,18 +16,54 @@ interface EscapeExports {
   escape(src: number, n: number, dst: number): number;
 }
 
-/** The module's exports and a `Buffer` over its memory; `null` when this runtime has no WebAssembly. */
-let escaper: { exports: EscapeExports; memory: Buffer } | null | undefined;
+/**
+ * The json-escape.wat module with room for strings of up to `capacity` code units: their UTF-8 (at most 3 bytes a
+ * code unit) at {@link INPUT}, the escaped bytes after it: at most 6 a code unit (a control character), plus a
+ * 16-byte block of slack. The memory grows with the longest string seen, up to {@link MAX_WASM_JSON_STRING} code
+ * units (about 2.4 MB).
+ */
+class WasmEscaper {
+  private capacity = 0;
+  private memory!: Buffer;
+  private output = 0;
 
-function loadEscaper(): typeof escaper {
-  if (escaper !== undefined) return escaper;
-  try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(JSON_ESCAPE_WASM));
-    const exports = instance.exports as unknown as EscapeExports;
-    exports.memory.grow(Math.ceil(MEMORY_BYTES / PAGE) - exports.memory.buffer.byteLength / PAGE);
-    escaper = { exports, memory: Buffer.from(exports.memory.buffer) };
-  } catch {
-    escaper = null;
+  constructor(private readonly exports: EscapeExports) {
+    this.reserve(4096);
+  }
+
+  /** Escapes `text` into the output area; returns its length in bytes. */
+  escape(text: string): number {
+    if (text.length > this.capacity) this.reserve(Math.max(text.length, 2 * this.capacity));
+    const n = this.memory.write(text, INPUT, this.output - INPUT);
+    return this.exports.escape(INPUT, n, this.output);
+  }
+
+  /** Copies the first `bytes` escaped bytes to `target` at `at`. */
+  copyTo(target: Buffer, at: number, bytes: number): number {
+    return this.memory.copy(target, at, this.output, this.output + bytes);
+  }
+
+  private reserve(codeUnits: number): void {
+    this.capacity = Math.min(codeUnits, MAX_WASM_JSON_STRING);
+    this.output = INPUT + 3 * this.capacity;
+    const bytes = this.output + 6 * this.capacity + 16;
+    const memory = this.exports.memory;
+    if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
+    this.memory = Buffer.from(memory.buffer);
+  }
+}
+
+/** One escaper per thread; `null` when this runtime has no WebAssembly. */
+let escaper: WasmEscaper | null | undefined;
+
+function loadEscaper(): WasmEscaper | null {
+  if (escaper === undefined) {
+    try {
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(JSON_ESCAPE_WASM));
+      escaper = new WasmEscaper(instance.exports as unknown as EscapeExports);
+    } catch {
+      escaper = null;
+    }
   }
   return escaper;
 }
@@ -72,12 +105,11 @@ export function jsonArrayBytes(head: string, strings: readonly string[], tail: s
   for (let i = 0; i < strings.length; i++) {
     const text = strings[i]!;
     if (text.length <= MAX_WASM_JSON_STRING && wellFormed(text)) {
-      const n = wasm.memory.write(text, INPUT, INPUT_CAPACITY);
-      const escaped = wasm.exports.escape(INPUT, n, OUTPUT);
+      const escaped = wasm.escape(text);
       reserve(escaped + 3);
       if (i > 0) out[pos++] = COMMA;
       out[pos++] = QUOTE;
-      pos += wasm.memory.copy(out, pos, OUTPUT, OUTPUT + escaped);
+      pos += wasm.copyTo(out, pos, escaped);
       out[pos++] = QUOTE;
     } else {
       const json = JSON.stringify(text);

@@ -56,7 +56,7 @@ describe("encodeEmbeddingsBody", () => {
     }
   });
 
-  it("handles empty strings, an empty batch, and every length around a 16-byte block", () => {
+  it("handles empty strings, an empty batch, every length around a 16-byte block, and growing lengths", () => {
     const bodies: EmbeddingsRequestBody[] = [
       { model: "m", input: [], encoding_format: "base64" },
       { model: "m", input: ["", "", ""], encoding_format: "base64" },
@@ -70,6 +70,12 @@ describe("encodeEmbeddingsBody", () => {
         });
       }
     }
+    // Longer and longer strings grow the WebAssembly area; control characters are the widest escape (6 bytes).
+    bodies.push({
+      model: "m",
+      input: [`${"x".repeat(5000)}\n`, "é".repeat(9000), "\u0001".repeat(20_000), "😀".repeat(30_000), "z"],
+      encoding_format: "base64",
+    });
     for (const body of bodies) expect(encodeEmbeddingsBody(body).equals(reference(body))).toBe(true);
   });
 
