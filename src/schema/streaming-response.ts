@@ -90,6 +90,9 @@ export class StreamingResponse implements AsyncIterable<string> {
     this.sourceNodes = init.sourceNodes ?? [];
     this.metadata = init.metadata ?? sourceMetadata(this.sourceNodes);
     if (init.hooks) this.hooks.push(init.hooks);
+    // From now on, not only once reading starts: an abort before the first read still ends the stream, stops its
+    // provider requests and tells the observers.
+    this.attachSignal();
   }
 
   /** The text delivered so far; the whole answer once the stream has ended. */
@@ -128,7 +131,6 @@ export class StreamingResponse implements AsyncIterable<string> {
     if (this.state === "idle") {
       this.state = "reading";
       this.source = this.stream[Symbol.asyncIterator]();
-      this.attachSignal();
       return {
         next: () => this.next(),
         return: () => this.stop("cancelled").then(() => DONE),

@@ -54,7 +54,35 @@ export async function orderedStreams(options: OrderedStreamsOptions): Promise<LL
     abortAll();
     throw error;
   }
-  return run(options, calls, startUpTo, abortAll);
+  const generator = run(options, calls, startUpTo, abortAll);
+  // A generator returned before its first `next()` skips its `finally`: stop the calls and tell their observers here.
+  let started = false;
+  const iterator: AsyncIterableIterator<LLMChunk> = {
+    next: () => {
+      started = true;
+      return generator.next();
+    },
+    return: (value?: unknown) => {
+      if (!started) {
+        started = true;
+        abortAll();
+        cancelWaiting(calls, 0);
+      }
+      return generator.return(value as undefined);
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+/** Tells the observers of calls `from` onwards, none of which was read, that they were cancelled. */
+function cancelWaiting(calls: { started: Promise<StartedCall> }[], from: number): void {
+  for (let i = from; i < calls.length; i++) {
+    calls[i]!.started.then(
+      (c) => c.hooks?.onCancel?.(""),
+      () => {},
+    );
+  }
 }
 
 async function* run(
@@ -102,11 +130,6 @@ async function* run(
     // Stopped early (break, cancel, error) or done: abort whatever still runs and tell its observers.
     abortAll();
     currentCall?.hooks?.onCancel?.(text);
-    for (let i = current + 1; i < calls.length; i++) {
-      calls[i]!.started.then(
-        (c) => c.hooks?.onCancel?.(""),
-        () => {},
-      );
-    }
+    cancelWaiting(calls, current + 1);
   }
 }

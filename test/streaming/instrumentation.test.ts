@@ -4,6 +4,7 @@ import type { StreamdexEvent, StreamdexEventType } from "../../src/instrumentati
 import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
 import { Settings } from "../../src/settings/settings.js";
 import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
+import type { ResponseMode } from "../../src/synthesizers/types.js";
 import { collect, FixedRetriever, nodes, settle } from "../support/fixtures.js";
 
 const ALL: StreamdexEventType[] = [
@@ -28,8 +29,7 @@ function record(): StreamdexEvent[] {
   return events;
 }
 
-function engine(opts: MockLLMOptions, mode: "compact" | "refine" = "compact", n = 2) {
-  const llm = new MockLLM(opts);
+function engine(opts: MockLLMOptions, mode: ResponseMode = "compact", n = 2, llm = new MockLLM(opts)) {
   return new RetrieverQueryEngine({
     retriever: new FixedRetriever(nodes(n)),
     responseSynthesizer: getResponseSynthesizer({ streaming: true, llm, responseMode: mode }),
@@ -93,6 +93,33 @@ describe("instrumentation events (DESIGN §2.10)", () => {
     expect(events.filter((e) => e.type === "llm-cancel")).toHaveLength(1);
     expect(events.at(-1)).toMatchObject({ type: "query-end", cancelled: true });
   });
+
+  it.each(["compact", "refine", "tree_summarize", "accumulate", "compact_accumulate"] as const)(
+    "%s: every llm-start gets its end when the answer is cancelled, or its signal aborts, before any read",
+    async (mode) => {
+      const ends = (events: StreamdexEvent[]) =>
+        events.filter((e) => e.type === "llm-end" || e.type === "llm-error" || e.type === "llm-cancel");
+      for (const stop of ["cancel", "abort"] as const) {
+        const events = record();
+        const llm = new MockLLM({ response: "a b c" });
+        const controller = new AbortController();
+        const res = await engine({}, mode, 3, llm).query("q", { signal: controller.signal });
+        const starts = events.filter((e) => e.type === "llm-start").length;
+        expect(starts).toBeGreaterThan(0);
+        if (stop === "cancel") await res.cancel();
+        else controller.abort();
+        await settle();
+        // Nobody read the answer: it has still ended, every call was stopped and reported, and the query ended.
+        expect(res.done).toBe(true);
+        expect(ends(events)).toHaveLength(starts);
+        expect(events.filter((e) => e.type === "query-end")).toHaveLength(1);
+        expect(llm.calls.filter((c) => c.streamed && !c.aborted)).toEqual([]);
+        if (stop === "abort") await expect(res.getResponse()).rejects.toMatchObject({ name: "AbortError" });
+        for (const off of offs) off();
+        offs = [];
+      }
+    },
+  );
 
   it("observers never consume the stream, and a throwing handler does not break it", async () => {
     const warnings: string[] = [];
