@@ -92,16 +92,20 @@ export class VectorStoreIndex {
   readonly storageContext: StorageContext;
   private readonly embedModelOverride: BaseEmbedding | undefined;
   private readonly storeNodesOverride: boolean;
+  private readonly nodeParser: NodeParser | undefined;
 
   /** Wraps existing storage; use {@link VectorStoreIndex.fromDocuments} or {@link loadIndexFromStorage} to build one. */
   constructor(options: {
     storageContext: StorageContext;
     embedModel?: BaseEmbedding;
     storeNodesOverride?: boolean;
+    /** How {@link VectorStoreIndex.insert} splits documents (default: a `SentenceSplitter` on `Settings`). */
+    nodeParser?: NodeParser;
   }) {
     this.storageContext = options.storageContext;
     this.embedModelOverride = options.embedModel;
     this.storeNodesOverride = options.storeNodesOverride === true;
+    this.nodeParser = options.nodeParser;
   }
 
   /** The embedding model (the one passed at build time, else `Settings.embedModel`). */
@@ -131,6 +135,7 @@ export class VectorStoreIndex {
       storageContext,
       embedModel: options.embedModel,
       storeNodesOverride: options.storeNodesOverride,
+      nodeParser: parser,
     });
     // A store made here is unreachable if this throws, so it may take vectors batch by batch as they arrive.
     await index.insertDocuments(documents, parser, options, options.storageContext === undefined);
@@ -154,13 +159,22 @@ export class VectorStoreIndex {
     return index;
   }
 
-  /** Splits, embeds and adds one document (replacing nothing: call {@link deleteRefDoc} first to update). */
+  /**
+   * Splits, embeds and adds one document (replacing nothing: call {@link deleteRefDoc} first to update). It is split
+   * as `fromDocuments` split the index's documents (same `nodeParser`, or `chunkSize`/`chunkOverlap`), unless
+   * these options say otherwise.
+   */
   async insert(
     document: Document,
-    options: Pick<VectorStoreIndexOptions, "nodeParser" | "signal"> = {},
+    options: Pick<VectorStoreIndexOptions, "nodeParser" | "chunkSize" | "chunkOverlap" | "signal"> = {},
   ): Promise<void> {
     validateDocuments([document]);
-    await this.insertDocuments([document], options.nodeParser ?? new SentenceSplitter(), options);
+    const parser =
+      options.nodeParser ??
+      (options.chunkSize !== undefined || options.chunkOverlap !== undefined
+        ? new SentenceSplitter({ chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap })
+        : (this.nodeParser ?? new SentenceSplitter()));
+    await this.insertDocuments([document], parser, options);
   }
 
   /**

@@ -34,7 +34,10 @@ export interface StreamingResponseInit {
    * end), which stops every provider request of the query and releases its signal listeners.
    */
   controller?: AbortController;
-  /** The caller's signal. Once it aborts, reading throws {@link AbortError}. */
+  /**
+   * The caller's signal. Once it aborts, read or not, the stream ends: its provider requests stop, observers see the
+   * error, and reading throws {@link AbortError}.
+   */
   signal?: AbortSignal;
   /** Observers (instrumentation); more can be added with {@link StreamingResponse.observe}. */
   hooks?: StreamHooks;

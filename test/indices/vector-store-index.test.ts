@@ -72,6 +72,29 @@ describe("VectorStoreIndex", () => {
     expect([...index.docStore.docs].some((n) => n.refDocId === "bread")).toBe(false);
   });
 
+  it("insert splits a document as fromDocuments split the index's, unless told otherwise", async () => {
+    const text = Array.from({ length: 60 }, (_, i) => `Sentence number ${i} is about the harbour.`).join(" ");
+    const count = async (index: VectorStoreIndex, id: string) =>
+      [...index.docStore.docs].filter((n) => n.refDocId === id).length;
+    const index = await VectorStoreIndex.fromDocuments([new Document({ id: "a", text })], {
+      embedModel: new MockEmbedding(),
+      chunkSize: 64,
+      chunkOverlap: 8,
+    });
+    const built = await count(index, "a");
+    expect(built).toBeGreaterThan(5);
+    await index.insert(new Document({ id: "b", text }));
+    expect(await count(index, "b")).toBe(built);
+    await index.insert(new Document({ id: "c", text }), { chunkSize: 256, chunkOverlap: 0 });
+    expect(await count(index, "c")).toBeLessThan(built);
+    const byParser = await VectorStoreIndex.fromDocuments([new Document({ id: "a", text })], {
+      embedModel: new MockEmbedding(),
+      nodeParser: new SentenceSplitter({ chunkSize: 100, chunkOverlap: 0 }),
+    });
+    await byParser.insert(new Document({ id: "b", text }));
+    expect(await count(byParser, "b")).toBe(await count(byParser, "a"));
+  });
+
   it("streams an answer end to end, with sources filtered by a similarity cutoff", async () => {
     const llm = new MockLLM({ response: "Copper wire.", chunking: "char" });
     const index = await VectorStoreIndex.fromDocuments(docs(), { embedModel: new MockEmbedding() });
