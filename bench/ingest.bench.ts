@@ -18,39 +18,10 @@ import { createInterface } from "node:readline";
 // each worker would first have to start a TypeScript loader). `npm run bench` builds first.
 import { Document, VectorStoreIndex } from "../dist/index.js";
 import { OpenAIEmbedding } from "../dist/providers/openai/index.js";
-import { mulberry32 } from "../test/support/prng.js";
 import { type BenchResult, median, round } from "./bench-support.js";
+import { reportCorpus } from "./report-corpus.js";
 
-const DOCS = 5000;
-const WORDS_PER_DOC = 1000;
 const REPS = 3;
-const VOCABULARY = (
-  "the of and to in is was for on that with as by at from it an be this are or which have has had were not but all " +
-  "system data model user service network report energy market policy research process value design project water " +
-  "health result level control group change program support method power team light order state city river forest " +
-  "memory storage index query vector token stream latency throughput budget quarter revenue growth customer product"
-).split(" ");
-
-/** Deterministic reports: paragraphs of 3–7 sentences of 8–20 words. */
-function corpus(seed = 7): Document[] {
-  const rand = mulberry32(seed);
-  const word = (): string => VOCABULARY[Math.floor(rand() * VOCABULARY.length)]!;
-  return Array.from({ length: DOCS }, (_, i) => {
-    const paragraphs = [`Report ${i}.`];
-    let words = 2;
-    while (words < WORDS_PER_DOC) {
-      const sentences: string[] = [];
-      for (let s = 3 + Math.floor(rand() * 5); s > 0 && words < WORDS_PER_DOC; s--) {
-        const n = 8 + Math.floor(rand() * 13);
-        const text = Array.from({ length: n }, word).join(" ");
-        sentences.push(`${text[0]!.toUpperCase()}${text.slice(1)}.`);
-        words += n;
-      }
-      paragraphs.push(sentences.join(" "));
-    }
-    return new Document({ id: `report-${i}`, text: paragraphs.join("\n\n"), metadata: { report: i } });
-  });
-}
 
 async function startServer(): Promise<{ child: ChildProcess; baseURL: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", "bench/fake-openai-process.ts"], {
@@ -62,7 +33,9 @@ async function startServer(): Promise<{ child: ChildProcess; baseURL: string }> 
 }
 
 export async function benchIngest(): Promise<BenchResult[]> {
-  const documents = corpus();
+  const documents = reportCorpus().map(
+    (r) => new Document({ id: r.id, text: r.text, metadata: { report: r.report } }),
+  );
   const megabytes = documents.reduce((n, d) => n + d.text.length, 0) / 2 ** 20;
   const { child, baseURL } = await startServer();
   try {
@@ -88,7 +61,7 @@ export async function benchIngest(): Promise<BenchResult[]> {
     }
     const byDefault = median(seconds.default);
     const worker = median(seconds.worker);
-    const notes = `${DOCS} docs, ${round(megabytes, 1)} MB, ${chunks} chunks (${embedded} embedded); median of ${REPS}`;
+    const notes = `${documents.length} docs, ${round(megabytes, 1)} MB, ${chunks} chunks (${embedded} embedded); median of ${REPS}`;
     return [
       { name: "ingest: fromDocuments, default settings", value: byDefault, unit: "s", notes },
       { name: "ingest: fromDocuments, splitWorkers: 1", value: worker, unit: "s", notes },
