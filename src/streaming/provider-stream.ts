@@ -8,6 +8,11 @@ export interface ProviderStreamOptions<T> {
   map(event: T): LLMChunk;
   /** Any error from the source to a typed error. */
   mapError(error: unknown): Error;
+  /**
+   * The error thrown when `map` fails on an event (e.g. `data: null`, a field of the wrong type): the request is
+   * aborted first. Default: `mapError`.
+   */
+  malformedEvent?(error: unknown): Error;
   /** Longest wait for the next event while the consumer is waiting for it; then the request is aborted. */
   idleTimeoutMs: number;
   /** The error thrown when the wait exceeded `idleTimeoutMs`. */
@@ -73,7 +78,16 @@ class ProviderStream<T> implements AsyncIterableIterator<LLMChunk> {
       if (!this.sawFinish && this.options.truncatedError) throw this.options.truncatedError();
       return DONE;
     }
-    const chunk = this.options.map(result.value);
+    let chunk: LLMChunk;
+    try {
+      chunk = this.options.map(result.value);
+    } catch (error) {
+      // An event we cannot read ends the stream: stop the request rather than leave it streaming unread.
+      this.stop();
+      this.options.abort();
+      this.source.return?.().catch(() => {});
+      throw (this.options.malformedEvent ?? this.options.mapError)(error);
+    }
     if (chunk.finishReason) this.sawFinish = true;
     return { done: false, value: chunk };
   };

@@ -93,6 +93,19 @@ export function toStreamdexError(error: unknown, conn: ResolvedClient, ctx: Requ
         return new ProviderError(`${ctx.what} failed ${said}.`, init);
     }
   }
+  if (error instanceof APIError) {
+    // No status: the server reported an error inside a stream that had started (`event: error`, `{"error": …}`).
+    const body = error.error as { message?: unknown; code?: unknown } | undefined;
+    const providerMessage = redact(typeof body?.message === "string" ? body.message : error.message, key);
+    return new ProviderServerError(
+      `${ctx.what} failed on the server mid-stream: ${providerMessage}. Try again later.`,
+      {
+        provider: "openai",
+        providerMessage,
+        providerCode: typeof body?.code === "string" ? body.code : (error.code ?? undefined),
+      },
+    );
+  }
   if (error instanceof SyntaxError) {
     return new MalformedResponseError(
       `${ctx.what} got a response that is not valid JSON from ${conn.baseURL} (${error.message}). Is baseURL an ` +

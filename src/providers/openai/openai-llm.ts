@@ -1,6 +1,11 @@
 import type OpenAIClient from "openai";
 import type { ChatCompletionChunk, ChatCompletionMessageParam, Completion } from "openai/resources";
-import { InvalidArgumentError, MalformedResponseError, ProviderTimeoutError } from "../../errors/index.js";
+import {
+  AbortError,
+  InvalidArgumentError,
+  MalformedResponseError,
+  ProviderTimeoutError,
+} from "../../errors/index.js";
 import { BaseLLM, messagesToPrompt } from "../../llms/base-llm.js";
 import type {
   ChatMessage,
@@ -184,8 +189,19 @@ export class OpenAI extends BaseLLM {
             "check the server.",
           { provider: "openai" },
         ),
+      malformedEvent: (error) =>
+        this.malformed(
+          ctx,
+          `a stream event it could not read (${error instanceof Error ? error.message : error})`,
+        ),
+      // The SDK ends a stream whose request was aborted as if it had finished: that end is the abort, not a cut.
       truncatedError: () =>
-        this.malformed(ctx, "a stream that ended before the model finished (no finish_reason, no [DONE])"),
+        controller.signal.aborted
+          ? new AbortError("The OpenAI request was aborted.", { cause: undefined })
+          : this.malformed(
+              ctx,
+              "a stream that ended before the model finished (no finish_reason, no [DONE])",
+            ),
     });
   }
 
