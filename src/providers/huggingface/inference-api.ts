@@ -203,6 +203,11 @@ export class HuggingFaceInferenceAPI extends BaseLLM {
           `${ctx.what} from ${ctx.where} sent no event for ${timeout} ms. Raise \`timeout\` or check the server.`,
           { provider: "huggingface" },
         ),
+      malformedEvent: (error) =>
+        this.malformed(
+          ctx,
+          `a stream event it could not read (${error instanceof Error ? error.message : error})`,
+        ),
       truncatedError: () =>
         this.malformed(ctx, "a stream that ended before the model finished (no final event)"),
     });

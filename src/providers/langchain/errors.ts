@@ -39,17 +39,21 @@ const CONNECTION_CODES = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EPIPE|ET
 /**
  * Turns what a LangChain model throws into a typed {@link StreamdexError}. Recognises HTTP statuses (`status`,
  * `statusCode`, `response.status`), LangChain's `lc_error_code`, aborts (`AbortError`, `ModelAbortError`),
- * timeouts, connection failures and context overflows; anything else becomes a {@link ProviderError} with the
- * original as `cause`. The model's keys are redacted from every message, and so is anything shaped like one.
+ * timeouts, connection failures and context overflows; anything else becomes a {@link ProviderError}. The model's
+ * keys are redacted from every message, and so is anything shaped like one. The original error is never kept as
+ * `cause`: SDK errors carry the provider's response body (which may echo the `Authorization` header), the request
+ * and a stack whose first line is the unscrubbed message, so `console.error(err)` would print the key. `cause` is a
+ * {@link scrubbedCause scrubbed copy} instead.
  */
 export function toStreamdexError(error: unknown, ctx: LangChainErrorContext): StreamdexError {
   if (error instanceof StreamdexError) return error;
   const clean = (text: string) => scrub(text, ctx.secrets);
+  const cause = scrubbedCause(error, clean);
   if (ctx.signal?.aborted || isAbortError(error) || ABORT_NAMES.has(nameOf(error) ?? "")) {
-    return new AbortError(`${ctx.what} was aborted.`, { cause: error });
+    return new AbortError(`${ctx.what} was aborted.`, { cause });
   }
   const message = clean(messageOf(error));
-  const init: ProviderErrorInit = { provider: "langchain", providerMessage: message, cause: error };
+  const init: ProviderErrorInit = { provider: "langchain", providerMessage: message, cause };
   const status = statusOf(error);
   if (status !== undefined) {
     init.status = status;
@@ -107,6 +111,31 @@ export function secretsOf(model: object): string[] {
     if (typeof value === "string" && value.length >= 6) out.push(value);
   }
   return out;
+}
+
+/** How many levels of `cause` {@link scrubbedCause} copies (enough for fetch → undici → socket errors). */
+const MAX_CAUSE_DEPTH = 4;
+
+/**
+ * A copy of what the model threw that is safe to log: an `Error` with the original's name, its `status` and `code`
+ * when they are plain values, its message with the secrets redacted, and the same for its causes (at most
+ * {@link MAX_CAUSE_DEPTH} deep). Nothing else is copied: no stack (its first line is the raw message), no response
+ * body, headers or request, any of which may hold the key.
+ */
+function scrubbedCause(error: unknown, clean: (text: string) => string, depth = 0): Error {
+  const raw = error instanceof Error ? error.message : typeof error === "string" ? error : String(error);
+  const inner =
+    error instanceof Error && error.cause !== undefined && depth + 1 < MAX_CAUSE_DEPTH
+      ? { cause: scrubbedCause(error.cause, clean, depth + 1) }
+      : undefined;
+  const copy = new Error(clean(raw), inner);
+  copy.name = nameOf(error) ?? "Error";
+  copy.stack = `${copy.name}: ${copy.message}`;
+  const status = statusOf(error);
+  if (status !== undefined) Object.assign(copy, { status });
+  const code = providerCodeOf(error);
+  if (code !== undefined) Object.assign(copy, { code: clean(code) });
+  return copy;
 }
 
 function scrub(text: string, secrets: string[]): string {

@@ -12,6 +12,7 @@ import { LangChainLLM } from "../../../src/providers/langchain/index.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";
 import { collect, FixedRetriever, nodes } from "../../support/fixtures.js";
+import { expectNoSecret } from "./secret-leaks.js";
 
 const KEY = "sk-" + "test-abcdefghijklmnopqrstuvwxyz012345";
 let server: FakeOpenAIServer;
@@ -138,6 +139,31 @@ describe("LangChainLLM + @langchain/openai ChatOpenAI over real HTTP", () => {
     expect((err as Error).message).toMatch(/ChatOpenAI \(gpt-4o-mini\).*401.*Incorrect API key/);
     expect((err as Error).message).not.toContain(KEY);
     expect((err as AuthenticationError).providerMessage).not.toContain(KEY);
+  });
+
+  it("a 401 that echoes the key keeps it out of the whole error, cause included (chat and streamChat)", async () => {
+    server.configure({ status: 401, echoKeyInError: true });
+    const llm = new LangChainLLM(chatModel());
+    const messages = [{ role: "user" as const, content: "hi" }];
+    const viaChat = await llm.chat(messages).catch((e: unknown) => e);
+    const viaStream = await (async () => {
+      for await (const _ of await llm.streamChat(messages));
+    })().catch((e: unknown) => e);
+    expect(server.requests).toHaveLength(2);
+    for (const err of [viaChat, viaStream]) {
+      expect(err).toBeInstanceOf(AuthenticationError);
+      expect((err as AuthenticationError).status).toBe(401);
+      // Still says what went wrong and what to do...
+      expect((err as Error).message).toMatch(
+        /ChatOpenAI \(gpt-4o-mini\).*refused \(401\).*Check the model's API key/,
+      );
+      // ...and the cause still says what the SDK threw, scrubbed.
+      const cause = (err as Error).cause as Error & { status?: number };
+      expect(cause).toBeInstanceOf(Error);
+      expect(cause.message).toMatch(/Incorrect API key provided: \[redacted\]/);
+      expect(cause.status).toBe(401);
+      expectNoSecret(err, KEY);
+    }
   });
 
   it("404 and 429 are typed too, for streaming and for complete()", async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, AuthenticationError, InvalidArgumentError } from "../../../src/errors/index.js";
 import { LangChainEmbedding } from "../../../src/providers/langchain/index.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";
+import { expectNoSecret } from "./secret-leaks.js";
 
 /** Records which method embedded what. */
 class RecordingEmbeddings extends Embeddings {
@@ -80,6 +81,18 @@ describe("LangChainEmbedding", () => {
       const err = await embed.getQueryEmbedding("q").catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AuthenticationError);
       expect((err as Error).message).not.toContain(KEY);
+    });
+
+    it("a 401 that echoes the key keeps it out of the whole error, cause included", async () => {
+      server.configure({ status: 401, echoKeyInError: true });
+      const err = await new LangChainEmbedding(model()).getTextEmbeddings(["a"]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AuthenticationError);
+      expect((err as AuthenticationError).status).toBe(401);
+      expect((err as Error).message).toMatch(
+        /OpenAIEmbeddings embedDocuments was refused \(401\).*Check the model's API key/,
+      );
+      expect(((err as Error).cause as Error).message).toMatch(/Incorrect API key provided: \[redacted\]/);
+      expectNoSecret(err, KEY);
     });
   });
 });

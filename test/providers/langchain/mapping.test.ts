@@ -32,6 +32,7 @@ import {
 } from "../../../src/providers/langchain/index.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { FixedRetriever, nodes } from "../../support/fixtures.js";
+import { expectNoSecret } from "./secret-leaks.js";
 
 describe("message conversion", () => {
   it("ours → LangChain → ours is the identity", () => {
@@ -165,14 +166,49 @@ describe("error mapping", () => {
     );
   });
 
-  it("aborts become AbortError; anything else a ProviderError keeping the cause", () => {
+  it("aborts become AbortError; anything else a ProviderError keeping a copy of the cause", () => {
     const abort = new DOMException("This operation was aborted", "AbortError");
     expect(toStreamdexError(abort, ctx)).toBeInstanceOf(AbortError);
     expect(toStreamdexError(withFields("x", { name: "ModelAbortError" }), ctx)).toBeInstanceOf(AbortError);
     const original = new Error("weird");
     const mapped = toStreamdexError(original, ctx);
     expect(mapped).toBeInstanceOf(ProviderError);
-    expect(mapped.cause).toBe(original);
+    expect(mapped.cause).toBeInstanceOf(Error);
+    expect(mapped.cause).toMatchObject({ name: "Error", message: "weird" });
+  });
+
+  it("the cause is a scrubbed copy: name, status, code and message, no stack, body or headers", () => {
+    const secret = "sk-live-secret-value";
+    const socket = withFields(`read ECONNRESET ${secret}`, { code: "ECONNRESET" });
+    const original = withFields(`401 Incorrect API key (Authorization: Bearer ${secret})`, {
+      name: "AuthenticationError",
+      status: 401,
+      code: "invalid_api_key",
+      error: { message: `Bearer ${secret}` },
+      headers: { authorization: `Bearer ${secret}` },
+      cause: socket,
+    });
+    for (const mapped of [
+      toStreamdexError(original, ctx),
+      toStreamdexError(original, { ...ctx, signal: AbortSignal.abort() }),
+    ]) {
+      const cause = mapped.cause as Error & Record<string, unknown>;
+      expect(cause).not.toBe(original);
+      expect(cause).toMatchObject({
+        name: "AuthenticationError",
+        message: "401 Incorrect API key (Authorization: Bearer [redacted])",
+        status: 401,
+        code: "invalid_api_key",
+      });
+      expect(cause.stack).toBe(
+        "AuthenticationError: 401 Incorrect API key (Authorization: Bearer [redacted])",
+      );
+      expect(cause.error).toBeUndefined();
+      expect(cause.headers).toBeUndefined();
+      expect(cause.cause).toMatchObject({ message: "read ECONNRESET [redacted]", code: "ECONNRESET" });
+      expectNoSecret(mapped, secret);
+    }
+    expect(toStreamdexError(original, { ...ctx, signal: AbortSignal.abort() })).toBeInstanceOf(AbortError);
   });
 
   it("finds key-like fields on a model", () => {
