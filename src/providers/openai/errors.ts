@@ -108,9 +108,10 @@ export function toStreamdexError(error: unknown, conn: ResolvedClient, ctx: Requ
   }
   if (error instanceof SyntaxError) {
     return new MalformedResponseError(
-      `${ctx.what} got a response that is not valid JSON from ${conn.baseURL} (${error.message}). Is baseURL an ` +
-        "OpenAI-compatible API?",
-      { provider: "openai", cause: error },
+      `${ctx.what} got a response that is not valid JSON from ${conn.baseURL} (${redact(error.message, key)}). Is ` +
+        "baseURL an OpenAI-compatible API?",
+      // Not the SyntaxError itself: V8 quotes the start of the body in its message, which a server may echo the key in.
+      { provider: "openai" },
     );
   }
   if (

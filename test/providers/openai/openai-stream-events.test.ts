@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MalformedResponseError, ProviderServerError } from "../../../src/index.js";
 import { OpenAI } from "../../../src/providers/openai/index.js";
@@ -66,4 +67,21 @@ describe("OpenAI: events a stream cannot use", () => {
       await closed(await answered);
     },
   );
+});
+
+describe("OpenAI: an answer that is not JSON", () => {
+  it("is a MalformedResponseError that quotes neither the key nor keeps the parser's error", async () => {
+    server.respond((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(`<html>proxy error for Bearer ${KEY}</html>`);
+    });
+    const error = await llm()
+      .chat([{ role: "user", content: "q" }])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MalformedResponseError);
+    expect((error as Error).message).toMatch(/not valid JSON/);
+    expect(inspect(error, { depth: Number.POSITIVE_INFINITY, showHidden: true })).not.toContain(KEY);
+    // V8 quotes the start of the body in a SyntaxError's message: that error is not kept.
+    expect((error as Error).cause).toBeUndefined();
+  });
 });
