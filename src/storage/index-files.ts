@@ -1,3 +1,4 @@
+import { constants } from "node:buffer";
 import { randomBytes, randomUUID } from "node:crypto";
 import { open, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -157,7 +158,8 @@ export async function readIndexManifest(dir: string): Promise<IndexManifest | un
   if (
     manifest?.format !== "streamdex-index" ||
     typeof manifest.files !== "object" ||
-    manifest.files === null
+    manifest.files === null ||
+    Array.isArray(manifest.files)
   ) {
     throw corruptIndex(dir, `${MANIFEST_FILE} is not a streamdex index manifest`);
   }
@@ -173,6 +175,10 @@ export async function readIndexManifest(dir: string): Promise<IndexManifest | un
 /**
  * Reads the data file `name` of the index, checking its size and CRC-32 against the manifest; into `target` when
  * given (which must be exactly the file's size). Falls back to the file's staged name (a crash after commit).
+ * Memory is allocated only once a file of the declared size is found.
+ *
+ * @throws StorageError (a corrupt index) when the manifest's entry for `name` is missing or malformed, or no file
+ *   matches it.
  */
 export async function readIndexFile(
   dir: string,
@@ -180,30 +186,86 @@ export async function readIndexFile(
   name: string,
   target?: Uint8Array,
 ): Promise<Uint8Array> {
-  const entry = manifest.files[name];
-  if (entry === undefined || typeof entry.size !== "number" || typeof entry.crc32 !== "number") {
-    throw corruptIndex(dir, `${MANIFEST_FILE} does not list ${name}`);
-  }
+  const entry = manifestEntry(dir, manifest, name);
   if (target !== undefined && target.byteLength !== entry.size) {
     throw corruptIndex(
       dir,
       `${name} should hold ${target.byteLength} bytes but the manifest says ${entry.size}`,
     );
   }
-  const buffer = target ?? new Uint8Array(entry.size);
+  let buffer = target;
+  const allocate = (): Uint8Array => {
+    try {
+      buffer ??= new Uint8Array(entry.size);
+    } catch (error) {
+      throw new StorageError(
+        `cannot load the index in ${dir}: no memory for the ${entry.size} bytes of ${name} (${message(error)}).`,
+        { cause: error },
+      );
+    }
+    return buffer;
+  };
   // Final name, then the staged one; the final name again in case a concurrent persist renamed it meanwhile.
-  const candidates = typeof entry.staged === "string" ? [name, entry.staged, name] : [name];
+  const candidates = entry.staged === undefined ? [name] : [name, entry.staged, name];
   let found = false;
   for (const candidate of candidates) {
-    const state = await readExactly(join(dir, candidate), buffer);
+    const state = await readExactly(join(dir, candidate), entry.size, allocate);
     found ||= state !== "missing";
-    if (state === "ok" && crc32(buffer) === entry.crc32) return buffer;
+    if (state === "ok" && buffer !== undefined && crc32(buffer) === entry.crc32) return buffer;
   }
   throw corruptIndex(dir, found ? `${name} does not match its size or checksum` : `${name} is missing`);
 }
 
-/** Fills `buffer` with the file; "short" when the file's size differs from the buffer's. */
-async function readExactly(path: string, buffer: Uint8Array): Promise<"ok" | "short" | "missing"> {
+/**
+ * The manifest's entry for `name`, checked: an object with a size (a whole number of bytes no larger than a buffer
+ * can be), a CRC-32 (an unsigned 32-bit integer) and, optionally, the name the file was staged under (a file name
+ * in the same directory, `<name>.tmp-…`, as {@link writeIndexFiles} writes it).
+ */
+function manifestEntry(
+  dir: string,
+  manifest: IndexManifest,
+  name: string,
+): { size: number; crc32: number; staged: string | undefined } {
+  const entry: unknown = Object.hasOwn(manifest.files, name) ? manifest.files[name] : undefined;
+  if (entry === undefined) throw corruptIndex(dir, `${MANIFEST_FILE} does not list ${name}`);
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+    throw corruptIndex(dir, `${MANIFEST_FILE} lists ${name} as ${describeValue(entry)}, not as a file entry`);
+  }
+  const { size, crc32: checksum, staged } = entry as Partial<Record<keyof IndexFileEntry, unknown>>;
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0 || size > constants.MAX_LENGTH) {
+    throw corruptIndex(
+      dir,
+      `${MANIFEST_FILE} gives ${name} the size ${describeValue(size)}, not a number of bytes from 0 to ` +
+        `${constants.MAX_LENGTH}`,
+    );
+  }
+  if (typeof checksum !== "number" || !Number.isInteger(checksum) || checksum < 0 || checksum > 0xffffffff) {
+    throw corruptIndex(dir, `${MANIFEST_FILE} gives ${name} the checksum ${describeValue(checksum)}`);
+  }
+  if (
+    staged !== undefined &&
+    (typeof staged !== "string" || !staged.startsWith(`${name}.tmp-`) || /[/\\]/.test(staged))
+  ) {
+    throw corruptIndex(dir, `${MANIFEST_FILE} gives ${name} the staged name ${describeValue(staged)}`);
+  }
+  return { size, crc32: checksum, staged };
+}
+
+/** A manifest value for an error message: JSON, cut short. */
+function describeValue(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+/**
+ * Fills the buffer `allocate` returns with the file, allocating it only when the file is `size` bytes long;
+ * "short" when its size differs.
+ */
+async function readExactly(
+  path: string,
+  size: number,
+  allocate: () => Uint8Array,
+): Promise<"ok" | "short" | "missing"> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, "r");
@@ -212,9 +274,10 @@ async function readExactly(path: string, buffer: Uint8Array): Promise<"ok" | "sh
     throw new StorageError(`cannot read ${path}: ${message(error)}`, { cause: error });
   }
   try {
-    if ((await handle.stat()).size !== buffer.byteLength) return "short";
-    for (let offset = 0; offset < buffer.byteLength; ) {
-      const { bytesRead } = await handle.read(buffer, offset, buffer.byteLength - offset, offset);
+    if ((await handle.stat()).size !== size) return "short";
+    const buffer = allocate();
+    for (let offset = 0; offset < size; ) {
+      const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
       if (bytesRead === 0) return "short";
       offset += bytesRead;
     }

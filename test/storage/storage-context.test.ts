@@ -210,5 +210,63 @@ describe("StorageContext persistence", () => {
       await writeFile(join(dir, PERSIST_FILES.manifest), "{not json");
       await expect(loadStorageContext(dir)).rejects.toThrow(/corrupt/);
     });
+
+    /** Rewrites the manifest with `entry` as its entry for the docstore; the error loading it. */
+    async function loadWithDocStoreEntry(
+      entry: (original: Record<string, unknown>) => unknown,
+    ): Promise<unknown> {
+      const path = join(dir, PERSIST_FILES.manifest);
+      const manifest = JSON.parse(await readFile(path, "utf8")) as {
+        files: Record<string, Record<string, unknown>>;
+      };
+      const { files } = manifest;
+      const fixed = { ...files[PERSIST_FILES.docStore] };
+      await writeFile(
+        path,
+        JSON.stringify({ ...manifest, files: { ...files, [PERSIST_FILES.docStore]: entry(fixed) } }),
+      );
+      const error = await loadStorageContext(dir).then(
+        () => new Error("loaded"),
+        (e: unknown) => e,
+      );
+      await writeFile(
+        path,
+        JSON.stringify({ ...manifest, files: { ...files, [PERSIST_FILES.docStore]: fixed } }),
+      );
+      return error;
+    }
+
+    it("a manifest entry that is not an object, or has an impossible size, is a corrupt index", async () => {
+      const cases: Array<[(entry: Record<string, unknown>) => unknown, RegExp]> = [
+        [(e) => ({ ...e, size: -1 }), /docstore\.json the size -1, not a number of bytes from 0 to \d+\)/],
+        [(e) => ({ ...e, size: 1.5 }), /the size 1\.5,/],
+        [(e) => ({ ...e, size: 1e12 }), /the size 1000000000000,/],
+        [(e) => ({ ...e, size: "120" }), /the size "120",/],
+        [(e) => ({ ...e, size: undefined }), /the size undefined,/],
+        [() => null, /index_store\.json lists docstore\.json as null, not as a file entry/],
+        [() => [1], /lists docstore\.json as \[1\],/],
+        [(e) => ({ ...e, crc32: -1 }), /docstore\.json the checksum -1\)/],
+        [(e) => ({ ...e, staged: "../../elsewhere" }), /the staged name "\.\.\/\.\.\/elsewhere"\)/],
+      ];
+      for (const [entry, detail] of cases) {
+        const error = await loadWithDocStoreEntry(entry);
+        expect(error, String(detail)).toBeInstanceOf(StorageError);
+        const text = (error as Error).message;
+        expect(text).toMatch(/^the index in .* is corrupt \(index_store\.json /);
+        expect(text).toMatch(detail);
+        expect(text).toMatch(/\. Re-ingest the documents and persist again\.$/);
+      }
+      // The manifest restored, the index loads.
+      expect((await loadStorageContext(dir)).docStore.hasNode("d0")).toBe(true);
+    });
+
+    it("a declared size the file does not have is a corrupt index (checked before allocating for it)", async () => {
+      // 4 GiB: a possible size, which the loader must not allocate for a file that is not that long.
+      const error = await loadWithDocStoreEntry((e) => ({ ...e, size: 2 ** 32 }));
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as Error).message).toMatch(
+        /corrupt \(docstore\.json does not match its size or checksum\)/,
+      );
+    });
   });
 });

@@ -10,6 +10,10 @@ export type PdfPagesMode = "join" | "split";
 /** Options a binary format reads with. */
 export interface ReadOptions {
   pdfPages: PdfPagesMode;
+  /** The most bytes a DOCX's parts may unpack to (the reader's `maxUncompressedSize`). */
+  maxUncompressedSize: number;
+  /** The most characters of text a PDF may yield (the reader's `maxFileSize`). */
+  maxTextLength: number;
 }
 
 /** What part of a file becomes one Document: its text, extra metadata, and an id suffix (`""` for a whole file). */
@@ -34,7 +38,10 @@ export type FileFormat =
   | {
       kind: "binary";
       mimeType: string;
-      /** Turns the file's bytes into the sections to index; throws when the file is corrupt or encrypted. */
+      /**
+       * Turns the file's bytes into the sections to index; throws when the file is corrupt or encrypted, and
+       * `LimitExceededError` when it would unpack to more than `options` allow.
+       */
       read(bytes: Uint8Array, options: ReadOptions): Promise<FileSection[]>;
     };
 
@@ -48,7 +55,7 @@ const text = (mimeType: string, toText: (content: string) => string | Promise<st
 
 /** The PDF's pages with text, joined into one section or one section per page. */
 async function readPdf(bytes: Uint8Array, options: ReadOptions): Promise<FileSection[]> {
-  const { pageCount, pages } = await pdfToText(bytes);
+  const { pageCount, pages } = await pdfToText(bytes, { maxTextLength: options.maxTextLength });
   const withText = pages.filter((page) => /\S/.test(page.text));
   if (options.pdfPages === "split") {
     return withText.map((page) => ({
@@ -61,8 +68,9 @@ async function readPdf(bytes: Uint8Array, options: ReadOptions): Promise<FileSec
   return [{ text: joined, metadata: { page_count: pageCount }, idSuffix: "" }];
 }
 
-async function readDocx(bytes: Uint8Array): Promise<FileSection[]> {
-  return [{ text: await docxToText(bytes), metadata: {}, idSuffix: "" }];
+async function readDocx(bytes: Uint8Array, options: ReadOptions): Promise<FileSection[]> {
+  const text = await docxToText(bytes, { maxUncompressedSize: options.maxUncompressedSize });
+  return [{ text, metadata: {}, idSuffix: "" }];
 }
 
 /** MIME type of PDF files. */

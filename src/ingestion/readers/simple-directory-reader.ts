@@ -13,6 +13,7 @@ import {
   type PdfPagesMode,
 } from "./file-readers.js";
 import { globToRegExp, matchesAny } from "./glob.js";
+import { formatBytes, LimitExceededError } from "./limits.js";
 
 /** Files read at the same time. */
 const CONCURRENCY = 16;
@@ -22,6 +23,9 @@ const EXCLUDED_METADATA_KEYS = ["file_path", "file_type", "file_size", "last_mod
 
 /** Default {@link SimpleDirectoryReaderOptions.maxFileSize}: 50 MiB. */
 export const DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024;
+
+/** Default {@link SimpleDirectoryReaderOptions.maxUncompressedSize}: 16 MiB. */
+export const DEFAULT_MAX_UNCOMPRESSED_SIZE = 16 * 1024 * 1024;
 
 export type { PdfPagesMode };
 
@@ -45,9 +49,19 @@ export interface SimpleDirectoryReaderOptions {
   onError?: "warn" | "error";
   /**
    * Files larger than this many bytes are skipped (checked before reading them into memory), with a warning or,
-   * with `onError: "error"`, a {@link ReaderError}. Default {@link DEFAULT_MAX_FILE_SIZE} (50 MiB).
+   * with `onError: "error"`, a {@link ReaderError}. Default {@link DEFAULT_MAX_FILE_SIZE} (50 MiB). It also limits
+   * the text of a PDF, in characters (a PDF's content is compressed: a small one can hold much more text):
+   * extraction stops past it and the PDF is skipped the same way.
    */
   maxFileSize?: number;
+  /**
+   * A DOCX (a zip of XML parts) whose parts would unpack to more than this many bytes is skipped, with a warning
+   * or, with `onError: "error"`, a {@link ReaderError}: a small `.docx` can hold gigabytes of XML, and parsing it
+   * takes about a hundred times its size in memory. Each part's size is taken from the zip's directory and
+   * checked before the part is unpacked. Default {@link DEFAULT_MAX_UNCOMPRESSED_SIZE} (16 MiB of XML, a few
+   * thousand pages of text; up to ~2 GB of memory to parse).
+   */
+  maxUncompressedSize?: number;
   /**
    * One Document per PDF, pages separated by blank lines (`"join"`, default), or one per page with text
    * (`"split"`; metadata `page_label`, id `<path>#page=<n>`). Both set `page_count`.
@@ -80,7 +94,8 @@ interface FileEntry {
  * `last_modified_date` (all but `file_name` hidden from embeddings and prompts), plus `page_count` for PDFs.
  * Documents come sorted by path.
  *
- * A file that is unreadable, binary, not valid text, corrupt, encrypted, empty or larger than `maxFileSize` is
+ * A file that is unreadable, binary, not valid text, corrupt, encrypted, empty, larger than `maxFileSize`, or
+ * that would unpack to more than `maxUncompressedSize` (a DOCX) or `maxFileSize` characters of text (a PDF) is
  * skipped with a warning naming it (or, with `onError: "error"`, throws a {@link ReaderError}); one bad file
  * never stops the others from loading.
  *
@@ -96,6 +111,7 @@ export class SimpleDirectoryReader {
   private readonly excludeHidden: boolean;
   private readonly onError: "warn" | "error";
   private readonly maxFileSize: number;
+  private readonly maxUncompressedSize: number;
   private readonly pdfPages: PdfPagesMode;
   private readonly encoding: string;
   private readonly fileMetadata: ((filePath: string) => Metadata) | undefined;
@@ -118,14 +134,13 @@ export class SimpleDirectoryReader {
       );
     }
     this.onError = options.onError ?? "warn";
-    const { maxFileSize = DEFAULT_MAX_FILE_SIZE, pdfPages = "join" } = options;
-    if (typeof maxFileSize !== "number" || !Number.isFinite(maxFileSize) || maxFileSize <= 0) {
-      throw new InvalidArgumentError(
-        "maxFileSize",
-        `expected a positive number of bytes, got ${describe(maxFileSize)}.`,
-      );
-    }
-    this.maxFileSize = maxFileSize;
+    const {
+      maxFileSize = DEFAULT_MAX_FILE_SIZE,
+      maxUncompressedSize = DEFAULT_MAX_UNCOMPRESSED_SIZE,
+      pdfPages = "join",
+    } = options;
+    this.maxFileSize = byteCount("maxFileSize", maxFileSize);
+    this.maxUncompressedSize = byteCount("maxUncompressedSize", maxUncompressedSize);
     if (pdfPages !== "join" && pdfPages !== "split") {
       throw new InvalidArgumentError("pdfPages", `expected "join" or "split", got ${describe(pdfPages)}.`);
     }
@@ -296,8 +311,14 @@ export class SimpleDirectoryReader {
     } else {
       if (bytes.length === 0) return this.problem(absolute, "it is empty (0 bytes)");
       try {
-        sections = await format.read(bytes, { pdfPages: this.pdfPages });
+        sections = await format.read(bytes, {
+          pdfPages: this.pdfPages,
+          maxUncompressedSize: this.maxUncompressedSize,
+          maxTextLength: this.maxFileSize,
+        });
       } catch (error) {
+        // Its message says how large, the limit and the option to raise.
+        if (error instanceof LimitExceededError) return this.problem(absolute, error.message, error);
         return this.problem(absolute, `it cannot be converted to text (${reason(error)})`, error);
       }
     }
@@ -341,16 +362,11 @@ function normalizeExt(ext: string): string {
   return lower.startsWith(".") ? lower : `.${lower}`;
 }
 
-/** `52428800` -> `"50 MiB"`, `1536` -> `"1.5 KiB"`. */
-function formatBytes(bytes: number): string {
-  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
+function byteCount(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(name, `expected a positive number of bytes, got ${describe(value)}.`);
   }
-  return unit === 0 ? `${bytes} bytes` : `${Number(value.toFixed(1))} ${units[unit]}`;
+  return value;
 }
 
 function compare(x: string, y: string): number {
