@@ -118,8 +118,8 @@ export async function withRetries<R>(
       return { value, attempt, retries };
     } catch (error) {
       attempt.abort();
-      if (options.signal?.aborted)
-        throw new AbortError("The Hugging Face request was aborted.", { cause: error });
+      // Not `cause: error`: the library's errors hold the request, and the server's answer may echo the token.
+      if (options.signal?.aborted) throw new AbortError("The Hugging Face request was aborted.");
       const typed = toStreamdexError(error, { ...options.context, retries, timedOut: attempt.timedOut });
       if (retries >= options.maxRetries || !isRetryable(typed)) throw typed;
       await pause(retryDelayMs(attempt.response, error, retries), options.signal);
