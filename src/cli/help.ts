@@ -12,6 +12,8 @@ Run "streamdex <command> --help" for a command's options.
 Models (flags, or the environment variables in brackets):
   --llm <spec>     openai:<model> | llamacpp:<file.gguf> | huggingface:<model dir> | extractive   [STREAMDEX_LLM]
   --embed <spec>   openai:<model> | llamacpp:<file.gguf> | huggingface:<model dir> | hash | bm25 [STREAMDEX_EMBED]
+                   hash (a hashed bag of words: not semantic, for trying things out; for a real offline
+                   model use huggingface:<model dir> or llamacpp:<file.gguf>)
   With nothing set: OpenAI when OPENAI_API_KEY or OPENAI_BASE_URL is set; otherwise the extractive
   answerer (it quotes the best-matching sentences) and BM25 keyword retrieval. No key, no network.
 

@@ -4,6 +4,11 @@ import { StreamdexError } from "../errors/index.js";
 import { ExtractiveLLM } from "../llms/extractive-llm.js";
 import type { LLM } from "../llms/types.js";
 
+/** How `--embed hash` is offered: what it is, and the real offline models to use instead. */
+export const HASH_CAVEAT =
+  "hash (a hashed bag of words: not semantic, for trying things out; a real offline model: " +
+  "huggingface:<model dir> or llamacpp:<file.gguf>)";
+
 /** A usage or configuration problem the command reports in one line (exit code 2). */
 export class UsageError extends StreamdexError {
   constructor(message: string) {
@@ -30,7 +35,7 @@ export type Env = Record<string, string | undefined>;
 /**
  * Picks the LLM and the retrieval model from `--llm` / `STREAMDEX_LLM` and `--embed` / `STREAMDEX_EMBED`:
  * `openai:<model>`, `llamacpp:<file.gguf>`, `huggingface:<model dir>`, `extractive` (LLM) and `openai:<model>`,
- * `llamacpp:<file.gguf>`, `huggingface:<model dir>`, `hash`, `bm25` (retrieval). With nothing set: OpenAI when `OPENAI_API_KEY` or
+ * `llamacpp:<file.gguf>`, `huggingface:<model dir>`, `hash` (not semantic), `bm25` (retrieval). With nothing set: OpenAI when `OPENAI_API_KEY` or
  * `OPENAI_BASE_URL` is present; otherwise the extractive answerer and BM25, each announced in one line.
  */
 export async function chooseModels(flags: { llm?: string; embed?: string }, env: Env): Promise<ModelChoice> {
@@ -125,6 +130,14 @@ async function makeEmbedding(spec: string, env: Env): Promise<EmbeddingChoice> {
         model: new OpenAIEmbedding({ model, apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL }),
       };
     }
+    case "llamacpp": {
+      if (!arg)
+        throw new UsageError(
+          "--embed llamacpp needs a model: llamacpp:<file.gguf> (an embedding GGUF such as nomic-embed-text).",
+        );
+      const { LlamaCppEmbedding } = await import("../providers/llamacpp/index.js");
+      return { kind: "embedding", spec: `llamacpp:${arg}`, model: new LlamaCppEmbedding({ modelPath: arg }) };
+    }
     case "huggingface": {
       if (!arg) throw new UsageError("--embed huggingface needs a model: huggingface:<model dir or hub id>.");
       const { HuggingFaceEmbedding } = await import("../providers/huggingface/index.js");
@@ -136,7 +149,8 @@ async function makeEmbedding(spec: string, env: Env): Promise<EmbeddingChoice> {
     }
     default:
       throw new UsageError(
-        `unknown embedding model "${spec}". Use openai:<model>, huggingface:<model dir>, hash or bm25.`,
+        `unknown embedding model "${spec}". Use openai:<model>, huggingface:<model dir>, llamacpp:<file.gguf>, ` +
+          `bm25 or ${HASH_CAVEAT}.`,
       );
   }
 }

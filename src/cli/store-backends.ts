@@ -6,7 +6,7 @@ import type { PgVectorStore } from "../storage/vector-store/pgvector/index.js";
 import { HNSW_MAX_DIMENSIONS } from "../storage/vector-store/pgvector/options.js";
 import type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "../storage/vector-store/types.js";
 import { optionalPeer } from "../utils/optional-peer.js";
-import { lockPglite } from "./pglite-lock.js";
+import { lockPglite } from "./lock.js";
 import type { StoreChoice } from "./stores.js";
 
 /** Where `--store pglite` keeps its database, and `--store ann` its index, inside the index directory. */

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { StorageError } from "../errors/index.js";
 import { VectorStoreIndex } from "../indices/vector-store-index.js";
+import { openRegularFile } from "../ingestion/readers/regular-file.js";
 import { SimpleDirectoryReader } from "../ingestion/readers/simple-directory-reader.js";
 import { SentenceSplitter } from "../ingestion/splitters/sentence-splitter.js";
 import { BM25Retriever } from "../retrievers/bm25-retriever.js";
@@ -212,6 +212,10 @@ export class Workspace {
         continue;
       }
       const sha256 = await hashFile(file);
+      if (sha256 === undefined) {
+        toRead.push(file); // a FIFO, socket or device: the reader skips it with a warning
+        continue;
+      }
       if (prev && prev.sha256 === sha256) {
         prev.mtimeMs = s.mtimeMs;
         manifestDirty = true;
@@ -337,9 +341,14 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-/** SHA-256 of a file, streamed (a large file is never held in memory whole). */
-async function hashFile(file: string): Promise<string> {
+/**
+ * SHA-256 of a file, streamed (a large file is never held in memory whole); undefined when it is not a regular
+ * file (opening a FIFO would wait for a writer).
+ */
+async function hashFile(file: string): Promise<string | undefined> {
+  const { handle } = await openRegularFile(file);
+  if (!handle) return undefined;
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  for await (const chunk of handle.createReadStream()) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }

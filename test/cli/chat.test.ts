@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { INTERRUPTED_NOTE } from "../../src/memory/chat-turn.js";
+import { cleanEnv } from "../support/clean-env.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../support/fake-openai/server.js";
 import { runCli } from "./run-cli.js";
 
@@ -40,7 +41,7 @@ describe("streamdex chat (spawned, stdin piped, against the loopback OpenAI serv
     server.configure({ tokens: Array(500).fill(" word"), tokenDelayMs: 20 }, "chat");
     const child = spawn(TSX, [path.join(ROOT, "src", "cli", "bin.ts"), "chat", "--data", "docs"], {
       cwd: dir,
-      env: { ...process.env, OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: "" },
+      env: cleanEnv({ OPENAI_BASE_URL: server.baseURL }),
       stdio: ["pipe", "pipe", "pipe"],
     });
     let out = "";

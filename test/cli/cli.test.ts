@@ -126,6 +126,28 @@ describe("streamdex ask", () => {
   });
 });
 
+describe("--embed hash is offered as what it is", () => {
+  it("--help, an unknown model and the store error say it is not semantic, and name a real offline model", async () => {
+    const caveat = /hash \(a hashed bag of words: not semantic[^)]*\)/;
+    const offline =
+      /huggingface:<model dir>.*llamacpp:<file\.gguf>|llamacpp:<file\.gguf>.*huggingface:<model dir>/s;
+    const help = (await runCli(["--help"], { cwd: dir })).stdout;
+    expect(help).toMatch(caveat);
+    const unknown = await runCli(["ask", "q", "--embed", "nope"], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(caveat);
+    expect(unknown.stderr).toMatch(offline);
+    for (const store of ["ann", "pglite"]) {
+      const r = await runCli(["ingest", "docs", "--store", store], { cwd: dir });
+      expect(r.code).toBe(2);
+      const error = r.stderr.trim().split("\n").at(-1)!;
+      expect(error).toMatch(/^streamdex: --store .* keeps embeddings, but retrieval is BM25/);
+      expect(error).toMatch(caveat);
+      expect(error).toMatch(/real offline model: huggingface:<model dir> or llamacpp:<file\.gguf>/);
+    }
+  });
+});
+
 describe("streamdex ask with an in-process llama.cpp model", () => {
   it("streams the tiny GGUF's answer through the same path", async () => {
     const { ensureTinyGguf } = await import("../fixtures/make-tiny-gguf.js");
@@ -146,4 +168,29 @@ describe("streamdex ask with an in-process llama.cpp model", () => {
     expect(r.stdout).toMatch(/Sources:\n {2}1\. memoir\.md/);
     expect(r.stdout.split("Sources:")[0]!.trim().length).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe("streamdex --embed with an offline model, ingest then ask", () => {
+  // Small chunks fit the tiny models' contexts (128 positions for the BERT, 512 tokens for the GGUF).
+  const CHUNKS = ["--chunk-size", "64", "--chunk-overlap", "0"];
+  async function ingestThenAsk(embed: string): Promise<void> {
+    const ingest = await runCli(["ingest", "docs", "--embed", embed, ...CHUNKS], { cwd: dir });
+    expect(ingest.code, ingest.stderr).toBe(0);
+    expect(ingest.stdout).toMatch(/5 files: 5 new.*\((huggingface|llamacpp):/);
+    const ask = await runCli(["ask", "What did the author do growing up?", "--embed", embed], { cwd: dir });
+    expect(ask.code, ask.stderr).toBe(0);
+    expect(ask.stdout).toMatch(/Sources:\n {2}1\. \S+\.(md|txt|html|json) {2}\(score -?\d/);
+  }
+
+  // One model load per test (ingest and ask share it), but llama.cpp on a busy 2-core machine is slow: a
+  // generous timeout instead of the 20 s default.
+  it("--embed llamacpp:<file.gguf> embeds with the GGUF in-process", async () => {
+    const { ensureTinyGguf } = await import("../fixtures/make-tiny-gguf.js");
+    await ingestThenAsk(`llamacpp:${ensureTinyGguf()}`);
+  }, 120_000);
+
+  it("--embed huggingface:<model dir> embeds with the ONNX model in-process", async () => {
+    const { ensureTinyBert } = await import("../fixtures/onnx/make-tiny-bert.js");
+    await ingestThenAsk(`huggingface:${ensureTinyBert()}`);
+  }, 120_000);
 });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanEnv } from "../support/clean-env.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../support/fake-openai/server.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -28,7 +29,7 @@ describe("Ctrl-C during an answer", () => {
       [path.join(ROOT, "src", "cli", "bin.ts"), "ask", "What did the author do?", "--data", "docs"],
       {
         cwd: dir,
-        env: { ...process.env, OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: "" },
+        env: cleanEnv({ OPENAI_BASE_URL: server.baseURL }),
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

@@ -4,7 +4,13 @@ import { main } from "../../src/cli/main.js";
 /** Runs the command in-process and captures its output. */
 export async function runCli(
   argv: string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; interrupt?: AbortSignal },
+  options: {
+    cwd: string;
+    env?: Record<string, string | undefined>;
+    interrupt?: AbortSignal;
+    /** Sees stderr as it is written (to act while the command runs). */
+    onStderr?: (text: string) => void;
+  },
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -15,6 +21,7 @@ export async function runCli(
   });
   stderr.on("data", (d) => {
     err += String(d);
+    options.onStderr?.(err);
   });
   const code = await main(argv, {
     stdout,

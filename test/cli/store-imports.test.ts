@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanEnv } from "../support/clean-env.js";
 import { IMPORT_TRACKING_PREAMBLE } from "../support/import-tracking.js";
 
 const run = promisify(execFile);
@@ -51,7 +52,7 @@ async function child(body: string, env: Record<string, string> = {}): Promise<Re
     ["--import", pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href, file],
     {
       cwd: dir,
-      env: { ...process.env, ...env },
+      env: cleanEnv(env),
       timeout: 60_000,
     },
   );

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidArgumentError, ReaderError } from "../../src/errors/index.js";
 import { SimpleDirectoryReader } from "../../src/ingestion/readers/simple-directory-reader.js";
 import { MetadataMode } from "../../src/schema/node.js";
+import { cleanEnv } from "../support/clean-env.js";
 import { makeDocx, makePdf, quietReader, useTempFolder } from "../support/document-files.js";
 
 const DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
@@ -201,7 +202,7 @@ console.log(JSON.stringify({ total: loaded.length, atImport, afterPdf: heavy() }
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ["--import", "tsx", probe, path.join(root, "src/index.ts"), pdf],
-      { cwd: root },
+      { cwd: root, env: cleanEnv() },
     );
     const result = JSON.parse(stdout) as { total: number; atImport: string[]; afterPdf: string[] };
     expect(result.total).toBeGreaterThan(20);

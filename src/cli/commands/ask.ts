@@ -4,17 +4,7 @@ import type { ResponseMode } from "../../synthesizers/types.js";
 import { type CliContext, EXIT } from "../context.js";
 import { type ModelChoice, UsageError } from "../models.js";
 import type { Workspace } from "../workspace.js";
-import {
-  engineFor,
-  type IndexFlags,
-  int,
-  mode,
-  models,
-  noIndex,
-  openWorkspace,
-  refreshIndex,
-  withWorkspace,
-} from "./shared.js";
+import { engineFor, type IndexFlags, int, mode, models, noIndex, refreshIndex, withIndex } from "./shared.js";
 
 /** Flags of `ask`. */
 export interface AskFlags extends IndexFlags {
@@ -35,9 +25,11 @@ export async function ask(ctx: CliContext, question: string | undefined, flags: 
   const topK = int("top-k", flags["top-k"], 2, 1);
   const responseMode = mode(flags.mode);
   const choice = await models(ctx, flags);
-  return withWorkspace(await openWorkspace(ctx, flags, choice), (ws) =>
-    answer(ctx, ws, question, flags, { topK, responseMode, choice }),
-  );
+  return withIndex(ctx, flags, choice, { writes: false, data: flags.data }, async (ws, unlock) => {
+    await refreshIndex(ctx, ws, flags.data);
+    await unlock(); // answering only reads
+    return answer(ctx, ws, question, flags, { topK, responseMode, choice });
+  });
 }
 
 async function answer(
@@ -47,7 +39,6 @@ async function answer(
   flags: AskFlags,
   { topK, responseMode, choice }: { topK: number; responseMode: ResponseMode; choice: ModelChoice },
 ): Promise<number> {
-  await refreshIndex(ctx, ws, flags.data);
   if (ws.isEmpty) return noIndex(ctx, ws);
 
   const streaming = !flags["no-stream"] && !flags.json;

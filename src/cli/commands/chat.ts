@@ -9,9 +9,8 @@ import {
   mode,
   models,
   noIndex,
-  openWorkspace,
   refreshIndex,
-  withWorkspace,
+  withIndex,
 } from "./shared.js";
 
 /** Flags of `chat`. */
@@ -33,8 +32,9 @@ export async function chat(ctx: CliContext, flags: ChatFlags): Promise<number> {
   const responseMode = mode(flags.mode);
   const asked = chatMode(flags["chat-mode"]);
   const choice = await models(ctx, flags);
-  return withWorkspace(await openWorkspace(ctx, flags, choice), async (ws) => {
+  return withIndex(ctx, flags, choice, { writes: false, data: flags.data }, async (ws, unlock) => {
     await refreshIndex(ctx, ws, flags.data);
+    await unlock(); // the conversation only reads
     if (ws.isEmpty) return noIndex(ctx, ws);
 
     const engine = chatEngineFor(ws.retriever(topK), choice, {

@@ -11,9 +11,8 @@ import {
   int,
   models,
   noIndex,
-  openWorkspace,
   syncWithProgress,
-  withWorkspace,
+  withIndex,
 } from "./shared.js";
 
 /** Flags of `serve`. */
@@ -33,7 +32,9 @@ export interface ServeFlags extends IndexFlags {
 export async function serve(ctx: CliContext, flags: ServeFlags): Promise<number> {
   const port = int("port", flags.port, 8787, 0);
   const choice = await models(ctx, flags);
-  return withWorkspace(await openWorkspace(ctx, flags, choice), (ws) => run(ctx, ws, flags, port, choice));
+  return withIndex(ctx, flags, choice, { writes: false, data: flags.data }, (ws, unlock) =>
+    run(ctx, ws, flags, port, choice, unlock),
+  );
 }
 
 async function run(
@@ -42,10 +43,12 @@ async function run(
   flags: ServeFlags,
   port: number,
   choice: ModelChoice,
+  unlock: () => Promise<void>,
 ): Promise<number> {
   if (flags.data !== undefined) note(ctx, describeSync(await syncWithProgress(ctx, ws, [flags.data]), ws));
   else if (ws.roots.length > 0)
     await ws.sync(ws.roots, {}, { missingRoots: "remove", signal: ctx.interrupt });
+  await unlock(); // serving only reads: other commands may update the index meanwhile
   if (ws.isEmpty) return noIndex(ctx, ws);
 
   const retrievers = new Map<number, BaseRetriever>();

@@ -1,3 +1,4 @@
+import { readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { createChatEngine } from "../../engines/chat/create-chat-engine.js";
 import { CHAT_MODES, type ChatMode, isChatMode } from "../../engines/chat/types.js";
@@ -9,10 +10,10 @@ import { getResponseSynthesizer, isResponseMode } from "../../synthesizers/get-r
 import { RESPONSE_MODES, type ResponseMode } from "../../synthesizers/types.js";
 import { type CliContext, EXIT, note } from "../context.js";
 import { ExtractiveChatLLM } from "../extractive-chat.js";
-import { chooseModels, type ModelChoice, UsageError } from "../models.js";
-import { lockPglite } from "../pglite-lock.js";
+import { DEFAULT_LOCK_WAIT_MS, INDEX_LOCK, lockIndex, lockPglite } from "../lock.js";
+import { chooseModels, HASH_CAVEAT, type ModelChoice, UsageError } from "../models.js";
 import { ProgressBar } from "../progress.js";
-import { chooseStore, storeNotice } from "../stores.js";
+import { chooseStore, type StoreChoice, storeNotice } from "../stores.js";
 import { type SyncSummary, Workspace } from "../workspace.js";
 
 /** Flags every command that reads an index shares. */
@@ -34,55 +35,95 @@ export async function models(ctx: CliContext, flags: IndexFlags): Promise<ModelC
   return choice;
 }
 
+/** What {@link withIndex} is opened for. */
+export interface IndexUse {
+  /** `ingest`: always takes the index lock (the others only when there is an index, or `--data`, to update). */
+  writes: boolean;
+  /** `--data` of ask, chat and serve. */
+  data?: string;
+}
+
 /**
  * Opens the persisted index (default `.streamdex` in the working directory) in the store `--store` chose,
- * announced in one line unless it is the default. `--rebuild` first empties that store and the directory.
- * The caller closes the workspace ({@link withWorkspace} does).
+ * announced in one line unless it is the default, runs `fn` with it and closes it. `--rebuild` first empties that
+ * store and the directory. While the index may change (until `fn` calls `unlock`, or returns) the command holds
+ * the index lock: another command updating the same index is waited for (up to `STREAMDEX_LOCK_WAIT` seconds,
+ * announced once), then refused.
  */
-export async function openWorkspace(
+export async function withIndex<T>(
   ctx: CliContext,
   flags: IndexFlags,
   choice: ModelChoice,
-): Promise<Workspace> {
+  use: IndexUse,
+  fn: (ws: Workspace, unlock: () => Promise<void>) => Promise<T>,
+): Promise<T> {
   const dir = path.resolve(ctx.cwd, flags.persist ?? ".streamdex");
   const store = chooseStore(flags, ctx.env);
   if (store.kind !== "simple" && choice.embedding.kind === "bm25") {
     throw new UsageError(
       `--store ${store.kind === "postgres" ? "postgres://…" : store.kind} keeps embeddings, but retrieval is BM25 ` +
         "keyword search (no embedding model): pass --embed <spec> (openai:<model>, llamacpp:<file.gguf>, " +
-        "huggingface:<model dir>, or hash offline), or use --store simple.",
+        `huggingface:<model dir>, or ${HASH_CAVEAT}), or use --store simple.`,
     );
   }
+  const waitMs = lockWait(ctx);
   const notice = storeNotice(store, dir);
   if (notice) note(ctx, notice);
-  if (flags.rebuild) {
-    if (store.kind === "postgres") {
-      const { dropPostgresTable } = await import("../postgres-table.js");
-      await dropPostgresTable(store);
-    } else if (store.kind === "pglite") {
-      await (await lockPglite(dir))(); // never delete the database under a running command
+  const locks = use.writes || flags.rebuild || use.data !== undefined || (await exists(dir));
+  const unlock = locks
+    ? await lockIndex(dir, { waitMs, onWait: (line) => note(ctx, line), signal: ctx.interrupt })
+    : async () => {};
+  try {
+    if (flags.rebuild) await emptyIndex(dir, store);
+    const ws = await Workspace.open(dir, choice.embedding, store, {
+      chunkSize: int("chunk-size", flags["chunk-size"], Settings.chunkSize),
+      chunkOverlap: int("chunk-overlap", flags["chunk-overlap"], Settings.chunkOverlap),
+      onWarning: (message) => note(ctx, `warning: ${message.replace(/\s+/g, " ")}`),
+    });
+    let result: T;
+    try {
+      result = await fn(ws, unlock);
+    } catch (error) {
+      await ws.close().catch(() => undefined);
+      throw error;
     }
-    const { rm } = await import("node:fs/promises");
-    await rm(dir, { recursive: true, force: true });
+    await ws.close();
+    return result;
+  } finally {
+    await unlock();
   }
-  return Workspace.open(dir, choice.embedding, store, {
-    chunkSize: int("chunk-size", flags["chunk-size"], Settings.chunkSize),
-    chunkOverlap: int("chunk-overlap", flags["chunk-overlap"], Settings.chunkOverlap),
-    onWarning: (message) => note(ctx, `warning: ${message.replace(/\s+/g, " ")}`),
-  });
 }
 
-/** Runs `fn` with the workspace, then closes it (its database connection), whether `fn` succeeded or not. */
-export async function withWorkspace<T>(ws: Workspace, fn: (ws: Workspace) => Promise<T>): Promise<T> {
-  let result: T;
-  try {
-    result = await fn(ws);
-  } catch (error) {
-    await ws.close().catch(() => undefined);
-    throw error;
+/** `--rebuild`: drops the Postgres table, or deletes everything in `dir` but the index lock held meanwhile. */
+async function emptyIndex(dir: string, store: StoreChoice): Promise<void> {
+  if (store.kind === "postgres") {
+    const { dropPostgresTable } = await import("../postgres-table.js");
+    await dropPostgresTable(store);
+  } else if (store.kind === "pglite") {
+    await (await lockPglite(dir))(); // never delete the database under a running command
   }
-  await ws.close();
-  return result;
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (entry !== INDEX_LOCK) await rm(path.join(dir, entry), { recursive: true, force: true });
+  }
+}
+
+/** `STREAMDEX_LOCK_WAIT`: seconds to wait for another command updating the index (default 60). */
+function lockWait(ctx: CliContext): number {
+  const value = ctx.env.STREAMDEX_LOCK_WAIT;
+  if (value === undefined || value.trim() === "") return DEFAULT_LOCK_WAIT_MS;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new UsageError(`STREAMDEX_LOCK_WAIT needs a number of seconds >= 0, got "${value}".`);
+  }
+  return seconds * 1000;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Syncs `roots` into the workspace, with a progress bar on a terminal. */

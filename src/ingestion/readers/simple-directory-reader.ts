@@ -1,5 +1,5 @@
 import type { Dirent, Stats } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { InvalidArgumentError, ReaderError } from "../../errors/index.js";
 import { Document, type Metadata } from "../../schema/node.js";
@@ -14,6 +14,7 @@ import {
 } from "./file-readers.js";
 import { globToRegExp, matchesAny } from "./glob.js";
 import { formatBytes, LimitExceededError } from "./limits.js";
+import { notRegularFile, type RegularFileRead, readRegularFile } from "./regular-file.js";
 
 /** Files read at the same time. */
 const CONCURRENCY = 16;
@@ -39,8 +40,9 @@ export interface SimpleDirectoryReaderOptions {
    */
   requiredExts?: string[];
   /**
-   * Globs of files or directories to skip, relative to the input directory: `*`, `?`, `**`, `[abc]`. A glob
-   * without `/` matches a name at any depth (`"*.log"`, `"node_modules"`).
+   * Globs (picomatch's) of files or directories to skip, relative to the input directory: `*`, `?`, `**`, `[abc]`,
+   * `{a,b}`; `\` escapes. One without `/` matches a name at any depth (`"*.{log,tmp}"`, `"node_modules"`). An
+   * unclosed `{`, `[` or `(`, or a leading `!`, throws {@link InvalidArgumentError}.
    */
   exclude?: string[];
   /** Skip files and directories whose name starts with `.` (default `true`). */
@@ -95,8 +97,8 @@ interface FileEntry {
  * Documents come sorted by path.
  *
  * A file that is unreadable, binary, not valid text, corrupt, encrypted, empty, larger than `maxFileSize`, or
- * that would unpack to more than `maxUncompressedSize` (a DOCX) or `maxFileSize` characters of text (a PDF) is
- * skipped with a warning naming it (or, with `onError: "error"`, throws a {@link ReaderError}); one bad file
+ * that would unpack to more than `maxUncompressedSize` (a DOCX) or `maxFileSize` characters of text (a PDF), or
+ * that is not a regular file (a FIFO, socket or device, never opened in a way that could block) is skipped with a warning naming it (or, with `onError: "error"`, throws a {@link ReaderError}); one bad file
  * never stops the others from loading.
  *
  * @example
@@ -126,7 +128,9 @@ export class SimpleDirectoryReader {
     this.extensions = new Set(
       stringList("requiredExts", options.requiredExts, DEFAULT_EXTENSIONS).map(normalizeExt),
     );
-    this.excludeGlobs = stringList("exclude", options.exclude, []).map(globToRegExp);
+    this.excludeGlobs = stringList("exclude", options.exclude, []).map((glob) =>
+      globToRegExp(glob, "exclude"),
+    );
     if (options.onError !== undefined && options.onError !== "warn" && options.onError !== "error") {
       throw new InvalidArgumentError(
         "onError",
@@ -272,31 +276,22 @@ export class SimpleDirectoryReader {
   /** Reads one file into Documents (several for a PDF split by page), or reports why it cannot: undefined. */
   private async readEntry(entry: FileEntry): Promise<Document[] | undefined> {
     const { absolute } = entry;
-    let stats: Stats;
+    let read: RegularFileRead;
     try {
-      stats = await stat(absolute);
+      read = await readRegularFile(absolute, this.maxFileSize);
     } catch (error) {
       return this.problem(absolute, `it cannot be read (${reason(error)})`, error);
     }
+    const { stats, bytes } = read;
     // Symlinks are followed to files, never to directories (no cycles).
     if (stats.isDirectory() && entry.listedSymlink) return undefined;
-    if (!stats.isFile())
-      return this.problem(
-        absolute,
-        `it is not a regular file${stats.isDirectory() ? " but a directory" : ""}`,
-      );
-    if (stats.size > this.maxFileSize) {
+    if (!stats.isFile()) return this.problem(absolute, notRegularFile(stats));
+    if (bytes === undefined) {
       return this.problem(
         absolute,
         `it is ${formatBytes(stats.size)} (${stats.size} bytes), over the ${formatBytes(this.maxFileSize)} ` +
           `limit; raise the maxFileSize option (in bytes) to read it`,
       );
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(absolute);
-    } catch (error) {
-      return this.problem(absolute, `it cannot be read (${reason(error)})`, error);
     }
     const format = formatFor(normalizeExt(path.extname(absolute)));
     let sections: FileSection[];

@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureTinyGpt2 } from "../../fixtures/onnx/make-tiny-gpt2.js";
+import { cleanEnv } from "../../support/clean-env.js";
 import { IMPORT_TRACKING_PREAMBLE } from "../../support/import-tracking.js";
 
 const run = promisify(execFile);
@@ -36,7 +37,7 @@ async function child(body: string, env: Record<string, string> = {}): Promise<Re
   writeFileSync(file, `${PREAMBLE}\n${body}\nconsole.log(JSON.stringify(out));\n`);
   const { stdout } = await run(process.execPath, ["--import", "tsx", file], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: cleanEnv(env),
     timeout: 30_000,
   });
   return JSON.parse(stdout.trim().split("\n").pop()!) as Record<string, unknown>;

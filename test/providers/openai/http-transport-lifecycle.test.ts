@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHttpFetch, type FetchFunction } from "../../../src/providers/openai/http-transport.js";
+import { cleanEnv } from "../../support/clean-env.js";
 import {
   closed,
   drainOrClose,
@@ -176,6 +177,7 @@ process.on("exit", () => console.log(JSON.stringify({ idleMs: performance.now() 
     );
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", file], {
       cwd: ROOT,
+      env: cleanEnv(),
       timeout: 15_000,
     });
     const { idleMs } = JSON.parse(stdout) as { idleMs: number };
