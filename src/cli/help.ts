@@ -41,6 +41,9 @@ Options:
   --table <name>         [schema.]table of pglite and postgres:// (default public.streamdex_nodes)
   --chunk-size <n>       tokens per chunk (default 1024)
   --chunk-overlap <n>    tokens shared by neighbouring chunks (default 200)
+  --exclude <glob>       files or folders to leave out, repeatable: "*.{log,tmp}", node_modules, drafts/**
+                         (a glob without / matches at any depth). Kept with the index for later refreshes;
+                         given again, it replaces the kept list
   --rebuild              discard the index and build it again (drops the --table of postgres://;
                          only a table with streamdex's columns)
   --verbose              stack traces on errors

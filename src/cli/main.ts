@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { AbortError, InvalidArgumentError, StreamdexError } from "../errors/index.js";
 import { type AskFlags, ask } from "./commands/ask.js";
 import { type ChatFlags, chat } from "./commands/chat.js";
-import { ingest } from "./commands/ingest.js";
+import { type IngestFlags, ingest } from "./commands/ingest.js";
 import { type ServeFlags, serve } from "./commands/serve.js";
 import { type CliContext, EXIT } from "./context.js";
 import { COMMAND_HELP, MAIN_HELP } from "./help.js";
@@ -23,7 +23,7 @@ const SHARED = {
 } as const;
 
 const OPTIONS = {
-  ingest: SHARED,
+  ingest: { ...SHARED, exclude: { type: "string", multiple: true } },
   ask: {
     ...SHARED,
     data: { type: "string" },
@@ -78,7 +78,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
     }
     switch (name) {
       case "ingest":
-        return await ingest(ctx, positionals, values);
+        return await ingest(ctx, positionals, values as IngestFlags);
       case "ask":
         if (positionals.length > 1) {
           throw new UsageError(

@@ -33,6 +33,8 @@ interface Manifest {
   store?: StoreRecord;
   /** Directories and files ingested, refreshed by later commands. */
   roots: string[];
+  /** `ingest --exclude` globs, applied to every later sync (absent: none). */
+  exclude?: string[];
   files: Record<string, FileRecord>;
 }
 
@@ -162,6 +164,11 @@ export class Workspace {
     await this.backend.close();
   }
 
+  /** The `--exclude` globs every sync applies (recorded with the index). */
+  get exclude(): string[] {
+    return [...(this.manifest.exclude ?? [])];
+  }
+
   /** The directories and files ingested so far (what a refresh re-scans). */
   get roots(): string[] {
     return [...this.manifest.roots];
@@ -174,10 +181,17 @@ export class Workspace {
   async sync(
     roots: string[],
     progress: SyncProgress = {},
-    options: { missingRoots?: "error" | "remove"; signal?: AbortSignal } = {},
+    options: {
+      missingRoots?: "error" | "remove";
+      signal?: AbortSignal;
+      /** Replaces the recorded `--exclude` globs (files they now exclude leave the index). */
+      exclude?: string[];
+    } = {},
   ): Promise<SyncSummary> {
     let skipped = 0;
+    const exclude = options.exclude ?? this.manifest.exclude ?? [];
     const reader = new SimpleDirectoryReader({
+      exclude,
       onWarning: (message) => {
         skipped++;
         this.options.onWarning(message);
@@ -263,6 +277,11 @@ export class Workspace {
     ];
     if (nextRoots.join("\n") !== this.manifest.roots.join("\n")) manifestDirty = true;
     this.manifest.roots = nextRoots;
+    if (exclude.join("\n") !== (this.manifest.exclude ?? []).join("\n")) {
+      manifestDirty = true;
+      if (exclude.length > 0) this.manifest.exclude = [...exclude];
+      else delete this.manifest.exclude;
+    }
     if (removed.length > 0 || toRead.length > 0) await this.persist();
     else if (manifestDirty) await this.writeManifest();
     this.chunks = await this.backend.count();
@@ -324,6 +343,8 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
     typeof manifest.files !== "object" ||
     typeof manifest.embedding !== "string" ||
     !Array.isArray(manifest.roots) ||
+    (manifest.exclude !== undefined &&
+      !(Array.isArray(manifest.exclude) && manifest.exclude.every((glob) => typeof glob === "string"))) ||
     (manifest.store !== undefined && !STORE_KINDS.includes(manifest.store?.kind))
   ) {
     throw new StorageError(

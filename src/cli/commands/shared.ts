@@ -131,6 +131,7 @@ export async function syncWithProgress(
   ctx: CliContext,
   ws: Workspace,
   roots: string[],
+  exclude?: string[],
 ): Promise<SyncSummary> {
   const bar = new ProgressBar(ctx.stderr);
   try {
@@ -142,7 +143,7 @@ export async function syncWithProgress(
         onChunks: (n) => bar.setChunks(n),
         onEmbed: (done, total) => bar.setEmbeddings(done, total),
       },
-      { signal: ctx.interrupt },
+      { signal: ctx.interrupt, exclude },
     );
   } finally {
     bar.done();
