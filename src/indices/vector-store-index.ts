@@ -121,7 +121,10 @@ export class VectorStoreIndex {
     return this.storageContext.docStore;
   }
 
-  /** Splits, embeds and stores `documents`. */
+  /**
+   * Splits, embeds and stores `documents`. An empty list gives an empty index (as in LlamaIndex): queries on it
+   * answer with the empty-response text, making no LLM or embedding call, and {@link insert} fills it later.
+   */
   static async fromDocuments(
     documents: Document[],
     options: VectorStoreIndexOptions = {},
@@ -142,7 +145,10 @@ export class VectorStoreIndex {
     return index;
   }
 
-  /** Embeds and stores nodes that are already split (no splitter runs). Nodes with an embedding keep it. */
+  /**
+   * Embeds and stores nodes that are already split (no splitter runs). Nodes with an embedding keep it. An empty
+   * list gives an empty index, as with {@link fromDocuments}.
+   */
   static async fromNodes(
     nodes: TextNode[],
     options: VectorStoreIndexOptions = {},
@@ -191,6 +197,11 @@ export class VectorStoreIndex {
     options: EmbedCallOptions & Pick<VectorStoreIndexOptions, "splitWorkers">,
     privateStore = false,
   ): Promise<void> {
+    // Nothing to embed: the embedding model is not needed yet (it may be set before the first insert).
+    if (documents.length === 0) {
+      throwIfAborted(options.signal);
+      return;
+    }
     const nodes: TextNode[] = [];
     const missing: TextNode[] = [];
     const early = privateStore ? new EarlyVectorAdds(this.vectorStore, missing) : undefined;
@@ -343,12 +354,6 @@ export async function loadIndexFromStorage(
 function validateDocuments(documents: unknown): asserts documents is Document[] {
   if (!Array.isArray(documents)) {
     throw new InvalidArgumentError("documents", `expected an array of Document, got ${describe(documents)}.`);
-  }
-  if (documents.length === 0) {
-    throw new InvalidArgumentError(
-      "documents",
-      "the list is empty, so there is nothing to index. Check that the reader found files (path, requiredExts, exclude).",
-    );
   }
   documents.forEach((doc, i) => {
     if (!(doc instanceof TextNode)) {

@@ -21,6 +21,7 @@ export interface VectorIndexRetrieverOptions {
 
 /**
  * Embeds the query and returns the `similarityTopK` most similar nodes of a {@link VectorStoreIndex}, best first.
+ * On an index whose vector store reports `size` 0 it returns `[]` without embedding the query.
  *
  * @example
  * ```ts
@@ -45,6 +46,11 @@ export class VectorIndexRetriever implements BaseRetriever {
 
   async retrieve(query: string, options: RetrieveOptions = {}): Promise<NodeWithScore[]> {
     requireNonEmptyString("query", query, "Pass the question as a non-empty string.");
+    // An empty index has nothing to rank: the query is not embedded (no provider request is spent).
+    if (this.index.vectorStore.size === 0) {
+      throwIfAborted(options.signal);
+      return [];
+    }
     const embedModel = this.embedModelOverride ?? this.index.embedModel;
     const queryEmbedding = await embedModel.getQueryEmbedding(query, { signal: options.signal });
     throwIfAborted(options.signal);

@@ -26,6 +26,11 @@ export interface VectorStoreQueryResult {
 export interface VectorStore {
   /** Whether the store keeps node text (then `query` fills `nodes` and no docstore lookup is needed). */
   readonly storesText: boolean;
+  /**
+   * Number of vectors stored, for stores that know it without a round trip (optional). When it is 0, a
+   * `VectorIndexRetriever` returns no nodes without embedding the query.
+   */
+  readonly size?: number;
   /** Adds nodes with embeddings; returns their ids. */
   add(nodes: TextNode[]): Promise<string[]>;
   /** Removes every node that came from the document `refDocId`. */

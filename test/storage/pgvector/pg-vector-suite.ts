@@ -254,6 +254,35 @@ export function pgVectorStoreSuite(harness: () => PgHarness): void {
     expect(defs).toMatch(/USING gin \(metadata\)/);
   });
 
+  it("answers a query on an empty table with no results, and backs an empty VectorStoreIndex", async () => {
+    const embedModel = new MockEmbedding();
+    const vectorStore = open({ dimensions: embedModel.dimensions });
+    const queryEmbedding = await embedModel.getQueryEmbedding("anything");
+    expect(await vectorStore.query({ queryEmbedding, similarityTopK: 3 })).toEqual({
+      nodes: [],
+      ids: [],
+      similarities: [],
+    });
+    const filtered = await vectorStore.query({
+      queryEmbedding,
+      similarityTopK: 3,
+      filters: { filters: [{ key: "lang", value: "en" }] },
+    });
+    expect(filtered.ids).toEqual([]);
+    const index = await VectorStoreIndex.fromDocuments([], {
+      storageContext: new StorageContext({ vectorStore }),
+      embedModel,
+    });
+    const llm = new MockLLM();
+    const res = await index.asQueryEngine({ streaming: true, llm }).query("anything?");
+    expect(res.sourceNodes).toEqual([]);
+    expect((await res.getResponse()).response).toBe("Empty Response");
+    expect(llm.calls).toHaveLength(0);
+    await index.insert(new Document({ id: "radio", text: "A crystal radio needs copper wire." }));
+    const top = await index.asRetriever({ similarityTopK: 1 }).retrieve("copper wire");
+    expect(top.map((n) => n.node.refDocId)).toEqual(["radio"]);
+  });
+
   it("backs a VectorStoreIndex end to end with a streaming query", async () => {
     const embedModel = new MockEmbedding();
     const vectorStore = open({ dimensions: embedModel.dimensions });
