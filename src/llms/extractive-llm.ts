@@ -13,9 +13,11 @@ export interface ExtractiveLLMOptions {
 
 /**
  * An offline "LLM" that answers by quoting the context sentences that best match the question (word overlap
- * weighted by rarity), in their original order, streamed word by word. No model, no network, no key: the
- * default answerer of the demo and the CLI when no LLM is configured. It reads the context and question from
- * prompts in the shape of streamdex's templates (`=====` around the context, a `Question:` line).
+ * weighted by rarity), in their original order, streamed word by word. A context sentence that only restates the
+ * question (a question of its own, at least half of whose content words are in the query, such as a FAQ's own
+ * question line) is never quoted. No model, no network, no key: the default answerer of the demo and the CLI when
+ * no LLM is configured. It reads the context and question from prompts in the shape of streamdex's templates
+ * (`=====` around the context, a `Question:` line).
  *
  * @example
  * ```ts
@@ -54,6 +56,7 @@ export class ExtractiveLLM extends BaseLLM {
     for (const set of sentenceWords) for (const w of set) df.set(w, (df.get(w) ?? 0) + 1);
     const scored = sentences.map((s, i) => {
       let score = 0;
+      if (restatesQuestion(s, sentenceWords[i]!, qWords)) return { s, i, score };
       for (const w of sentenceWords[i]!)
         if (qWords.has(w)) score += Math.log(1 + sentences.length / df.get(w)!);
       return { s, i, score };
@@ -75,6 +78,23 @@ export class ExtractiveLLM extends BaseLLM {
       yield i === pieces.length - 1 ? { delta: pieces[i]!, finishReason: "stop" } : { delta: pieces[i]! };
     }
   }
+}
+
+/**
+ * Whether a context sentence only restates the question: it is itself a question (ends in `?`, optionally
+ * followed by a closing quote or bracket) and at least half of its content words are words of the question.
+ * Questions that bring mostly words of their own ("Have you tried restarting the router?" for "How do I fix my
+ * router?") are content and can still be quoted.
+ */
+function restatesQuestion(
+  sentence: string,
+  sentenceWords: ReadonlySet<string>,
+  questionWords: ReadonlySet<string>,
+): boolean {
+  if (!/\?["')\]]?$/.test(sentence) || sentenceWords.size === 0) return false;
+  let shared = 0;
+  for (const w of sentenceWords) if (questionWords.has(w)) shared++;
+  return shared * 2 >= sentenceWords.size;
 }
 
 function parsePrompt(prompt: string): { context: string; question: string } {

@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import { AbortError, isAbortError, StreamConsumedError, StreamInterruptedError } from "../errors/index.js";
 import type { LLMChunk, TokenUsage } from "../llms/types.js";
 import { type PipeOptions, pipeToNodeResponse } from "../streaming/node-response.js";
+import { exclusiveDeltas } from "../streaming/stream-parts.js";
 import { iterableToReadableStream, SSE_HEADERS, toEventStream } from "../streaming/web-streams.js";
 import { writeRespectingBackpressure } from "../streaming/writable.js";
 import type { NodeWithScore } from "./node.js";
@@ -47,6 +48,19 @@ type State = "idle" | "reading" | "done" | "cancelled" | "errored";
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
+/** The reader of a live stream: who holds its one pass, and whether a drain may take that pass over. */
+interface Reader {
+  /**
+   * An iterator the caller holds (`[Symbol.asyncIterator]()`, `responseGen`): while none of its `next()` calls is
+   * pending, `getResponse()` or `printResponseStream()` take its place. The library's own consumers are not.
+   */
+  readonly handOver: boolean;
+  /** `next()` calls of this reader not settled yet (counted for hand-over readers only). */
+  pending: number;
+  /** Set once a drain took its place: its `next()` is `done` and its `return()` does nothing. */
+  handedOver: boolean;
+}
+
 /**
  * A streamed answer, returned by a streaming query engine as soon as its last LLM call has started.
  * `sourceNodes` and `metadata` are there before the first token; the text arrives through `responseGen`
@@ -82,6 +96,10 @@ export class StreamingResponse implements AsyncIterable<string> {
   private joined = "";
   private state: State = "idle";
   private source: AsyncIterator<LLMChunk> | undefined;
+  /** Who is reading, while `state` is `"reading"`. */
+  private reader: Reader | undefined;
+  /** The running `getResponse()` drain, shared by every `getResponse()` call made while it runs. */
+  private draining: Promise<void> | undefined;
   private error: unknown;
   private streamUsage: TokenUsage | undefined;
   private stopping: Promise<void> | undefined;
@@ -126,34 +144,37 @@ export class StreamingResponse implements AsyncIterable<string> {
   }
 
   /**
-   * One pass over the deltas. A second consumer while the first is reading gets {@link StreamConsumedError};
-   * iterating after a complete end replays the whole text as one chunk; after an error it rethrows it; after a
-   * cancel it yields nothing.
+   * One pass over the deltas. While it is live, a second iterator (another `for await`, `toReadableStream()`...)
+   * gets {@link StreamConsumedError}; iterating after a complete end replays the whole text as one chunk; after an
+   * error it rethrows it; after a cancel it yields nothing.
+   *
+   * An iterator you hold can be paused (no `next()` pending) and the rest handed to {@link getResponse} or
+   * {@link printResponseStream}: they take its place, and its next `next()` is `done`.
    */
   [Symbol.asyncIterator](): AsyncIterator<string> {
-    if (this.state === "idle") {
-      this.state = "reading";
-      this.source = this.stream[Symbol.asyncIterator]();
-      return {
-        next: () => this.next(),
-        return: () => this.stop("cancelled").then(() => DONE),
-      };
-    }
-    if (this.state === "reading") {
-      throw new StreamConsumedError(
-        "This StreamingResponse is already being read. Read it once (responseGen, printResponseStream or " +
-          "getResponse), or read `responseTxt` after it ends.",
-      );
-    }
-    return this.replay();
+    return this.open(true);
+  }
+
+  /**
+   * A reader of the deltas that is never handed over to `getResponse()` or `printResponseStream()` (they get
+   * {@link StreamConsumedError} while it reads): for the library's transports (`streamParts`, SSE, Node pipes).
+   * @internal
+   */
+  [exclusiveDeltas](): AsyncIterator<string> {
+    return this.open(false);
   }
 
   /**
    * Writes the deltas to `out` (stdout by default) as they arrive, honouring the writer's backpressure. If `out`
    * closes or fails, the answer is cancelled (the provider request stops) and the write error is thrown.
+   *
+   * After a partial read it prints the rest, under the rule of {@link getResponse}: it takes the place of a
+   * paused iterator (which then ends), and a read that is in flight makes it throw {@link StreamConsumedError}.
+   * After the end it prints the whole text once.
    */
   async printResponseStream(out: NodeJS.WritableStream = process.stdout): Promise<void> {
-    for await (const text of this) {
+    const deltas = this.takeOver();
+    for await (const text of { [Symbol.asyncIterator]: () => deltas }) {
       const outcome = await writeRespectingBackpressure(out, text);
       if (outcome !== "ok") {
         await this.cancel();
@@ -166,9 +187,24 @@ export class StreamingResponse implements AsyncIterable<string> {
   /**
    * Reads the rest of the stream and resolves to the finished {@link Response} (text, sources, usage). Rejects
    * with the stream's error, or with {@link AbortError} (carrying `partialText`) if it was cancelled.
+   *
+   * It may follow a partial read: the text already read is part of the result. If you read some deltas with an
+   * iterator's `next()` and paused without calling `return()`, `getResponse()` takes that iterator's place,
+   * reads the rest, and the paused iterator is ended (its next `next()` is `done`; its `return()` no longer
+   * cancels). A pause is any moment at which none of that iterator's `next()` calls is pending, so a `for await`
+   * whose body is awaiting something else counts as paused, and ends at its next step.
+   *
+   * A reader that runs at the same time is refused with {@link StreamConsumedError}, and keeps reading: an
+   * iterator whose `next()` is in flight when `getResponse()` is called (a `for await` waiting for its next delta),
+   * `printResponseStream()`, and the library's transports (`toReadableStream()`, `toEventStreamResponse()`,
+   * `pipeToNodeResponse()`, `streamParts()`), which are never taken over while they read. Calls of
+   * `getResponse()` made while another one drains share its result.
    */
   async getResponse(): Promise<Response> {
-    if (!this.done) for await (const _ of this);
+    if (!this.done) {
+      this.draining ??= drain(this.takeOver());
+      await this.draining;
+    }
     if (this.state === "errored") throw this.error;
     if (this.state === "cancelled") {
       throw new AbortError(
@@ -199,9 +235,13 @@ export class StreamingResponse implements AsyncIterable<string> {
     this.hooks.push(hooks);
   }
 
-  /** The deltas as a pull-based Web `ReadableStream<string>`; cancelling it cancels the answer. */
+  /**
+   * The deltas as a pull-based Web `ReadableStream<string>`; cancelling it cancels the answer. It is a reader of
+   * its own: it opens at the first read, fails with {@link StreamConsumedError} if another reader holds the stream
+   * then (also a paused iterator: it does not take over), and is not taken over by `getResponse()`.
+   */
   toReadableStream(): ReadableStream<string> {
-    return iterableToReadableStream(this, () => this.cancel());
+    return iterableToReadableStream({ [Symbol.asyncIterator]: () => this.open(false) }, () => this.cancel());
   }
 
   /**
@@ -222,6 +262,58 @@ export class StreamingResponse implements AsyncIterable<string> {
   /** The text so far (the full answer once ended). */
   toString(): string {
     return this.responseTxt;
+  }
+
+  /** Starts the one pass with a new reader, or, once ended, replays. A live pass refuses a second reader. */
+  private open(handOver: boolean): AsyncIterator<string> {
+    if (this.state === "reading") throw this.consumed();
+    if (this.state !== "idle") return this.replay();
+    this.state = "reading";
+    this.source = this.stream[Symbol.asyncIterator]();
+    return this.attach(handOver);
+  }
+
+  /**
+   * For the drains (`getResponse`, `printResponseStream`): {@link open}, or take the place of a paused hand-over
+   * reader. A reader with a read in flight, or one that is not handed over, is running: refused.
+   */
+  private takeOver(): AsyncIterator<string> {
+    if (this.state !== "reading") return this.open(false);
+    const current = this.reader!;
+    if (!current.handOver || current.pending > 0) throw this.consumed();
+    current.handedOver = true;
+    return this.attach(false);
+  }
+
+  private attach(handOver: boolean): AsyncIterator<string> {
+    const reader: Reader = { handOver, pending: 0, handedOver: false };
+    this.reader = reader;
+    const stop = () => this.stop("cancelled").then(() => DONE);
+    if (!handOver) return { next: () => this.next(), return: stop };
+    const settledRead = <T>(value: T): T => {
+      reader.pending--;
+      return value;
+    };
+    const failedRead = (error: unknown): never => {
+      reader.pending--;
+      throw error;
+    };
+    return {
+      next: () => {
+        if (reader.handedOver) return Promise.resolve(DONE);
+        reader.pending++;
+        return this.next().then(settledRead, failedRead);
+      },
+      return: () => (reader.handedOver ? Promise.resolve(DONE) : stop()),
+    };
+  }
+
+  private consumed(): StreamConsumedError {
+    return new StreamConsumedError(
+      "This StreamingResponse is already being read. Read it once (responseGen, printResponseStream or " +
+        "getResponse; a paused iterator can hand the rest to getResponse or printResponseStream), or read " +
+        "`responseTxt` after it ends.",
+    );
   }
 
   private next(): Promise<IteratorResult<string>> {
@@ -373,6 +465,11 @@ export class StreamingResponse implements AsyncIterable<string> {
       },
     };
   }
+}
+
+/** Reads an iterator to its end. */
+async function drain(deltas: AsyncIterator<string>): Promise<void> {
+  while (!(await deltas.next()).done);
 }
 
 function messageOf(error: unknown): string {

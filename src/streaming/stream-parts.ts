@@ -12,13 +12,22 @@ export type StreamPart =
   | { type: "cancelled"; partialText: string };
 
 /**
+ * The key of {@link StreamingResponse}'s exclusive reader: one that `getResponse()` and `printResponseStream()`
+ * never take over while it reads, so a transport never ends early as if the answer were complete.
+ * @internal
+ */
+export const exclusiveDeltas: unique symbol = Symbol("streamdex.exclusiveDeltas");
+
+/**
  * The answer as parts: sources first, then each delta, then `finish` (with usage), `error` or `cancelled`. An
- * error is delivered as a part, not thrown. Stopping the iteration cancels the answer.
+ * error is delivered as a part, not thrown. Stopping the iteration cancels the answer. It reads the response as
+ * an exclusive reader: another reader at the same time (also `getResponse()`) gets `StreamConsumedError`.
  */
 export async function* streamParts(response: StreamingResponse): AsyncGenerator<StreamPart> {
   yield { type: "sources", sourceNodes: response.sourceNodes };
   try {
-    for await (const text of response) yield { type: "text-delta", text };
+    const deltas = { [Symbol.asyncIterator]: () => response[exclusiveDeltas]() };
+    for await (const text of deltas) yield { type: "text-delta", text };
   } catch (error) {
     const cause = error instanceof Error ? error.cause : undefined;
     yield {
