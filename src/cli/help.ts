@@ -100,5 +100,6 @@ Options:
   --persist <dir>        index directory (default: .streamdex)
   --llm, --embed         models (see streamdex --help)
   --store, --table       where the index lives (see streamdex --help)
+  --verbose              stack traces on errors
 `,
 };

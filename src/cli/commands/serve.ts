@@ -73,7 +73,7 @@ async function run(
     host: flags.host ?? "127.0.0.1",
     port,
     token: flags.token ?? ctx.env.STREAMDEX_TOKEN,
-    ...(flags.cors ? { cors: { origin: flags.cors.split(",") } } : {}),
+    ...(flags.cors ? { cors: { origin: flags.cors.split(",").map((o) => o.trim()) } } : {}),
     logger: (line: string) => note(ctx, line),
   });
   ctx.stdout.write(
