@@ -32,6 +32,34 @@ export interface FaultConfig {
   tokens?: string[];
   /** Embeddings: inputs whose estimated tokens exceed this get a 400 context-length error. */
   maxInputTokens?: number;
+  /**
+   * Chat: the model's reasoning, streamed before the content (one `chat.completion.chunk` per piece, with
+   * `tokenDelayMs` between chunks) as OpenAI-compatible servers for reasoning models send it, and given as
+   * `message.<reasoningField>` in a non-stream answer. The usage then counts these pieces in
+   * `completion_tokens` and adds `completion_tokens_details: { reasoning_tokens }`. `max_tokens` cuts only
+   * the content. Legacy completions ignore it.
+   */
+  reasoningTokens?: string[];
+  /**
+   * Chat: the delta / message field that carries the reasoning: `"reasoning_content"` (default; DeepSeek's
+   * API, vLLM before 0.11, llama.cpp's server, LM Studio) or `"reasoning"` (OpenRouter, Ollama, vLLM 0.11+).
+   */
+  reasoningField?: "reasoning_content" | "reasoning";
+  /**
+   * Chat streams: what a reasoning chunk's delta says about `content`. `"omit"` (default): no `content` key,
+   * `{"reasoning_content":"…"}` (vLLM, llama.cpp); `"null"`: `{"content":null,"reasoning_content":"…"}`, and
+   * content chunks then carry `"reasoning_content":null` (DeepSeek's API); `"empty"`:
+   * `{"content":"","reasoning":"…"}` (Ollama, OpenRouter).
+   */
+  reasoningDeltaContent?: "omit" | "null" | "empty";
+  /** Chat streams: send the reasoning after this many content tokens instead of before them (interleaved). */
+  reasoningAfterTokens?: number;
+  /**
+   * Chat: a malformed reasoning field: this non-string value (e.g. `42` or `{}`; `null` is a valid value) is
+   * sent as the reasoning field of one extra chunk after the `reasoningTokens` (streams), or as
+   * `message.<reasoningField>` (non-stream).
+   */
+  malformedReasoning?: unknown;
 }
 
 /** The routes the fake server implements. */
@@ -52,6 +80,8 @@ export interface RecordedRequest {
   status: number;
   /** Content tokens written so far (live while streaming). */
   tokensSent: number;
+  /** Reasoning chunks written so far (live while streaming; `reasoningTokens`, the malformed one included). */
+  reasoningSent: number;
   /** The client closed the connection before the response finished. */
   clientAborted: boolean;
   /** The server finished writing the response normally. */

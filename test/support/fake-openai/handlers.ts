@@ -14,6 +14,8 @@ import {
   embeddingsBody,
   estimateTokens,
   planTokens,
+  type ReasoningField,
+  reasoningDelta,
   SSE_DONE,
   SSE_MALFORMED,
   sseEvent,
@@ -41,6 +43,8 @@ export interface HandlerContext {
 interface StreamShape {
   head?: unknown;
   token(text: string): unknown;
+  /** One reasoning chunk (chat only; routes without it never send reasoning). */
+  reasoning?(value: unknown): unknown;
   finish(reason: string): unknown;
   usage(usage: Usage): unknown;
 }
@@ -51,6 +55,17 @@ const INVALID_INPUT =
 function includeUsageRequested(body: JsonBody): boolean {
   const opts = body.stream_options;
   return typeof opts === "object" && opts !== null && (opts as JsonBody).include_usage === true;
+}
+
+/** The reasoning pieces to send (the malformed one last) and before which content token, or undefined. */
+function reasoningPlan(
+  cfg: FaultConfig,
+  contentTokens: number,
+): { pieces: unknown[]; at: number } | undefined {
+  const pieces: unknown[] = [...(cfg.reasoningTokens ?? [])];
+  if (cfg.malformedReasoning !== undefined) pieces.push(cfg.malformedReasoning);
+  if (pieces.length === 0) return undefined;
+  return { pieces, at: Math.min(Math.max(0, cfg.reasoningAfterTokens ?? 0), contentTokens) };
 }
 
 /** Sends a non-stream success body, honouring `nonJson` and `truncatedJson`. */
@@ -81,8 +96,19 @@ async function streamAnswer(ctx: HandlerContext, shape: StreamShape, promptToken
     if (shape.head !== undefined && !(await w.write(sseEvent(shape.head)))) return;
     await sleep(cfg.firstTokenDelayMs, x.signal);
     const total = plan.tokens.length;
+    const reasoning = shape.reasoning ? reasoningPlan(cfg, total) : undefined;
+    let chunks = 0; // content and reasoning chunks written: every one after the first waits tokenDelayMs
     for (let i = 0; i <= total; i++) {
       if (!w.open) return;
+      if (reasoning !== undefined && reasoning.at === i && shape.reasoning) {
+        for (const piece of reasoning.pieces) {
+          if (chunks++ > 0) await sleep(cfg.tokenDelayMs, x.signal);
+          if (!w.open) return;
+          const written = w.write(sseEvent(shape.reasoning(piece)));
+          x.record.reasoningSent++;
+          if (!(await written)) return;
+        }
+      }
       if (cfg.malformedAfterTokens === i && !(await w.write(SSE_MALFORMED))) return;
       if (cfg.dropAfterTokens === i) {
         await w.drop();
@@ -90,7 +116,7 @@ async function streamAnswer(ctx: HandlerContext, shape: StreamShape, promptToken
       }
       const token = plan.tokens[i];
       if (token === undefined) break;
-      if (i > 0) await sleep(cfg.tokenDelayMs, x.signal);
+      if (chunks++ > 0) await sleep(cfg.tokenDelayMs, x.signal);
       if (!w.open) return;
       const written = w.write(sseEvent(shape.token(token)));
       x.record.tokensSent++;
@@ -102,7 +128,8 @@ async function streamAnswer(ctx: HandlerContext, shape: StreamShape, promptToken
     }
     if (!(await w.write(sseEvent(shape.finish(plan.finishReason))))) return;
     if (sendUsage) {
-      const usage = usageOf(promptTokens, plan.tokens.length);
+      const reasoningTokens = shape.reasoning ? cfg.reasoningTokens?.length : undefined;
+      const usage = usageOf(promptTokens, plan.tokens.length, reasoningTokens);
       if (!(await w.write(sseEvent(shape.usage(usage))))) return;
     }
     if (!(await w.write(SSE_DONE))) return;
@@ -116,13 +143,19 @@ async function streamAnswer(ctx: HandlerContext, shape: StreamShape, promptToken
 export async function handleChat(ctx: HandlerContext): Promise<void> {
   const { body, meta, cfg } = ctx;
   const prompt = chatPromptTokens(body);
+  const field: ReasoningField = cfg.reasoningField ?? "reasoning_content";
   if (body.stream === true) {
     const u = includeUsageRequested(body) ? null : undefined;
+    const deltaContent = cfg.reasoningDeltaContent ?? "omit";
     await streamAnswer(
       ctx,
       {
         head: chatChunk(meta, [chatChoice({ role: "assistant", content: "", refusal: null }, null)], u),
-        token: (t) => chatChunk(meta, [chatChoice({ content: t }, null)], u),
+        token:
+          deltaContent === "null"
+            ? (t) => chatChunk(meta, [chatChoice({ content: t, [field]: null }, null)], u)
+            : (t) => chatChunk(meta, [chatChoice({ content: t }, null)], u),
+        reasoning: (r) => chatChunk(meta, [chatChoice(reasoningDelta(field, r, deltaContent), null)], u),
         finish: (r) => chatChunk(meta, [chatChoice({}, r)], u),
         usage: (usage) => chatChunk(meta, [], usage),
       },
@@ -132,8 +165,11 @@ export async function handleChat(ctx: HandlerContext): Promise<void> {
   }
   const plan = planTokens(body, cfg.tokens ?? [...DEFAULT_TOKENS]);
   ctx.x.record.tokensSent = plan.tokens.length;
-  const usage = usageOf(prompt, plan.tokens.length);
-  sendSuccess(ctx, chatCompletionBody(meta, plan.tokens.join(""), plan.finishReason, usage));
+  ctx.x.record.reasoningSent = reasoningPlan(cfg, 0)?.pieces.length ?? 0;
+  const usage = usageOf(prompt, plan.tokens.length, cfg.reasoningTokens?.length);
+  const value = cfg.malformedReasoning !== undefined ? cfg.malformedReasoning : cfg.reasoningTokens?.join("");
+  const reasoning = value === undefined ? undefined : { field, value };
+  sendSuccess(ctx, chatCompletionBody(meta, plan.tokens.join(""), plan.finishReason, usage, reasoning));
 }
 
 /** POST /v1/completions (legacy). */

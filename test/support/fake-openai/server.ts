@@ -84,6 +84,7 @@ class FakeOpenAI
       streamed: false,
       status: 0,
       tokensSent: 0,
+      reasoningSent: 0,
       clientAborted: false,
       finished: false,
       receivedAt: performance.now(),

@@ -5,6 +5,17 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Only for an answer with reasoning; `completion_tokens` then includes the reasoning tokens. */
+  completion_tokens_details?: { reasoning_tokens: number };
+}
+
+/** The fields that carry a reasoning model's reasoning (see `FaultConfig.reasoningField`). */
+export type ReasoningField = "reasoning_content" | "reasoning";
+
+/** A non-stream answer's reasoning: `message[field] = value`. */
+export interface MessageReasoning {
+  field: ReasoningField;
+  value: unknown;
 }
 
 /** Fields shared by every chunk and body of one answer. */
@@ -49,9 +60,34 @@ export function completionPromptTokens(body: Record<string, unknown>): number {
   return 0;
 }
 
-/** Builds a usage object. */
-export function usageOf(prompt: number, completion: number): Usage {
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+/**
+ * Builds a usage object. With `reasoning` (a number, even 0), `completion_tokens` counts the reasoning tokens
+ * too and `completion_tokens_details.reasoning_tokens` gives them, as OpenAI and DeepSeek report them.
+ */
+export function usageOf(prompt: number, completion: number, reasoning?: number): Usage {
+  if (reasoning === undefined) {
+    return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  }
+  const all = completion + reasoning;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: all,
+    total_tokens: prompt + all,
+    completion_tokens_details: { reasoning_tokens: reasoning },
+  };
+}
+
+/**
+ * The delta of one streamed reasoning chunk: `{ [field]: value }`, with `content` left out (`"omit"`, as vLLM
+ * and llama.cpp send it), `null` (DeepSeek's API) or `""` (Ollama, OpenRouter).
+ */
+export function reasoningDelta(
+  field: ReasoningField,
+  value: unknown,
+  content: "omit" | "null" | "empty",
+): Record<string, unknown> {
+  if (content === "omit") return { [field]: value };
+  return { content: content === "null" ? null : "", [field]: value };
 }
 
 /** Picks the tokens to send and the finish reason, honouring `max_tokens` / `max_completion_tokens`. */
@@ -72,7 +108,11 @@ export function chatCompletionBody(
   content: string,
   finishReason: string,
   usage: Usage,
+  reasoning?: MessageReasoning,
 ): Record<string, unknown> {
+  const message: Record<string, unknown> = { role: "assistant", content };
+  if (reasoning !== undefined) message[reasoning.field] = reasoning.value;
+  message.refusal = null;
   return {
     id: meta.id,
     object: "chat.completion",
@@ -81,7 +121,7 @@ export function chatCompletionBody(
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content, refusal: null },
+        message,
         logprobs: null,
         finish_reason: finishReason,
       },

@@ -44,6 +44,16 @@ export interface FaultConfig {
   eosToken?: string;
   /** Non-stream routes: 200 with half of the JSON body. */
   truncatedJson?: boolean;
+  /**
+   * `/v1/chat/completions`: the model's reasoning in its own field, as the HF router sends it for reasoning
+   * models (TGI itself has no reasoning parser: a TGI-served reasoning model streams its `<think>` block as
+   * content, which `thinkBlockTokens` builds). Streams: one chunk per piece, before the content tokens, delta
+   * `{ role: "assistant", <reasoningField>: "…" }`; non-stream: `message.<reasoningField>`. The pieces count in
+   * `usage.completion_tokens` (TGI's usage has no details object). `/generate(_stream)` ignore it.
+   */
+  reasoningTokens?: string[];
+  /** The field of `reasoningTokens`: `"reasoning_content"` (default) or `"reasoning"`. */
+  reasoningField?: "reasoning_content" | "reasoning";
 }
 
 /** The routes the fake server implements. */
@@ -64,6 +74,8 @@ export interface RecordedRequest {
   status: number;
   /** Tokens written so far, EOS included (live while streaming). */
   tokensSent: number;
+  /** `reasoningTokens` chunks written so far (live while streaming). */
+  reasoningSent: number;
   /** The client closed the connection before the response finished. */
   clientAborted: boolean;
   /** The server finished writing the response normally. */

@@ -50,6 +50,8 @@ interface StreamShape {
   final(index: number, token: TGIToken): unknown[];
   /** Written after the final events (chat: `[DONE]`). */
   trailer?: string;
+  /** Events written before the first token, one per write, counted in `reasoningSent` (chat: the reasoning). */
+  lead?: unknown[];
 }
 
 function isRecord(v: unknown): v is JsonBody {
@@ -108,6 +110,14 @@ async function streamAnswer(
         : undefined);
     const failAt = startError ? 0 : (cfg.streamError?.afterTokens ?? 0);
     const total = plan.tokens.length;
+    let lead = 0;
+    for (const event of startError ? [] : (shape.lead ?? [])) {
+      if (lead++ > 0) await sleep(cfg.tokenDelayMs, x.signal);
+      if (!w.open) return;
+      const written = w.write(sse(event));
+      x.record.reasoningSent++;
+      if (!(await written)) return;
+    }
     for (let i = 0; i < total; i++) {
       if (!w.open) return;
       if (cfg.malformedAfterTokens === i && !(await w.write(sse(MALFORMED_PAYLOAD)))) return;
@@ -124,7 +134,7 @@ async function streamAnswer(
         w.end();
         return;
       }
-      if (i > 0) await sleep(cfg.tokenDelayMs, x.signal);
+      if (i > 0 || lead > 0) await sleep(cfg.tokenDelayMs, x.signal);
       if (cfg.keepAlive && i > 0 && !(await w.write(SSE_KEEP_ALIVE))) return;
       const token = plan.tokens[i]!;
       const events = last ? shape.final(i + 1, token) : [shape.token(i + 1, token)];
@@ -237,13 +247,17 @@ export async function handleChat(ctx: HandlerContext): Promise<void> {
   const maxNew = typeof body.max_tokens === "number" ? body.max_tokens : defaultMaxNew(ctx, prompt);
   const answer = plan(ctx, maxNew, stopList(body.stop));
   const finish = chatFinishReason(answer.finishReason);
-  const usage = usageOf(prompt, answer.tokens.length);
+  const reasoning = cfg.reasoningTokens ?? [];
+  const field = cfg.reasoningField ?? "reasoning_content";
+  const usage = usageOf(prompt, answer.tokens.length + reasoning.length);
   const meta: ChatMeta = { model: ctx.modelId, created: Math.floor(Date.now() / 1000) };
   const tooLong = lengthError(prompt, maxNew, ctx.maxTotalTokens);
   if (body.stream !== true) {
     if (tooLong) return sendJson(x, 422, { error: tooLong, error_type: "validation" });
     x.record.tokensSent = answer.tokens.length;
-    sendJson(x, 200, chatCompletionBody(meta, answer.generatedText, finish, usage), {}, cfg.truncatedJson);
+    x.record.reasoningSent = reasoning.length;
+    const r = cfg.reasoningTokens ? { field, text: reasoning.join("") } : undefined;
+    sendJson(x, 200, chatCompletionBody(meta, answer.generatedText, finish, usage, r), {}, cfg.truncatedJson);
     return;
   }
   const opts = body.stream_options;
@@ -259,6 +273,7 @@ export async function handleChat(ctx: HandlerContext): Promise<void> {
         ...(includeUsage ? [chatChunk(meta, null, usage)] : []),
       ],
       trailer: DONE_PAYLOAD,
+      lead: reasoning.map((t) => chatChunk(meta, { reasoning: t, field })),
     },
     tooLong ? { type: "validation", message: tooLong } : undefined,
   );

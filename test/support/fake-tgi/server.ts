@@ -13,6 +13,7 @@ import { type Exchange, sendJson, sendText, sleep, writeHead } from "./http-io.j
 import { infoBody } from "./wire-format.js";
 
 export type { FaultConfig, RecordedRequest, Route } from "./faults.js";
+export { thinkBlockTokens } from "./wire-format.js";
 
 /** What the fake server serves (fixed for its lifetime). */
 export interface FakeTGIOptions {
@@ -100,6 +101,7 @@ class FakeTGI extends LoopbackFaultServer<FaultConfig, Route, RecordedRequest> i
       streamed: false,
       status: 0,
       tokensSent: 0,
+      reasoningSent: 0,
       clientAborted: false,
       finished: false,
       receivedAt: performance.now(),

@@ -137,22 +137,35 @@ export function usageOf(prompt: number, completion: number): Usage {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-/** One `chat.completion.chunk`: TGI sends `role` on every chunk, and `""` for a special token. */
+/**
+ * One `chat.completion.chunk`: TGI sends `role` on every chunk, and `""` for a special token. A `reasoning`
+ * choice gives the HF router's reasoning chunk instead: `{ role: "assistant", <field>: "…" }`, no `content`.
+ */
 export function chatChunk(
   meta: ChatMeta,
-  choice: { content: string; finishReason: string | null } | null,
+  choice:
+    | { content: string; finishReason: string | null }
+    | { reasoning: string; field: "reasoning_content" | "reasoning" }
+    | null,
   usage: Usage | null = null,
 ): Record<string, unknown> {
   const choices =
     choice === null
       ? []
       : [
-          {
-            index: 0,
-            delta: { role: "assistant", content: choice.content },
-            logprobs: null,
-            finish_reason: choice.finishReason,
-          },
+          "reasoning" in choice
+            ? {
+                index: 0,
+                delta: { role: "assistant", [choice.field]: choice.reasoning },
+                logprobs: null,
+                finish_reason: null,
+              }
+            : {
+                index: 0,
+                delta: { role: "assistant", content: choice.content },
+                logprobs: null,
+                finish_reason: choice.finishReason,
+              },
         ];
   return {
     object: "chat.completion.chunk",
@@ -171,18 +184,37 @@ export function chatCompletionBody(
   content: string,
   finishReason: string,
   usage: Usage,
+  reasoning?: { field: "reasoning_content" | "reasoning"; text: string },
 ): Record<string, unknown> {
+  const message: Record<string, unknown> = { role: "assistant", content };
+  if (reasoning !== undefined) message[reasoning.field] = reasoning.text;
   return {
     object: "chat.completion",
     id: "",
     created: meta.created,
     model: meta.model,
     system_fingerprint: SYSTEM_FINGERPRINT,
-    choices: [
-      { index: 0, message: { role: "assistant", content }, logprobs: null, finish_reason: finishReason },
-    ],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
     usage,
   };
+}
+
+/**
+ * Content tokens of a reasoning model served without a reasoning parser (TGI, llama.cpp's server with
+ * `--reasoning-format none`): the `<think>` block opens the content, as Qwen3 / DeepSeek-R1 chat templates make
+ * the model write it: `"<think>"`, `"\n"`, the reasoning, `"\n"`, `"</think>"`, `"\n\n"`, then the answer. In
+ * those tokenizers the tags are added tokens with `special: false`, so they stay in `generated_text` and in the
+ * chat content. `unterminated`: the block never closes (no answer follows it).
+ *
+ * @example `startFakeTGI({ tokens: thinkBlockTokens(["Okay", ","], ["Paris", "."]) })`
+ */
+export function thinkBlockTokens(
+  reasoning: string[],
+  answer: string[],
+  options: { unterminated?: boolean } = {},
+): string[] {
+  if (options.unterminated) return ["<think>", "\n", ...reasoning];
+  return ["<think>", "\n", ...reasoning, "\n", "</think>", "\n\n", ...answer];
 }
 
 /** Prompt tokens of chat messages, as the fake's chat template would count them: 3 + sum(4 + tokens). */

@@ -1,0 +1,248 @@
+import { describe, expect, it } from "vitest";
+import { InvalidArgumentError } from "../../src/errors/index.js";
+import { type ThinkSplit, ThinkSplitter, type ThinkSplitterOptions } from "../../src/llms/think-splitter.js";
+import { mulberry32 } from "../support/prng.js";
+
+interface Run {
+  /** What each push returned. */
+  pushes: ThinkSplit[];
+  reasoning: string;
+  text: string;
+  unterminated: boolean;
+}
+
+function run(chunks: string[], options?: ThinkSplitterOptions): Run {
+  const s = new ThinkSplitter(options);
+  const pushes = chunks.map((c) => s.push(c));
+  const last = s.end();
+  return {
+    pushes,
+    reasoning: pushes.map((p) => p.reasoning).join("") + last.reasoning,
+    text: pushes.map((p) => p.text).join("") + last.text,
+    unterminated: last.unterminated,
+  };
+}
+
+const r = (reasoning: string): ThinkSplit => ({ reasoning, text: "" });
+const t = (text: string): ThinkSplit => ({ reasoning: "", text });
+const none: ThinkSplit = { reasoning: "", text: "" };
+
+describe("ThinkSplitter", () => {
+  it("splits a think block that opens the content from the answer, token by token", () => {
+    const out = run(["<think>", "\n", "Okay", ", the user", "\n", "</think>", "\n\n", "Paris", "."]);
+    expect(out.pushes).toEqual([
+      none,
+      none,
+      r("Okay"),
+      r(", the user"),
+      r("\n"),
+      none,
+      none,
+      t("Paris"),
+      t("."),
+    ]);
+    expect(out).toMatchObject({ reasoning: "Okay, the user\n", text: "Paris.", unterminated: false });
+  });
+
+  it("handles the tags split across chunks in any way", () => {
+    const cases: string[][] = [
+      ["<th", "ink>", "why", "</", "think>", "ans"],
+      ["<", "t", "h", "i", "n", "k", ">", "why", "<", "/", "t", "h", "i", "n", "k", ">", "ans"],
+      ["<think>wh", "y</th", "ink>a", "ns"],
+      ["<think>why</think>ans"],
+      ["<thi", "nk>why</think", ">", "ans"],
+      ["", "<think>", "", "why", "", "</think>", "", "ans", ""],
+    ];
+    for (const chunks of cases) {
+      expect(run(chunks), JSON.stringify(chunks)).toMatchObject({ reasoning: "why", text: "ans" });
+    }
+    const s = new ThinkSplitter();
+    expect(s.push("<think>why</")).toEqual(r("why"));
+    expect(s.phase).toBe("reasoning");
+    expect(s.push("think>")).toEqual(none);
+    expect(s.phase).toBe("text");
+  });
+
+  it("opens reasoning only at the very start: leading whitespace is allowed and dropped", () => {
+    expect(run([" \n\t", "<think>", "r</think>", "a"])).toMatchObject({ reasoning: "r", text: "a" });
+    expect(run(["\n\n<think>r</think>a"])).toMatchObject({ reasoning: "r", text: "a" });
+    // Not at the start: plain text, as is.
+    expect(run(["Sure. ", "<think>", "x", "</think>"])).toMatchObject({
+      reasoning: "",
+      text: "Sure. <think>x</think>",
+    });
+    expect(run(["x<think>y</think>"])).toMatchObject({ reasoning: "", text: "x<think>y</think>" });
+  });
+
+  it("treats a <think> later in the answer as text", () => {
+    const out = run(["<think>a</think>", "Use ", "<think>", " tags", "</think>", "."]);
+    expect(out).toMatchObject({ reasoning: "a", text: "Use <think> tags</think>.", unterminated: false });
+  });
+
+  it("holds text back only while it could still be the start of an incomplete tag", () => {
+    const s = new ThinkSplitter();
+    expect(s.push("<th")).toEqual(none);
+    expect(s.phase).toBe("start");
+    expect(s.push("e")).toEqual(t("<the")); // can no longer be "<think>": released at once
+    expect(s.phase).toBe("text");
+
+    const b = new ThinkSplitter();
+    expect(b.push("<b>")).toEqual(t("<b>"));
+    const lt = new ThinkSplitter();
+    expect(lt.push("<")).toEqual(none);
+    expect(lt.push("b>bold")).toEqual(t("<b>bold"));
+
+    // Inside the block, only a close-tag prefix at the end of the reasoning waits.
+    const inner = new ThinkSplitter();
+    expect(inner.push("<think>a <")).toEqual(r("a "));
+    expect(inner.push("b> c </thin")).toEqual(r("<b> c "));
+    expect(inner.push("g>")).toEqual(r("</thing>"));
+    expect(inner.push("</think")).toEqual(none);
+    expect(inner.push("ing>")).toEqual(r("</thinking>")); // not the close tag
+    expect(inner.push("</think>ok")).toEqual(t("ok"));
+  });
+
+  it("drops the whitespace that opens the answer after </think>, and keeps the rest of it", () => {
+    const out = run(["<think>r</think>", "\n", "\n", " ", "Answer", "\n\n", "more"]);
+    expect(out.pushes.slice(1)).toEqual([none, none, none, t("Answer"), t("\n\n"), t("more")]);
+    expect(out.text).toBe("Answer\n\nmore");
+    expect(run(["<think>r</think>\n\nA"]).pushes).toEqual([{ reasoning: "r", text: "A" }]);
+  });
+
+  it("gives no reasoning for an empty block (Qwen3 in non-thinking mode)", () => {
+    const out = run(["<think>", "\n\n", "</think>", "\n\n", "Hi"]);
+    expect(out.pushes).toEqual([none, none, none, none, t("Hi")]);
+    expect(out).toMatchObject({ reasoning: "", text: "Hi", unterminated: false });
+  });
+
+  it("keeps an unterminated block reasoning to the end, and says so", () => {
+    expect(run(["<think>", "still ", "thinking"])).toEqual({
+      pushes: [none, r("still "), r("thinking")],
+      reasoning: "still thinking",
+      text: "",
+      unterminated: true,
+    });
+    // A close-tag prefix held at the end is flushed as reasoning.
+    const s = new ThinkSplitter();
+    expect(s.push("<think>abc</thi")).toEqual(r("abc"));
+    expect(s.end()).toEqual({ reasoning: "</thi", text: "", unterminated: true });
+    expect(run(["<think>"])).toMatchObject({ reasoning: "", text: "", unterminated: true });
+  });
+
+  it("ends a reasoning-only answer with empty text", () => {
+    expect(run(["<think>", "x", "</think>"])).toMatchObject({
+      reasoning: "x",
+      text: "",
+      unterminated: false,
+    });
+    expect(run(["<think>x</think>", "\n\n"])).toMatchObject({
+      reasoning: "x",
+      text: "",
+      unterminated: false,
+    });
+  });
+
+  it("passes a model without a think block straight through, holding only a possible <think> prefix", () => {
+    const s = new ThinkSplitter();
+    const first = "Paris is";
+    const out = s.push(first);
+    expect(out).toEqual(t("Paris is"));
+    expect(out.text).toBe(first);
+    expect(s.phase).toBe("text");
+    for (const chunk of [" the", " capital", "\n", " <think>", "."]) {
+      const p = s.push(chunk);
+      expect(p.text).toBe(chunk); // as is, in the same push
+      expect(p.reasoning).toBe("");
+    }
+    expect(s.end()).toEqual({ reasoning: "", text: "", unterminated: false });
+    // Leading whitespace is the model's own text when no block follows.
+    expect(run(["\n", " Hi"]).pushes).toEqual([none, t("\n Hi")]);
+    // A lone prefix at the end is text.
+    expect(run(["<thin"])).toMatchObject({ reasoning: "", text: "<thin", unterminated: false });
+    expect(run(["  "])).toMatchObject({ reasoning: "", text: "  ", unterminated: false });
+    expect(run([])).toMatchObject({ reasoning: "", text: "", unterminated: false });
+  });
+
+  it("returns the chunk itself on the fast path", () => {
+    const s = new ThinkSplitter();
+    s.push("<think>r</think>A");
+    const chunk = ` token ${Math.random()}`;
+    expect(s.push(chunk).text).toBe(chunk);
+    expect(s.push("")).toEqual(none);
+  });
+
+  it("takes other tags", () => {
+    const opts = { openTag: "<reasoning>", closeTag: "</reasoning>" };
+    expect(run(["<reason", "ing>why</reas", "oning>\nans"], opts)).toMatchObject({
+      reasoning: "why",
+      text: "ans",
+    });
+    expect(run(["<think>x</think>"], opts)).toMatchObject({ reasoning: "", text: "<think>x</think>" });
+  });
+
+  it("refuses empty tags and an open tag that starts with whitespace", () => {
+    expect(() => new ThinkSplitter({ openTag: "" })).toThrow(InvalidArgumentError);
+    expect(() => new ThinkSplitter({ openTag: " <t>" })).toThrow(InvalidArgumentError);
+    expect(() => new ThinkSplitter({ closeTag: "" })).toThrow(InvalidArgumentError);
+  });
+
+  it("gives the same result however the content is cut into chunks", () => {
+    const samples = [
+      "<think>\nLet me think about <b>this</b> < and </ too.\n</think>\n\nThe answer is <think>42</think>.",
+      "  \n<think></think>Answer",
+      "No think block here, <think>but a tag</think> later.",
+      "<think>unterminated reasoning </thi",
+      "<thinking>not the tag</thinking>",
+      "<think>x</think>",
+      "<think>x</think>\n\n",
+      "\n\n  ",
+      "<<think>",
+      "</think>Hello",
+      "<think>a</think</think>b",
+      "<think>\n\n</think>\n\n  Hi \n",
+    ];
+    const rand = mulberry32(15);
+    for (const sample of samples) {
+      const whole = run([sample]);
+      const chars = run([...sample]);
+      expect(chars, sample).toMatchObject({
+        reasoning: whole.reasoning,
+        text: whole.text,
+        unterminated: whole.unterminated,
+      });
+      for (let trial = 0; trial < 200; trial++) {
+        const chunks: string[] = [];
+        let at = 0;
+        while (at < sample.length) {
+          const n = Math.floor(rand() * 6); // 0..5 chars, empty chunks included
+          chunks.push(sample.slice(at, at + n));
+          at += n;
+        }
+        const out = run(chunks);
+        // Output arrives in order: what each push releases extends what came before.
+        let reasoning = "";
+        let text = "";
+        let inOrder = true;
+        for (const p of out.pushes) {
+          reasoning += p.reasoning;
+          text += p.text;
+          inOrder &&= whole.reasoning.startsWith(reasoning) && whole.text.startsWith(text);
+        }
+        const same =
+          out.reasoning === whole.reasoning &&
+          out.text === whole.text &&
+          out.unterminated === whole.unterminated;
+        if (!same || !inOrder) {
+          const { reasoning: wr, text: wt, unterminated: wu } = whole;
+          expect({
+            chunks,
+            reasoning: out.reasoning,
+            text: out.text,
+            unterminated: out.unterminated,
+            inOrder,
+          }).toEqual({ chunks, reasoning: wr, text: wt, unterminated: wu, inOrder: true });
+        }
+      }
+    }
+  });
+});
