@@ -54,16 +54,23 @@ export type { ExtractiveLLMOptions } from "./llms/extractive-llm.js";
 export { ExtractiveLLM } from "./llms/extractive-llm.js";
 export type { MockChunking, MockLLMCall, MockLLMOptions } from "./llms/mock-llm.js";
 export { MockLLM } from "./llms/mock-llm.js";
+export type { ThinkPhase, ThinkSplit, ThinkSplitEnd, ThinkSplitterOptions } from "./llms/think-splitter.js";
+export { ThinkSplitter } from "./llms/think-splitter.js";
 export type {
   ChatMessage,
   ChatResponse,
   CompletionResponse,
+  FinishPart,
   LLM,
   LLMCallOptions,
   LLMChunk,
   LLMMetadata,
   LLMStream,
+  LLMStreamPart,
   MessageRole,
+  RawPart,
+  ReasoningDeltaPart,
+  TextDeltaPart,
   TokenUsage,
 } from "./llms/types.js";
 export type { ChatMemoryBufferOptions, ChatMemoryGetOptions } from "./memory/chat-memory-buffer.js";
@@ -101,6 +108,7 @@ export {
 export type { BaseRetriever, RetrieveOptions } from "./retrievers/types.js";
 export type { VectorIndexRetrieverOptions } from "./retrievers/vector-index-retriever.js";
 export { VectorIndexRetriever } from "./retrievers/vector-index-retriever.js";
+export type { AnswerPart } from "./schema/answer-part.js";
 export type { Metadata, NodeWithScore, TextNodeInit, TextNodeJSON } from "./schema/node.js";
 export { Document, MetadataMode, TextNode } from "./schema/node.js";
 export type { ResponseMetadata } from "./schema/response.js";

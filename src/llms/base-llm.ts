@@ -1,13 +1,14 @@
 import { NotImplementedError } from "../errors/index.js";
+import { legacyParts } from "./stream-part.js";
 import type {
   ChatMessage,
   ChatResponse,
   CompletionResponse,
   LLM,
   LLMCallOptions,
-  LLMChunk,
   LLMMetadata,
   LLMStream,
+  LLMStreamPart,
   TokenUsage,
 } from "./types.js";
 
@@ -45,7 +46,13 @@ export abstract class BaseLLM implements LLM {
     if (this.doComplete) return this.doComplete(prompt, options);
     if (this.doChat) {
       const res = await this.doChat([{ role: "user", content: prompt }], options);
-      return { text: res.message.content, usage: res.usage, finishReason: res.finishReason, raw: res.raw };
+      return {
+        text: res.message.content,
+        reasoning: res.reasoning,
+        usage: res.usage,
+        finishReason: res.finishReason,
+        raw: res.raw,
+      };
     }
     if (this.supportsStreaming) return drain(await this.streamComplete(prompt, options));
     throw this.missing("complete");
@@ -57,6 +64,7 @@ export abstract class BaseLLM implements LLM {
       const res = await this.doComplete(messagesToPrompt(messages), options);
       return {
         message: { role: "assistant", content: res.text },
+        reasoning: res.reasoning,
         usage: res.usage,
         finishReason: res.finishReason,
         raw: res.raw,
@@ -66,6 +74,7 @@ export abstract class BaseLLM implements LLM {
       const res = await drain(await this.streamChat(messages, options));
       return {
         message: { role: "assistant", content: res.text },
+        reasoning: res.reasoning,
         usage: res.usage,
         finishReason: res.finishReason,
       };
@@ -117,15 +126,33 @@ export function messagesToPrompt(messages: ChatMessage[]): string {
   return `${messages.map((m) => `${m.role}: ${m.content}`).join("\n")}\nassistant: `;
 }
 
-/** Reads a stream to its end and returns the whole text, the last usage and finish reason it carried. */
+/**
+ * Reads a stream to its end and returns the whole text, the reasoning apart from it, and the last usage and
+ * finish reason it carried.
+ */
 export async function drain(stream: LLMStream): Promise<CompletionResponse> {
   let text = "";
+  let reasoning = "";
   let usage: TokenUsage | undefined;
   let finishReason: string | undefined;
-  for await (const chunk of stream as AsyncIterable<LLMChunk>) {
-    text += chunk.delta;
-    if (chunk.usage) usage = chunk.usage;
-    if (chunk.finishReason) finishReason = chunk.finishReason;
-  }
-  return { text, usage, finishReason };
+  const take = (part: LLMStreamPart): void => {
+    switch (part.type) {
+      case "text-delta":
+        text += part.text;
+        break;
+      case "reasoning-delta":
+        reasoning += part.text;
+        break;
+      case "finish":
+        if (part.usage) usage = part.usage;
+        if (part.finishReason) finishReason = part.finishReason;
+        break;
+      case "raw":
+        break;
+      default:
+        for (const legacy of legacyParts(part)) take(legacy);
+    }
+  };
+  for await (const part of stream) take(part);
+  return reasoning === "" ? { text, usage, finishReason } : { text, reasoning, usage, finishReason };
 }

@@ -1,7 +1,7 @@
 import { sleep, throwIfAborted } from "../utils/abort.js";
 import { contentWords as words } from "../utils/text.js";
 import { BaseLLM } from "./base-llm.js";
-import type { LLMCallOptions, LLMChunk, LLMMetadata, LLMStream } from "./types.js";
+import type { LLMCallOptions, LLMMetadata, LLMStream, LLMStreamPart } from "./types.js";
 
 /** Options of {@link ExtractiveLLM}. */
 export interface ExtractiveLLMOptions {
@@ -70,12 +70,13 @@ export class ExtractiveLLM extends BaseLLM {
     return best.map((x) => x.s).join(" ");
   }
 
-  private async *words(text: string, signal: AbortSignal | undefined): AsyncGenerator<LLMChunk> {
+  private async *words(text: string, signal: AbortSignal | undefined): AsyncGenerator<LLMStreamPart> {
     const pieces = text.match(/\s*\S+/g) ?? [];
     for (let i = 0; i < pieces.length; i++) {
       if (i > 0) await sleep(this.chunkDelayMs, signal);
       throwIfAborted(signal);
-      yield i === pieces.length - 1 ? { delta: pieces[i]!, finishReason: "stop" } : { delta: pieces[i]! };
+      yield { type: "text-delta", text: pieces[i]! };
+      if (i === pieces.length - 1) yield { type: "finish", finishReason: "stop" };
     }
   }
 }

@@ -4,9 +4,9 @@ import { BaseLLM } from "./base-llm.js";
 import type {
   CompletionResponse,
   LLMCallOptions,
-  LLMChunk,
   LLMMetadata,
   LLMStream,
+  LLMStreamPart,
   TokenUsage,
 } from "./types.js";
 
@@ -17,6 +17,11 @@ export type MockChunking = "word" | "char" | number | ((text: string) => string[
 export interface MockLLMOptions {
   /** The answer: fixed text, or computed from the prompt and the call's index. Default: echo the prompt. */
   response?: string | ((prompt: string, callIndex: number) => string);
+  /**
+   * The model's reasoning, streamed as `reasoning-delta` parts before the answer (cut like it), and counted in
+   * usage as `reasoningTokens`. Default: none.
+   */
+  reasoning?: string | ((prompt: string, callIndex: number) => string);
   /** How the answer is cut into chunks: `"word"` (default, whitespace kept on the left), `"char"`, N chars, or a function. */
   chunking?: MockChunking;
   /** Delay before the call is accepted (before `streamComplete` resolves), in ms. */
@@ -106,15 +111,26 @@ export class MockLLM extends BaseLLM {
       call.release?.();
       throw error;
     }
-    call.chunksProduced = chunks.length;
+    const reasoning = this.reasoningFor(prompt, call.index);
+    call.chunksProduced = chunks.length + reasoning.length;
     call.finished = true;
     call.release?.();
-    return { text: chunks.join(""), usage: this.usage(prompt, chunks.length), finishReason: "stop" };
+    return {
+      text: chunks.join(""),
+      ...(reasoning.length > 0 ? { reasoning: reasoning.join("") } : {}),
+      usage: this.usage(prompt, chunks.length, reasoning.length),
+      finishReason: "stop",
+    };
   }
 
   protected override async doStreamComplete(prompt: string, options: LLMCallOptions): Promise<LLMStream> {
     const call = await this.start(prompt, true, options.signal);
-    return this.generate(call, this.chunksFor(prompt, call.index), options.signal);
+    return this.generate(
+      call,
+      this.reasoningFor(prompt, call.index),
+      this.chunksFor(prompt, call.index),
+      options.signal,
+    );
   }
 
   private async start(
@@ -155,21 +171,29 @@ export class MockLLM extends BaseLLM {
 
   private async *generate(
     call: MockLLMCall,
+    reasoning: string[],
     chunks: string[],
     signal: AbortSignal | undefined,
-  ): AsyncGenerator<LLMChunk> {
+  ): AsyncGenerator<LLMStreamPart> {
+    const total = reasoning.length + chunks.length;
     try {
-      for (let i = 0; i < chunks.length; i++) {
+      for (let i = 0; i < total; i++) {
         await sleep(i === 0 ? this.firstChunkDelay(call.index) : (this.options.chunkDelayMs ?? 0), signal);
         throwIfAborted(signal);
         if (this.options.failAfterChunks !== undefined && i === this.options.failAfterChunks) {
           throw new StreamdexError(`MockLLM: simulated failure after ${i} chunks.`, { code: "mock_failure" });
         }
         call.chunksProduced++;
-        const last = i === chunks.length - 1;
-        yield last
-          ? { delta: chunks[i]!, usage: this.usage(call.prompt, chunks.length), finishReason: "stop" }
-          : { delta: chunks[i]! };
+        yield i < reasoning.length
+          ? { type: "reasoning-delta", text: reasoning[i]! }
+          : { type: "text-delta", text: chunks[i - reasoning.length]! };
+        if (i === total - 1) {
+          yield {
+            type: "finish",
+            usage: this.usage(call.prompt, chunks.length, reasoning.length),
+            finishReason: "stop",
+          };
+        }
       }
       call.finished = true;
     } finally {
@@ -189,10 +213,22 @@ export class MockLLM extends BaseLLM {
     return splitChunks(text, this.options.chunking ?? "word");
   }
 
-  private usage(prompt: string, completionTokens: number): TokenUsage | undefined {
+  private reasoningFor(prompt: string, index: number): string[] {
+    const r = this.options.reasoning;
+    if (r === undefined) return [];
+    return splitChunks(typeof r === "string" ? r : r(prompt, index), this.options.chunking ?? "word");
+  }
+
+  private usage(prompt: string, answerTokens: number, reasoningTokens = 0): TokenUsage | undefined {
     if (this.options.reportUsage === false) return undefined;
     const promptTokens = splitChunks(prompt, "word").length;
-    return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
+    const completionTokens = answerTokens + reasoningTokens;
+    return {
+      promptTokens,
+      completionTokens,
+      totalTokens: promptTokens + completionTokens,
+      ...(reasoningTokens > 0 ? { reasoningTokens } : {}),
+    };
   }
 }
 

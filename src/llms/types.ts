@@ -1,10 +1,17 @@
 import type { Tokenizer } from "../utils/tokenizer.js";
 
-/** Token counts reported by a provider for one call. */
+/** Token counts reported by a provider for one call (or summed over a query's calls). */
 export interface TokenUsage {
   promptTokens: number;
+  /** Answer tokens, reasoning included (as providers count them). */
   completionTokens: number;
   totalTokens: number;
+  /** Of `completionTokens`, those the model spent reasoning, when the provider says (or they were counted). */
+  reasoningTokens?: number;
+  /** Tokens of the query embedding (a query's total only). */
+  embeddingTokens?: number;
+  /** Some counts were not reported by the provider and were counted with the model's tokenizer. */
+  estimated?: boolean;
 }
 
 /** What an LLM is: its name and the sizes the prompt packer needs. */
@@ -36,6 +43,8 @@ export interface LLMCallOptions {
 /** A finished completion. */
 export interface CompletionResponse {
   text: string;
+  /** The model's reasoning, apart from the answer (`""` or absent when it gave none). */
+  reasoning?: string;
   usage?: TokenUsage;
   /** Why generation stopped (`"stop"`, `"length"`, ...), when the provider says. */
   finishReason?: string;
@@ -46,27 +55,76 @@ export interface CompletionResponse {
 /** A finished chat turn. */
 export interface ChatResponse {
   message: ChatMessage;
+  /** The model's reasoning, apart from the answer (`""` or absent when it gave none). */
+  reasoning?: string;
   usage?: TokenUsage;
   finishReason?: string;
   raw?: unknown;
 }
 
-/**
- * One chunk of a streamed answer: exactly one provider chunk. `delta` may be `""` on chunks that only carry
- * `usage` or `finishReason`.
- */
-export interface LLMChunk {
-  delta: string;
-  usage?: TokenUsage;
-  finishReason?: string;
+/** Answer text: one part per provider chunk that carries text. */
+export interface TextDeltaPart {
+  type: "text-delta";
+  text: string;
+  /** The provider's event, for debugging. */
   raw?: unknown;
 }
 
 /**
- * A streamed answer. It is pull-based: the provider is read only as fast as `next()` is called. Calling the
- * iterator's `return()` (what `break` does) or aborting the call's signal stops the provider request.
+ * The model's reasoning, apart from the answer: from the provider's own field (`reasoning_content`, LangChain's
+ * reasoning blocks) or from a `<think>…</think>` block that opens a local model's output.
  */
-export type LLMStream = AsyncIterable<LLMChunk>;
+export interface ReasoningDeltaPart {
+  type: "reasoning-delta";
+  text: string;
+  raw?: unknown;
+}
+
+/**
+ * How the call ended. A provider may send more than one (OpenAI gives the finish reason, then usage in a later
+ * event): a reader merges them, a later field winning.
+ */
+export interface FinishPart {
+  type: "finish";
+  usage?: TokenUsage;
+  /** Why generation stopped: `"stop"`, `"length"`, ... (`"unterminated-reasoning"` for a think block never closed). */
+  finishReason?: string;
+  raw?: unknown;
+}
+
+/** A provider event that carries nothing of the above (kept for debugging; readers skip it). */
+export interface RawPart {
+  type: "raw";
+  raw: unknown;
+}
+
+/**
+ * One part of a streamed LLM answer: a discriminated union on `type`. Each provider event maps to the parts it
+ * carries, in order (usually one).
+ *
+ * @example
+ * ```ts
+ * for await (const part of await llm.streamComplete(prompt)) {
+ *   if (part.type === "text-delta") process.stdout.write(part.text);
+ *   else if (part.type === "reasoning-delta") process.stderr.write(part.text);
+ * }
+ * ```
+ */
+export type LLMStreamPart = TextDeltaPart | ReasoningDeltaPart | FinishPart | RawPart;
+
+/**
+ * Former name of {@link LLMStreamPart}. (Its old shape, `{ delta, usage?, finishReason? }`, is still read as
+ * text and finish from an LLM written against it.)
+ * @deprecated Use {@link LLMStreamPart}.
+ */
+export type LLMChunk = LLMStreamPart;
+
+/**
+ * A streamed answer: {@link LLMStreamPart}s. It is pull-based: the provider is read only as fast as `next()` is
+ * called. Calling the iterator's `return()` (what `break` does) or aborting the call's signal stops the provider
+ * request.
+ */
+export type LLMStream = AsyncIterable<LLMStreamPart>;
 
 /**
  * A language model. Implement it directly or, easier, extend {@link BaseLLM}, which derives the methods a

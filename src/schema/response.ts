@@ -16,6 +16,8 @@ export type ResponseMetadata = Record<string, unknown>;
 export class Response {
   /** The answer text. */
   readonly response: string;
+  /** The model's reasoning, apart from the answer (`""` when it gave none). */
+  readonly reasoning: string;
   readonly sourceNodes: NodeWithScore[];
   readonly metadata: ResponseMetadata;
   /** Tokens used by the LLM calls that made this answer, summed, when reported. */
@@ -23,11 +25,13 @@ export class Response {
 
   constructor(init: {
     response: string;
+    reasoning?: string;
     sourceNodes?: NodeWithScore[];
     metadata?: ResponseMetadata;
     usage?: TokenUsage;
   }) {
     this.response = init.response;
+    this.reasoning = init.reasoning ?? "";
     this.sourceNodes = init.sourceNodes ?? [];
     this.metadata = init.metadata ?? sourceMetadata(this.sourceNodes);
     this.usage = init.usage;
@@ -49,9 +53,17 @@ export function sourceMetadata(sourceNodes: NodeWithScore[]): ResponseMetadata {
 export function addUsage(a: TokenUsage | undefined, b: TokenUsage | undefined): TokenUsage | undefined {
   if (!a) return b;
   if (!b) return a;
-  return {
+  const sum: TokenUsage = {
     promptTokens: a.promptTokens + b.promptTokens,
     completionTokens: a.completionTokens + b.completionTokens,
     totalTokens: a.totalTokens + b.totalTokens,
   };
+  if (a.reasoningTokens !== undefined || b.reasoningTokens !== undefined) {
+    sum.reasoningTokens = (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0);
+  }
+  if (a.embeddingTokens !== undefined || b.embeddingTokens !== undefined) {
+    sum.embeddingTokens = (a.embeddingTokens ?? 0) + (b.embeddingTokens ?? 0);
+  }
+  if (a.estimated || b.estimated) sum.estimated = true;
+  return sum;
 }

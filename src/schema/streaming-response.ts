@@ -1,10 +1,11 @@
 import type { ServerResponse } from "node:http";
 import { AbortError, isAbortError, StreamConsumedError, StreamInterruptedError } from "../errors/index.js";
-import type { LLMChunk, TokenUsage } from "../llms/types.js";
+import { legacyParts } from "../llms/stream-part.js";
+import type { LLMStreamPart, ReasoningDeltaPart, TextDeltaPart, TokenUsage } from "../llms/types.js";
 import { type PipeOptions, pipeToNodeResponse } from "../streaming/node-response.js";
-import { exclusiveDeltas } from "../streaming/stream-parts.js";
 import { iterableToReadableStream, SSE_HEADERS, toEventStream } from "../streaming/web-streams.js";
 import { writeRespectingBackpressure } from "../streaming/writable.js";
+import { type AnswerPart, answerParts } from "./answer-part.js";
 import type { NodeWithScore } from "./node.js";
 import { addUsage, Response, type ResponseMetadata, sourceMetadata } from "./response.js";
 
@@ -14,6 +15,8 @@ import { addUsage, Response, type ResponseMetadata, sourceMetadata } from "./res
  */
 export interface StreamHooks {
   onDelta?(delta: string, index: number): void;
+  /** Each piece of the model's reasoning (never part of the text). */
+  onReasoning?(delta: string): void;
   /** `usage` is the streamed call's own usage (not the query's total, which is on the response). */
   onEnd?(text: string, usage: TokenUsage | undefined, finishReason: string | undefined): void;
   onError?(error: unknown, partialText: string): void;
@@ -23,7 +26,7 @@ export interface StreamHooks {
 /** What a {@link StreamingResponse} is built from. */
 export interface StreamingResponseInit {
   /** The final LLM call's stream, already accepted by the provider. */
-  stream?: AsyncIterable<LLMChunk>;
+  stream?: AsyncIterable<LLMStreamPart>;
   /** Instead of `stream`: a known answer, delivered as exactly one chunk (modes that make no LLM call). */
   text?: string;
   sourceNodes?: NodeWithScore[];
@@ -89,13 +92,14 @@ export class StreamingResponse implements AsyncIterable<string> {
   deltaCount = 0;
 
   private readonly init: StreamingResponseInit;
-  private readonly stream: AsyncIterable<LLMChunk>;
+  private readonly stream: AsyncIterable<LLMStreamPart>;
   private readonly hooks: StreamHooks[] = [];
   /** Deltas so far, joined lazily into {@link StreamingResponse.responseTxt} (cheaper than `+=` per delta). */
-  private readonly parts: string[] = [];
+  private readonly textChunks: string[] = [];
   private joined = "";
+  private reasoning = "";
   private state: State = "idle";
-  private source: AsyncIterator<LLMChunk> | undefined;
+  private source: AsyncIterator<LLMStreamPart> | undefined;
   /** Who is reading, while `state` is `"reading"`. */
   private reader: Reader | undefined;
   /** The running `getResponse()` drain, shared by every `getResponse()` call made while it runs. */
@@ -118,14 +122,37 @@ export class StreamingResponse implements AsyncIterable<string> {
 
   /** The text delivered so far; the whole answer once the stream has ended. */
   get responseTxt(): string {
-    if (this.parts.length > 1) {
-      this.joined = this.parts.join("");
-      this.parts.length = 0;
-      this.parts.push(this.joined);
-    } else if (this.parts.length === 1) {
-      this.joined = this.parts[0]!;
+    if (this.textChunks.length > 1) {
+      this.joined = this.textChunks.join("");
+      this.textChunks.length = 0;
+      this.textChunks.push(this.joined);
+    } else if (this.textChunks.length === 1) {
+      this.joined = this.textChunks[0]!;
     }
     return this.joined;
+  }
+
+  /** The model's reasoning so far (`""` when it gave none); never part of {@link responseTxt}. */
+  get reasoningTxt(): string {
+    return this.reasoning;
+  }
+
+  /**
+   * The whole answer as typed {@link AnswerPart}s: `sources` first, then `reasoning-delta` and `text-delta` parts
+   * in the model's order (text: one per provider chunk), then `finish` (usage, finish reason), or `error` (an
+   * error is a part here, not thrown) or `cancelled`. It is the same one pass as {@link responseGen}: read one of
+   * them. Leaving the loop early cancels the answer, as with `responseGen`.
+   *
+   * @example
+   * ```ts
+   * for await (const part of res.parts) {
+   *   if (part.type === "reasoning-delta") process.stderr.write(part.text);
+   *   else if (part.type === "text-delta") process.stdout.write(part.text);
+   * }
+   * ```
+   */
+  get parts(): AsyncIterable<AnswerPart> {
+    return { [Symbol.asyncIterator]: () => answerParts(this) };
   }
 
   /** The text deltas, as the provider produces them. Same as iterating the response itself. */
@@ -152,16 +179,20 @@ export class StreamingResponse implements AsyncIterable<string> {
    * {@link printResponseStream}: they take its place, and its next `next()` is `done`.
    */
   [Symbol.asyncIterator](): AsyncIterator<string> {
-    return this.open(true);
+    return this.open(true, this.nextText);
   }
 
   /**
-   * A reader of the deltas that is never handed over to `getResponse()` or `printResponseStream()` (they get
-   * {@link StreamConsumedError} while it reads): for the library's transports (`streamParts`, SSE, Node pipes).
+   * The same one pass as {@link responseGen}, with the reasoning: text and reasoning deltas in the order the model
+   * gave them. For {@link parts}; `exclusive`: a reader `getResponse()` never takes over (the library's
+   * transports), and that refuses to take over a paused one.
    * @internal
    */
-  [exclusiveDeltas](): AsyncIterator<string> {
-    return this.open(false);
+  answerDeltas(exclusive: boolean): AsyncIterator<TextDeltaPart | ReasoningDeltaPart> {
+    if (this.state === "reading")
+      return exclusive ? this.open(false, this.nextDelta) : this.takeOverWith(this.nextDelta, true);
+    if (this.state !== "idle") return this.replayDeltas();
+    return this.open(!exclusive, this.nextDelta);
   }
 
   /**
@@ -216,6 +247,7 @@ export class StreamingResponse implements AsyncIterable<string> {
     }
     return new Response({
       response: this.responseTxt,
+      reasoning: this.reasoning,
       sourceNodes: this.sourceNodes,
       metadata: this.metadata,
       usage: this.usage,
@@ -241,7 +273,9 @@ export class StreamingResponse implements AsyncIterable<string> {
    * then (also a paused iterator: it does not take over), and is not taken over by `getResponse()`.
    */
   toReadableStream(): ReadableStream<string> {
-    return iterableToReadableStream({ [Symbol.asyncIterator]: () => this.open(false) }, () => this.cancel());
+    return iterableToReadableStream({ [Symbol.asyncIterator]: () => this.open(false, this.nextText) }, () =>
+      this.cancel(),
+    );
   }
 
   /**
@@ -265,12 +299,12 @@ export class StreamingResponse implements AsyncIterable<string> {
   }
 
   /** Starts the one pass with a new reader, or, once ended, replays. A live pass refuses a second reader. */
-  private open(handOver: boolean): AsyncIterator<string> {
+  private open<T>(handOver: boolean, next: () => Promise<IteratorResult<T>>): AsyncIterator<T> {
     if (this.state === "reading") throw this.consumed();
-    if (this.state !== "idle") return this.replay();
+    if (this.state !== "idle") return this.replay() as AsyncIterator<T>;
     this.state = "reading";
     this.source = this.stream[Symbol.asyncIterator]();
-    return this.attach(handOver);
+    return this.attach(handOver, next);
   }
 
   /**
@@ -278,18 +312,23 @@ export class StreamingResponse implements AsyncIterable<string> {
    * reader. A reader with a read in flight, or one that is not handed over, is running: refused.
    */
   private takeOver(): AsyncIterator<string> {
-    if (this.state !== "reading") return this.open(false);
+    if (this.state !== "reading") return this.open(false, this.nextText);
+    return this.takeOverWith(this.nextText, false);
+  }
+
+  /** Takes the place of a paused hand-over reader, reading with `next`; the new reader may itself be handed over. */
+  private takeOverWith<T>(next: () => Promise<IteratorResult<T>>, handOver: boolean): AsyncIterator<T> {
     const current = this.reader!;
     if (!current.handOver || current.pending > 0) throw this.consumed();
     current.handedOver = true;
-    return this.attach(false);
+    return this.attach(handOver, next);
   }
 
-  private attach(handOver: boolean): AsyncIterator<string> {
+  private attach<T>(handOver: boolean, read: () => Promise<IteratorResult<T>>): AsyncIterator<T> {
     const reader: Reader = { handOver, pending: 0, handedOver: false };
     this.reader = reader;
     const stop = () => this.stop("cancelled").then(() => DONE);
-    if (!handOver) return { next: () => this.next(), return: stop };
+    if (!handOver) return { next: read, return: stop };
     const settledRead = <T>(value: T): T => {
       reader.pending--;
       return value;
@@ -302,7 +341,7 @@ export class StreamingResponse implements AsyncIterable<string> {
       next: () => {
         if (reader.handedOver) return Promise.resolve(DONE);
         reader.pending++;
-        return this.next().then(settledRead, failedRead);
+        return read().then(settledRead, failedRead);
       },
       return: () => (reader.handedOver ? Promise.resolve(DONE) : stop()),
     };
@@ -316,32 +355,103 @@ export class StreamingResponse implements AsyncIterable<string> {
     );
   }
 
-  private next(): Promise<IteratorResult<string>> {
+  /** The text readers' read: the next text delta (reasoning and finish parts are recorded on the way). */
+  private readonly nextText = (): Promise<IteratorResult<string>> => {
     if (this.state !== "reading") return this.settled();
-    return this.source!.next().then(this.onChunk, this.onError);
-  }
+    return this.source!.next().then(this.onText, this.onError);
+  };
 
-  private readonly onChunk = (
-    result: IteratorResult<LLMChunk>,
+  /** The parts reader's read: the next text or reasoning delta. */
+  private readonly nextDelta = (): Promise<IteratorResult<TextDeltaPart | ReasoningDeltaPart>> => {
+    if (this.state !== "reading") return this.settled();
+    return this.source!.next().then(this.onDelta, this.onError);
+  };
+
+  private readonly onText = (
+    result: IteratorResult<LLMStreamPart>,
   ): IteratorResult<string> | Promise<IteratorResult<string>> => {
     if (this.state !== "reading") return this.settled();
     if (result.done) {
       this.finish();
       return DONE;
     }
-    const chunk = result.value;
-    if (chunk.usage) this.streamUsage = chunk.usage;
-    if (chunk.finishReason) this.finishReason = chunk.finishReason;
-    const delta = chunk.delta;
-    // Chunks that only carry usage or a finish reason are not deltas; a fixed text is one chunk even if empty.
-    if (delta === "" && this.init.stream !== undefined) return this.next();
-    this.parts.push(delta);
-    if (this.hooks.length > 0) this.emitDelta(delta);
-    this.deltaCount++;
-    return { done: false, value: delta };
+    const part = result.value;
+    const text = part.type === "text-delta" ? part.text : this.other(part);
+    return text !== undefined && this.takeText(text) ? { done: false, value: text } : this.nextText();
   };
 
-  private readonly onError = (error: unknown): Promise<IteratorResult<string>> => {
+  private readonly onDelta = (
+    result: IteratorResult<LLMStreamPart>,
+  ):
+    | IteratorResult<TextDeltaPart | ReasoningDeltaPart>
+    | Promise<IteratorResult<TextDeltaPart | ReasoningDeltaPart>> => {
+    if (this.state !== "reading") return this.settled();
+    if (result.done) {
+      this.finish();
+      return DONE;
+    }
+    const part = result.value;
+    if (part.type === "reasoning-delta") {
+      if (part.text === "") return this.nextDelta();
+      this.takeReasoning(part.text);
+      return { done: false, value: { type: "reasoning-delta", text: part.text } };
+    }
+    const text = part.type === "text-delta" ? part.text : this.other(part);
+    return text !== undefined && this.takeText(text)
+      ? { done: false, value: { type: "text-delta", text } }
+      : this.nextDelta();
+  };
+
+  /** Records a text delta; `false` for an empty one (a fixed text is one chunk even if empty). */
+  private takeText(text: string): boolean {
+    if (text === "" && this.init.stream !== undefined) return false;
+    this.textChunks.push(text);
+    if (this.hooks.length > 0) this.emitDelta(text);
+    this.deltaCount++;
+    return true;
+  }
+
+  private takeReasoning(text: string): void {
+    this.reasoning += text;
+    for (const hooks of this.hooks) {
+      if (!hooks.onReasoning) continue;
+      try {
+        hooks.onReasoning(text);
+      } catch (error) {
+        process.emitWarning(`streamdex: a StreamingResponse observer's onReasoning threw: ${String(error)}`);
+      }
+    }
+  }
+
+  /**
+   * Records a part that is not a text delta (reasoning, finish, raw, or an old-shape `{ delta }` chunk) for a text
+   * reader; returns the text it carries (an old-shape chunk), if any.
+   */
+  private other(part: LLMStreamPart): string | undefined {
+    switch (part.type) {
+      case "reasoning-delta":
+        if (part.text !== "") this.takeReasoning(part.text);
+        return undefined;
+      case "finish":
+        if (part.usage) this.streamUsage = part.usage;
+        if (part.finishReason) this.finishReason = part.finishReason;
+        return undefined;
+      case "text-delta":
+        return part.text;
+      case "raw":
+        return undefined;
+      default: {
+        let text: string | undefined;
+        for (const legacy of legacyParts(part)) {
+          if (legacy.type === "text-delta") text = legacy.text;
+          else this.other(legacy);
+        }
+        return text;
+      }
+    }
+  }
+
+  private readonly onError = (error: unknown): Promise<IteratorResult<never>> => {
     if (this.state === "reading") {
       this.fail(
         this.init.signal?.aborted === true && isAbortError(error)
@@ -386,7 +496,7 @@ export class StreamingResponse implements AsyncIterable<string> {
   }
 
   /** What a read returns once the stream is no longer live. */
-  private settled(): Promise<IteratorResult<string>> {
+  private settled(): Promise<IteratorResult<never>> {
     return this.state === "errored" ? Promise.reject(this.error) : Promise.resolve(DONE);
   }
 
@@ -454,6 +564,22 @@ export class StreamingResponse implements AsyncIterable<string> {
     }
   }
 
+  /** After the end: the reasoning, then the text, each whole (after an error: the error). */
+  private replayDeltas(): AsyncIterator<TextDeltaPart | ReasoningDeltaPart> {
+    const queue: (TextDeltaPart | ReasoningDeltaPart)[] = [];
+    if (this.state === "done") {
+      if (this.reasoning !== "") queue.push({ type: "reasoning-delta", text: this.reasoning });
+      if (this.responseTxt !== "") queue.push({ type: "text-delta", text: this.responseTxt });
+    }
+    return {
+      next: async () => {
+        if (this.state === "errored") throw this.error;
+        const part = queue.shift();
+        return part ? { done: false, value: part } : DONE;
+      },
+    };
+  }
+
   private replay(): AsyncIterator<string> {
     let sent = false;
     return {
@@ -476,6 +602,6 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function* oneChunk(text: string): AsyncGenerator<LLMChunk> {
-  yield { delta: text };
+async function* oneChunk(text: string): AsyncGenerator<LLMStreamPart> {
+  yield { type: "text-delta", text };
 }

@@ -14,26 +14,45 @@ const FINISH_REASONS = new Set(["stop", "length", "content-filter", "tool-calls"
 
 /**
  * The answer in the AI SDK UI message stream protocol (v1), one `data: <json>\n\n` event per chunk: `start`,
- * a `source-document` per source, `text-start`, one `text-delta` per delta, `text-end`, then `finish` (usage in
- * its `messageMetadata`), or `error` (`errorText`) or `abort`; and `data: [DONE]` last. Stopping the iteration
- * cancels the answer.
+ * a `source-document` per source, the model's reasoning as `reasoning-start`, `reasoning-delta`s and
+ * `reasoning-end` (a new reasoning part each time reasoning resumes after text), `text-start`, one `text-delta`
+ * per delta, `text-end`, then `finish` (usage in its `messageMetadata`), or `error` (`errorText`) or `abort`;
+ * and `data: [DONE]` last. Stopping the iteration cancels the answer.
  */
 export async function* uiMessageStream(
   response: StreamingResponse,
   messageId: string = `msg-${crypto.randomUUID()}`,
 ): AsyncGenerator<string> {
   const textId = `text-${messageId}`;
+  let textOpen = false;
+  let reasoningId: string | undefined;
+  let reasoningParts = 0;
+  /** Closes an open reasoning part, and opens the text part if it is not yet (its end is always sent). */
+  function* toText(): Generator<string> {
+    if (reasoningId !== undefined) yield data({ type: "reasoning-end", id: reasoningId });
+    reasoningId = undefined;
+    if (!textOpen) yield data({ type: "text-start", id: textId });
+    textOpen = true;
+  }
   yield data({ type: "start", messageId });
   for await (const part of streamParts(response)) {
     switch (part.type) {
       case "sources":
         for (const source of part.sourceNodes) yield data(sourceDocument(source));
-        yield data({ type: "text-start", id: textId });
+        break;
+      case "reasoning-delta":
+        if (reasoningId === undefined) {
+          reasoningId = `reasoning-${messageId}-${reasoningParts++}`;
+          yield data({ type: "reasoning-start", id: reasoningId });
+        }
+        yield data({ type: "reasoning-delta", id: reasoningId, delta: part.text });
         break;
       case "text-delta":
+        if (!textOpen || reasoningId !== undefined) yield* toText();
         yield data({ type: "text-delta", id: textId, delta: part.text });
         break;
       case "finish": {
+        yield* toText();
         yield data({ type: "text-end", id: textId });
         const reason = part.finishReason ?? "stop";
         yield data({
@@ -44,10 +63,12 @@ export async function* uiMessageStream(
         break;
       }
       case "error":
+        yield* toText();
         yield data({ type: "text-end", id: textId });
         yield data({ type: "error", errorText: part.message });
         break;
       case "cancelled":
+        yield* toText();
         yield data({ type: "text-end", id: textId });
         yield data({ type: "abort" });
         break;

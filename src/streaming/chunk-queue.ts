@@ -1,4 +1,4 @@
-import type { LLMChunk } from "../llms/types.js";
+import type { LLMStreamPart } from "../llms/types.js";
 import { abortReason } from "../utils/abort.js";
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -10,7 +10,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * (llama.cpp, transformers.js), whose loops push tokens rather than being pulled.
  */
 export class ChunkQueue {
-  private readonly queue: LLMChunk[] = [];
+  private readonly queue: LLMStreamPart[] = [];
   private error: Error | undefined;
   private ended = false;
   private halted = false;
@@ -29,13 +29,13 @@ export class ChunkQueue {
   }
 
   /** The consumer's `next()`: the next chunk, waiting for the producer if needed; rethrows its error. */
-  async next(): Promise<IteratorResult<LLMChunk>> {
+  async next(): Promise<IteratorResult<LLMStreamPart>> {
     for (;;) {
       if (this.signal?.aborted) throw abortReason(this.signal);
       const chunk = this.queue.shift();
       if (chunk) {
         this.wakeProducer?.();
-        if (chunk.finishReason !== undefined) this.halted = true;
+        if (chunk.type === "finish" && chunk.finishReason !== undefined) this.halted = true;
         return { done: false, value: chunk };
       }
       if (this.error) throw this.error;
@@ -50,7 +50,7 @@ export class ChunkQueue {
   }
 
   /** Producer: hands a chunk to the reader. */
-  push(chunk: LLMChunk): void {
+  push(chunk: LLMStreamPart): void {
     this.queue.push(chunk);
     this.wakeConsumer?.();
   }

@@ -1,4 +1,5 @@
-import type { LLMChunk, LLMStream } from "../llms/types.js";
+import { legacyParts } from "../llms/stream-part.js";
+import type { LLMStream, LLMStreamPart, TokenUsage } from "../llms/types.js";
 import { addUsage } from "../schema/response.js";
 import type { StreamHooks } from "../schema/streaming-response.js";
 
@@ -29,7 +30,8 @@ export interface OrderedStreamsOptions {
  * Several streamed answers as one stream, in call order, while later calls already run. Resolves once the
  * first wave of calls (up to `concurrency`) has been accepted, and rejects, aborting the others, if one of them
  * is refused. Pull-based: each answer is read only as fast as the consumer reads. When the combined stream
- * ends in any way, every call still running is aborted. The last chunk carries the summed usage.
+ * ends in any way, every call still running is aborted. Text and reasoning parts pass through in order; one
+ * `finish` part at the end carries the summed usage.
  */
 export async function orderedStreams(options: OrderedStreamsOptions): Promise<LLMStream> {
   const calls: { controller: AbortController; started: Promise<StartedCall> }[] = [];
@@ -57,7 +59,7 @@ export async function orderedStreams(options: OrderedStreamsOptions): Promise<LL
   const generator = run(options, calls, startUpTo, abortAll);
   // A generator returned before its first `next()` skips its `finally`: stop the calls and tell their observers here.
   let started = false;
-  const iterator: AsyncIterableIterator<LLMChunk> = {
+  const iterator: AsyncIterableIterator<LLMStreamPart> = {
     next: () => {
       started = true;
       return generator.next();
@@ -90,8 +92,8 @@ async function* run(
   calls: { started: Promise<StartedCall> }[],
   startUpTo: (end: number) => void,
   abortAll: () => void,
-): AsyncGenerator<LLMChunk> {
-  let usage: LLMChunk["usage"];
+): AsyncGenerator<LLMStreamPart> {
+  let usage: TokenUsage | undefined;
   let finishReason: string | undefined;
   let current = 0;
   let currentCall: StartedCall | undefined;
@@ -102,18 +104,25 @@ async function* run(
       currentCall = await calls[current]!.started;
       text = "";
       const prefix = options.prefix?.(current) ?? "";
-      if (prefix !== "") yield { delta: prefix };
-      let callUsage: LLMChunk["usage"];
+      if (prefix !== "") yield { type: "text-delta", text: prefix };
+      let callUsage: TokenUsage | undefined;
       let callFinish: string | undefined;
       let index = 0;
       try {
-        for await (const chunk of currentCall.stream) {
-          if (chunk.usage) callUsage = chunk.usage;
-          if (chunk.finishReason) callFinish = chunk.finishReason;
-          if (chunk.delta === "") continue;
-          text += chunk.delta;
-          currentCall.hooks?.onDelta?.(chunk.delta, index++);
-          yield { delta: chunk.delta };
+        for await (const received of currentCall.stream) {
+          for (const part of received.type === undefined ? legacyParts(received) : [received]) {
+            if (part.type === "finish") {
+              if (part.usage) callUsage = part.usage;
+              if (part.finishReason) callFinish = part.finishReason;
+            } else if (part.type === "text-delta") {
+              if (part.text === "") continue;
+              text += part.text;
+              currentCall.hooks?.onDelta?.(part.text, index++);
+              yield { type: "text-delta", text: part.text };
+            } else if (part.type === "reasoning-delta") {
+              if (part.text !== "") yield { type: "reasoning-delta", text: part.text };
+            }
+          }
         }
       } catch (error) {
         currentCall.hooks?.onError?.(error, text);
@@ -125,7 +134,7 @@ async function* run(
       usage = addUsage(usage, callUsage);
       finishReason = callFinish ?? finishReason;
     }
-    yield { delta: "", usage, finishReason };
+    yield { type: "finish", usage, finishReason };
   } finally {
     // Stopped early (break, cancel, error) or done: abort whatever still runs and tell its observers.
     abortAll();

@@ -1,11 +1,14 @@
-import type { LLMChunk, LLMStream } from "../llms/types.js";
+import type { LLMStream, LLMStreamPart } from "../llms/types.js";
 
 /** How {@link providerStream} adapts a provider's stream. */
 export interface ProviderStreamOptions<T> {
   /** The provider SDK's stream of parsed events (one per SSE event). */
   source: AsyncIterable<T>;
-  /** One provider event to one chunk. */
-  map(event: T): LLMChunk;
+  /**
+   * One provider event to the parts it carries, in order: usually one part, several when an event carries
+   * several things (text and a finish reason), none (`[]`) when it carries nothing (a keep-alive, a role-only event).
+   */
+  map(event: T): LLMStreamPart | readonly LLMStreamPart[];
   /** Any error from the source to a typed error. */
   mapError(error: unknown): Error;
   /**
@@ -27,7 +30,7 @@ export interface ProviderStreamOptions<T> {
 }
 
 /**
- * Wraps a provider SDK stream as an {@link LLMStream}: one chunk per provider event, pulled only when the
+ * Wraps a provider SDK stream as an {@link LLMStream}: the parts of each provider event, pulled only when the
  * consumer asks (no read-ahead), with typed errors, an idle timeout that only runs while the consumer waits, and
  * detection of streams that end without finishing. `return()` (a `break`) stops the provider request.
  */
@@ -37,8 +40,10 @@ export function providerStream<T>(options: ProviderStreamOptions<T>): LLMStream 
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
-class ProviderStream<T> implements AsyncIterableIterator<LLMChunk> {
+class ProviderStream<T> implements AsyncIterableIterator<LLMStreamPart> {
   private readonly source: AsyncIterator<T>;
+  /** The rest of an event that mapped to several parts. */
+  private pending: LLMStreamPart[] = [];
   private finished = false;
   private sawFinish = false;
   private timedOut = false;
@@ -53,14 +58,17 @@ class ProviderStream<T> implements AsyncIterableIterator<LLMChunk> {
     return this;
   }
 
-  next(): Promise<IteratorResult<LLMChunk>> {
+  next(): Promise<IteratorResult<LLMStreamPart>> {
+    const queued = this.pending.shift();
+    if (queued) return Promise.resolve({ done: false, value: queued });
     if (this.finished) return Promise.resolve(DONE);
     this.waitingSince = performance.now();
     this.timer ??= this.schedule(this.options.idleTimeoutMs);
     return this.source.next().then(this.onResult, this.onError);
   }
 
-  async return(): Promise<IteratorResult<LLMChunk>> {
+  async return(): Promise<IteratorResult<LLMStreamPart>> {
+    this.pending = [];
     const early = !this.finished;
     this.stop();
     // An SDK stream that was never read is an unstarted generator: its return() runs no cleanup, so the
@@ -70,7 +78,9 @@ class ProviderStream<T> implements AsyncIterableIterator<LLMChunk> {
     return DONE;
   }
 
-  private readonly onResult = (result: IteratorResult<T>): IteratorResult<LLMChunk> => {
+  private readonly onResult = (
+    result: IteratorResult<T>,
+  ): IteratorResult<LLMStreamPart> | Promise<IteratorResult<LLMStreamPart>> => {
     this.waitingSince = 0;
     if (this.timedOut) throw this.options.timeoutError();
     if (result.done) {
@@ -78,9 +88,9 @@ class ProviderStream<T> implements AsyncIterableIterator<LLMChunk> {
       if (!this.sawFinish && this.options.truncatedError) throw this.options.truncatedError();
       return DONE;
     }
-    let chunk: LLMChunk;
+    let mapped: LLMStreamPart | readonly LLMStreamPart[];
     try {
-      chunk = this.options.map(result.value);
+      mapped = this.options.map(result.value);
     } catch (error) {
       // An event we cannot read ends the stream: stop the request rather than leave it streaming unread.
       this.stop();
@@ -88,8 +98,15 @@ class ProviderStream<T> implements AsyncIterableIterator<LLMChunk> {
       this.source.return?.().catch(() => {});
       throw (this.options.malformedEvent ?? this.options.mapError)(error);
     }
-    if (chunk.finishReason) this.sawFinish = true;
-    return { done: false, value: chunk };
+    if (!isPartList(mapped)) {
+      if (mapped.type === "finish" && mapped.finishReason) this.sawFinish = true;
+      return { done: false, value: mapped };
+    }
+    for (const part of mapped) if (part.type === "finish" && part.finishReason) this.sawFinish = true;
+    const [first, ...rest] = mapped;
+    if (!first) return this.next(); // an event with nothing in it: read the next one
+    this.pending.push(...rest);
+    return { done: false, value: first };
   };
 
   private readonly onError = (error: unknown): never => {
@@ -119,4 +136,8 @@ class ProviderStream<T> implements AsyncIterableIterator<LLMChunk> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+function isPartList(mapped: LLMStreamPart | readonly LLMStreamPart[]): mapped is readonly LLMStreamPart[] {
+  return Array.isArray(mapped);
 }

@@ -33,6 +33,8 @@ export function formatSSE(part: StreamPart): string {
   switch (part.type) {
     case "sources":
       return sse("sources", { sourceNodes: part.sourceNodes.map(serializeSource) });
+    case "reasoning-delta":
+      return sse("reasoning", { text: part.text });
     case "text-delta":
       return sse("delta", { text: part.text });
     case "finish":
@@ -63,7 +65,10 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   "x-accel-buffering": "no",
 };
 
-/** The answer as a byte stream of server-sent events: sources, deltas, usage, done (or error, or cancelled). */
+/**
+ * The answer as a byte stream of server-sent events: sources, reasoning and deltas, usage, done (or error, or
+ * cancelled).
+ */
 export function toEventStream(response: StreamingResponse): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   return iterableToReadableStream(

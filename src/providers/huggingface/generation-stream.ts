@@ -1,6 +1,6 @@
 import type { BaseStreamer, PreTrainedModel, StoppingCriteria, Tensor } from "@huggingface/transformers";
 import { ProviderError } from "../../errors/index.js";
-import type { LLMChunk, LLMStream } from "../../llms/types.js";
+import type { LLMStream, LLMStreamPart } from "../../llms/types.js";
 import { ChunkQueue } from "../../streaming/chunk-queue.js";
 import { type DecodeFn, IncrementalDecoder } from "./incremental-decoder.js";
 import type { Transformers } from "./load-module.js";
@@ -33,8 +33,8 @@ export interface GenerationSpec {
 }
 
 /** A running generation: an {@link LLMStream} that can be stopped and says when transformers.js is done. */
-export interface GenerationStream extends LLMStream, AsyncIterator<LLMChunk> {
-  return(): Promise<IteratorResult<LLMChunk>>;
+export interface GenerationStream extends LLMStream, AsyncIterator<LLMStreamPart> {
+  return(): Promise<IteratorResult<LLMStreamPart>>;
   /** Resolves once `generate()` has returned (or failed); never rejects. */
   readonly finished: Promise<void>;
   /** Forward passes started so far (the prompt's included): what "generation stopped" is measured by. */
@@ -65,7 +65,7 @@ export function startGeneration(spec: GenerationSpec): GenerationStream {
   return new TransformersStream(spec);
 }
 
-class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMChunk> {
+class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMStreamPart> {
   private readonly chunks: ChunkQueue;
   private readonly decoder: IncrementalDecoder;
   private generated = 0;
@@ -86,11 +86,11 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMC
     return this;
   }
 
-  next(): Promise<IteratorResult<LLMChunk>> {
+  next(): Promise<IteratorResult<LLMStreamPart>> {
     return this.chunks.next();
   }
 
-  async return(): Promise<IteratorResult<LLMChunk>> {
+  async return(): Promise<IteratorResult<LLMStreamPart>> {
     this.stop();
     this.chunks.clear();
     return DONE;
@@ -124,7 +124,7 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMC
     this.spec.onToken?.(this.lastToken);
     if (this.stopped) return;
     const text = this.decoder.push(token);
-    if (text !== "") this.chunks.push({ delta: text, raw: { token: this.lastToken } });
+    if (text !== "") this.chunks.push({ type: "text-delta", text, raw: { token: this.lastToken } });
   }
 
   private async produce(): Promise<void> {
@@ -151,7 +151,9 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMC
           completionTokens: this.generated,
           totalTokens: spec.promptTokens + this.generated,
         };
-        this.chunks.push({ delta: this.decoder.flush(), usage, finishReason });
+        const rest = this.decoder.flush();
+        if (rest !== "") this.chunks.push({ type: "text-delta", text: rest });
+        this.chunks.push({ type: "finish", usage, finishReason });
       }
     } catch (error) {
       if (!(error instanceof Halt) && !this.stopped) {

@@ -6,9 +6,9 @@ import type {
   ChatResponse,
   CompletionResponse,
   LLMCallOptions,
-  LLMChunk,
   LLMMetadata,
   LLMStream,
+  LLMStreamPart,
 } from "../../llms/types.js";
 import { providerStream } from "../../streaming/provider-stream.js";
 import { type ErrorContext, lacksMessagesApi, toStreamdexError } from "./inference-api-errors.js";
@@ -96,7 +96,7 @@ export class HuggingFaceInferenceAPI extends BaseLLM {
 
   protected override doComplete(prompt: string, options: LLMCallOptions): Promise<CompletionResponse> {
     return this.either(
-      async () => {
+      async (): Promise<CompletionResponse> => {
         const res = await this.chatOnce([{ role: "user", content: prompt }], options);
         return { text: res.message.content, usage: res.usage, finishReason: res.finishReason, raw: res.raw };
       },
@@ -189,7 +189,11 @@ export class HuggingFaceInferenceAPI extends BaseLLM {
     };
   }
 
-  private adapt<T>(opened: OpenedStream<T>, ctx: RequestContext, map: (event: T) => LLMChunk): LLMStream {
+  private adapt<T>(
+    opened: OpenedStream<T>,
+    ctx: RequestContext,
+    map: (event: T) => LLMStreamPart | readonly LLMStreamPart[],
+  ): LLMStream {
     const { timeout } = this.opts;
     return providerStream({
       source: opened.source,

@@ -1,4 +1,5 @@
-import type { LLMChunk, TokenUsage } from "../../llms/types.js";
+import { textAndFinish } from "../../llms/stream-part.js";
+import type { LLMStreamPart, TokenUsage } from "../../llms/types.js";
 
 /** One token of TGI's `/generate_stream` (`Token`). */
 export interface TGIToken {
@@ -90,28 +91,25 @@ export function finishReasonOf(reason: string): string {
  * One `/generate_stream` event to one chunk: the token's text unless it is special (EOS), and on the last event
  * (the one with `generated_text`) the finish reason and usage from `details`.
  */
-export function generateStreamChunk(event: TGIStreamEvent): LLMChunk {
+export function generateStreamChunk(event: TGIStreamEvent): LLMStreamPart | readonly LLMStreamPart[] {
   const token = event.token;
   const delta = token && token.special !== true && typeof token.text === "string" ? token.text : "";
   const last =
     typeof event.generated_text === "string" || (event.details !== null && event.details !== undefined);
-  if (!last) return { delta };
+  if (!last) return textAndFinish(delta, undefined, undefined);
   const details = event.details ?? undefined;
-  return {
+  return textAndFinish(
     delta,
-    finishReason: finishReasonOf(details?.finish_reason ?? "stop"),
-    usage: details ? usageOf(details.input_length, details.generated_tokens) : undefined,
-  };
+    details ? usageOf(details.input_length, details.generated_tokens) : undefined,
+    finishReasonOf(details?.finish_reason ?? "stop"),
+  );
 }
 
 /** One Messages API chunk to one chunk (content, and on the last ones the finish reason and usage). */
-export function chatStreamChunk(event: ChatStreamEvent): LLMChunk {
+export function chatStreamChunk(event: ChatStreamEvent): LLMStreamPart | readonly LLMStreamPart[] {
   const choice = Array.isArray(event.choices) ? event.choices[0] : undefined;
   const delta = typeof choice?.delta?.content === "string" ? choice.delta.content : "";
-  const finishReason = choice?.finish_reason ?? undefined;
-  const usage = wireUsage(event.usage);
-  if (finishReason === undefined && usage === undefined) return { delta };
-  return { delta, finishReason, usage };
+  return textAndFinish(delta, wireUsage(event.usage), choice?.finish_reason ?? undefined);
 }
 
 /** Token usage from TGI's counts; undefined when the server gave no completion count. */

@@ -1,4 +1,5 @@
-import type { LLMChunk, TokenUsage } from "../../llms/types.js";
+import { textAndFinish } from "../../llms/stream-part.js";
+import type { LLMStreamPart, TokenUsage } from "../../llms/types.js";
 import { addUsage } from "../../schema/response.js";
 import { textOf } from "./messages.js";
 
@@ -43,23 +44,19 @@ export function finishReasonOf(message: unknown): string | undefined {
 
 /**
  * A mapper from LangChain stream chunks (`AIMessageChunk`s from chat models, strings from LLMs) to
- * {@link LLMChunk}s, one to one. Usage reported over several chunks (e.g. input tokens on the first, output
+ * {@link LLMStreamPart}s, one to one. Usage reported over several chunks (e.g. input tokens on the first, output
  * tokens on the last) is summed the way LangChain merges chunks; each chunk that reports usage carries the
  * running total, so the last one holds the call's usage.
  */
-export function chunkMapper(): (chunk: unknown) => LLMChunk {
+export function chunkMapper(): (chunk: unknown) => LLMStreamPart | readonly LLMStreamPart[] {
   let total: TokenUsage | undefined;
   return (chunk) => {
-    if (typeof chunk === "string") return { delta: chunk };
+    if (typeof chunk === "string") return { type: "text-delta", text: chunk };
     const message = chunk as { content?: unknown; usage_metadata?: LangChainUsage } | null | undefined;
     const delta = textOf(message?.content);
     const usage = toTokenUsage(message?.usage_metadata);
     if (usage) total = addUsage(total, usage);
-    const finishReason = finishReasonOf(message);
-    const out: LLMChunk = { delta, raw: chunk };
-    if (usage) out.usage = total;
-    if (finishReason) out.finishReason = finishReason;
-    return out;
+    return textAndFinish(delta, usage ? total : undefined, finishReasonOf(message) || undefined, chunk);
   };
 }
 

@@ -1,4 +1,4 @@
-import type { LLMChunk, LLMStream } from "../../llms/types.js";
+import type { LLMStream, LLMStreamPart } from "../../llms/types.js";
 import { providerStream } from "../../streaming/provider-stream.js";
 import { anySignal, throwIfAborted } from "../../utils/abort.js";
 
@@ -8,8 +8,8 @@ export interface FirstChunkStreamOptions {
   start(signal: AbortSignal): Promise<AsyncIterable<unknown>>;
   /** The caller's signal. */
   signal: AbortSignal | undefined;
-  /** One LangChain chunk to one {@link LLMChunk}. */
-  map(chunk: unknown): LLMChunk;
+  /** One LangChain chunk to its parts. */
+  map(chunk: unknown): LLMStreamPart | readonly LLMStreamPart[];
   /** Any error to a typed one; `signal` is the call's combined signal (caller's and internal). */
   mapError(error: unknown, signal: AbortSignal): Error;
   /** Longest wait for the next chunk while the consumer waits for it. */
@@ -19,7 +19,7 @@ export interface FirstChunkStreamOptions {
 
 /**
  * Starts a LangChain stream and waits for its FIRST chunk before resolving, then returns an {@link LLMStream}
- * that yields that buffered chunk and continues with the rest, one LLMChunk per LangChain chunk.
+ * that yields that buffered chunk and continues with the rest, the parts of each LangChain chunk.
  *
  * Why: LangChain gives no "request accepted" moment (no response headers), and an error before the first token
  * (a 401, a bad model name) only surfaces when the first chunk is pulled. Pulling it here makes such errors

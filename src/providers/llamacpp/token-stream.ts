@@ -1,6 +1,6 @@
 import type { LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token } from "node-llama-cpp";
 import { ProviderError } from "../../errors/index.js";
-import type { LLMChunk, LLMStream } from "../../llms/types.js";
+import type { LLMStream, LLMStreamPart } from "../../llms/types.js";
 import { ChunkQueue } from "../../streaming/chunk-queue.js";
 import { anySignal } from "../../utils/abort.js";
 import { TokenDecoder } from "./token-decoder.js";
@@ -46,13 +46,13 @@ export function startGeneration(spec: GenerationSpec): GenerationStream {
 }
 
 /** A running generation: an {@link LLMStream} that can be stopped, and says when llama.cpp is done with it. */
-export interface GenerationStream extends LLMStream, AsyncIterator<LLMChunk> {
-  return(): Promise<IteratorResult<LLMChunk>>;
+export interface GenerationStream extends LLMStream, AsyncIterator<LLMStreamPart> {
+  return(): Promise<IteratorResult<LLMStreamPart>>;
   /** Resolves once llama.cpp has stopped and the sequence is back in its pool. */
   readonly finished: Promise<void>;
 }
 
-class TokenStream implements GenerationStream, AsyncIterableIterator<LLMChunk> {
+class TokenStream implements GenerationStream, AsyncIterableIterator<LLMStreamPart> {
   private readonly chunks: ChunkQueue;
   private readonly decoder: TokenDecoder;
   private readonly halt = new AbortController();
@@ -70,11 +70,11 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMChunk> {
     return this;
   }
 
-  next(): Promise<IteratorResult<LLMChunk>> {
+  next(): Promise<IteratorResult<LLMStreamPart>> {
     return this.chunks.next();
   }
 
-  async return(): Promise<IteratorResult<LLMChunk>> {
+  async return(): Promise<IteratorResult<LLMStreamPart>> {
     this.stop();
     this.chunks.clear();
     return DONE;
@@ -119,7 +119,7 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMChunk> {
           break;
         }
         const { text, stopped } = this.decoder.push(step.value);
-        if (text !== "") this.chunks.push({ delta: text, raw: { token: step.value } });
+        if (text !== "") this.chunks.push({ type: "text-delta", text, raw: { token: step.value } });
         if (stopped) {
           finishReason = "stop";
           break;
@@ -132,7 +132,9 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMChunk> {
           completionTokens: generated,
           totalTokens: spec.tokens.length + generated,
         };
-        this.chunks.push({ delta: this.decoder.flush(), usage, finishReason });
+        const rest = this.decoder.flush();
+        if (rest !== "") this.chunks.push({ type: "text-delta", text: rest });
+        this.chunks.push({ type: "finish", usage, finishReason });
       }
     } catch (error) {
       if (!this.stopped) {

@@ -7,14 +7,15 @@ import {
   ProviderTimeoutError,
 } from "../../errors/index.js";
 import { BaseLLM, messagesToPrompt } from "../../llms/base-llm.js";
+import { textAndFinish } from "../../llms/stream-part.js";
 import type {
   ChatMessage,
   ChatResponse,
   CompletionResponse,
   LLMCallOptions,
-  LLMChunk,
   LLMMetadata,
   LLMStream,
+  LLMStreamPart,
   TokenUsage,
 } from "../../llms/types.js";
 import { providerStream } from "../../streaming/provider-stream.js";
@@ -175,7 +176,7 @@ export class OpenAI extends BaseLLM {
     source: AsyncIterable<T>,
     controller: AbortController,
     ctx: RequestContext,
-    map: (event: T) => LLMChunk,
+    map: (event: T) => LLMStreamPart | readonly LLMStreamPart[],
   ): LLMStream {
     return providerStream({
       source,
@@ -239,22 +240,18 @@ export class OpenAI extends BaseLLM {
   }
 }
 
-function chatChunk(event: ChatCompletionChunk): LLMChunk {
+function chatChunk(event: ChatCompletionChunk): LLMStreamPart | readonly LLMStreamPart[] {
   const choice = event.choices?.[0];
-  const usage = toUsage(event.usage);
-  const finishReason = choice?.finish_reason ?? undefined;
-  const delta = choice?.delta?.content ?? "";
-  if (usage === undefined && finishReason === undefined) return { delta };
-  return { delta, usage, finishReason };
+  return textAndFinish(
+    choice?.delta?.content ?? "",
+    toUsage(event.usage),
+    choice?.finish_reason ?? undefined,
+  );
 }
 
-function completionChunk(event: Completion): LLMChunk {
+function completionChunk(event: Completion): LLMStreamPart | readonly LLMStreamPart[] {
   const choice = event.choices?.[0];
-  const usage = toUsage(event.usage);
-  const finishReason = choice?.finish_reason ?? undefined;
-  const delta = choice?.text ?? "";
-  if (usage === undefined && finishReason === undefined) return { delta };
-  return { delta, usage, finishReason };
+  return textAndFinish(choice?.text ?? "", toUsage(event.usage), choice?.finish_reason ?? undefined);
 }
 
 function toUsage(
