@@ -54,3 +54,42 @@ export function textAndFinish(
   const end: LLMStreamPart = { type: "finish", usage, finishReason, raw };
   return text === "" ? end : [{ type: "text-delta", text, raw }, end];
 }
+
+/** `reasoning` (when not `""`) as a `reasoning-delta` part before `parts` (one event's parts, as from {@link textAndFinish}). */
+export function withReasoning(
+  reasoning: string,
+  parts: LLMStreamPart | readonly LLMStreamPart[],
+  raw?: unknown,
+): LLMStreamPart | readonly LLMStreamPart[] {
+  if (reasoning === "") return parts;
+  const thought: LLMStreamPart = { type: "reasoning-delta", text: reasoning, raw };
+  return isPartList(parts) ? [thought, ...parts] : [thought, parts];
+}
+
+function isPartList(parts: LLMStreamPart | readonly LLMStreamPart[]): parts is readonly LLMStreamPart[] {
+  return Array.isArray(parts);
+}
+
+/** A wire text field that may be absent or null (`""` then); anything but a string throws (a malformed event). */
+export function wireText(value: unknown, name: string): string {
+  if (typeof value === "string") return value;
+  if (value === undefined || value === null) return "";
+  throw new TypeError(`${name} is a ${typeof value}, not a string`);
+}
+
+/**
+ * The reasoning fields OpenAI-compatible servers add to a message or a delta: `reasoning_content` (DeepSeek, vLLM,
+ * llama.cpp's server, LM Studio, Hugging Face's router) or `reasoning` (Ollama, OpenRouter). OpenAI's own API sends
+ * neither.
+ */
+export interface WireReasoningFields {
+  reasoning_content?: unknown;
+  reasoning?: unknown;
+}
+
+/** The reasoning of a message or delta (see {@link WireReasoningFields}); `""` for none; a non-string throws. */
+export function wireReasoning(fields: WireReasoningFields | null | undefined, where: string): string {
+  if (!fields) return "";
+  const text = wireText(fields.reasoning_content, `${where}.reasoning_content`);
+  return text !== "" ? text : wireText(fields.reasoning, `${where}.reasoning`);
+}

@@ -1,6 +1,7 @@
 import type { InferenceClient } from "@huggingface/inference";
 import { MalformedResponseError, ProviderTimeoutError } from "../../errors/index.js";
 import { BaseLLM, messagesToPrompt } from "../../llms/base-llm.js";
+import { wireReasoning } from "../../llms/stream-part.js";
 import type {
   ChatMessage,
   ChatResponse,
@@ -98,7 +99,13 @@ export class HuggingFaceInferenceAPI extends BaseLLM {
     return this.either(
       async (): Promise<CompletionResponse> => {
         const res = await this.chatOnce([{ role: "user", content: prompt }], options);
-        return { text: res.message.content, usage: res.usage, finishReason: res.finishReason, raw: res.raw };
+        return {
+          text: res.message.content,
+          reasoning: res.reasoning,
+          usage: res.usage,
+          finishReason: res.finishReason,
+          raw: res.raw,
+        };
       },
       () => this.generateOnce(prompt, options),
     );
@@ -163,8 +170,15 @@ export class HuggingFaceInferenceAPI extends BaseLLM {
     const body = value as ChatCompletionBody;
     const choice = Array.isArray(body?.choices) ? body.choices[0] : undefined;
     if (!choice?.message) throw this.malformed(ctx, "a chat completion without choices");
+    let reasoning: string;
+    try {
+      reasoning = wireReasoning(choice.message, "message");
+    } catch (error) {
+      throw this.malformed(ctx, `a chat completion with ${(error as Error).message}`);
+    }
     return {
       message: { role: "assistant", content: choice.message.content ?? "" },
+      ...(reasoning !== "" ? { reasoning } : {}),
       usage: wireUsage(body.usage),
       finishReason: choice.finish_reason ?? undefined,
       raw: value,

@@ -1,4 +1,9 @@
-import { textAndFinish } from "../../llms/stream-part.js";
+import {
+  textAndFinish,
+  type WireReasoningFields,
+  wireReasoning,
+  withReasoning,
+} from "../../llms/stream-part.js";
 import type { LLMStreamPart, TokenUsage } from "../../llms/types.js";
 
 /** One token of TGI's `/generate_stream` (`Token`). */
@@ -41,13 +46,13 @@ export interface WireUsage {
 
 /** One Messages API chunk (`chat.completion.chunk`), as far as it is read. */
 export interface ChatStreamEvent {
-  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  choices?: { delta?: { content?: string | null } & WireReasoningFields; finish_reason?: string | null }[];
   usage?: WireUsage | null;
 }
 
 /** A non-stream Messages API answer (`chat.completion`), as far as it is read. */
 export interface ChatCompletionBody {
-  choices?: { message?: { content?: string | null }; finish_reason?: string | null }[];
+  choices?: { message?: { content?: string | null } & WireReasoningFields; finish_reason?: string | null }[];
   usage?: WireUsage | null;
 }
 
@@ -109,7 +114,10 @@ export function generateStreamChunk(event: TGIStreamEvent): LLMStreamPart | read
 export function chatStreamChunk(event: ChatStreamEvent): LLMStreamPart | readonly LLMStreamPart[] {
   const choice = Array.isArray(event.choices) ? event.choices[0] : undefined;
   const delta = typeof choice?.delta?.content === "string" ? choice.delta.content : "";
-  return textAndFinish(delta, wireUsage(event.usage), choice?.finish_reason ?? undefined);
+  return withReasoning(
+    wireReasoning(choice?.delta, "delta"),
+    textAndFinish(delta, wireUsage(event.usage), choice?.finish_reason ?? undefined),
+  );
 }
 
 /** Token usage from TGI's counts; undefined when the server gave no completion count. */

@@ -1,7 +1,7 @@
-import { textAndFinish } from "../../llms/stream-part.js";
+import { textAndFinish, withReasoning } from "../../llms/stream-part.js";
 import type { LLMStreamPart, TokenUsage } from "../../llms/types.js";
 import { addUsage } from "../../schema/response.js";
-import { textOf } from "./messages.js";
+import { reasoningOf, textOf } from "./messages.js";
 
 /** LangChain's `usage_metadata` (on `AIMessage` and `AIMessageChunk`). */
 export interface LangChainUsage {
@@ -43,8 +43,9 @@ export function finishReasonOf(message: unknown): string | undefined {
 }
 
 /**
- * A mapper from LangChain stream chunks (`AIMessageChunk`s from chat models, strings from LLMs) to
- * {@link LLMStreamPart}s, one to one. Usage reported over several chunks (e.g. input tokens on the first, output
+ * A mapper from LangChain stream chunks (`AIMessageChunk`s from chat models, strings from LLMs) to the
+ * {@link LLMStreamPart}s each carries: its reasoning (`reasoning-delta`, see {@link reasoningOf}), its text, and
+ * how the call ended. Usage reported over several chunks (e.g. input tokens on the first, output
  * tokens on the last) is summed the way LangChain merges chunks; each chunk that reports usage carries the
  * running total, so the last one holds the call's usage.
  */
@@ -56,7 +57,16 @@ export function chunkMapper(): (chunk: unknown) => LLMStreamPart | readonly LLMS
     const delta = textOf(message?.content);
     const usage = toTokenUsage(message?.usage_metadata);
     if (usage) total = addUsage(total, usage);
-    return textAndFinish(delta, usage ? total : undefined, finishReasonOf(message) || undefined, chunk);
+    const parts = textAndFinish(
+      delta,
+      usage ? total : undefined,
+      finishReasonOf(message) || undefined,
+      chunk,
+    );
+    const reasoning = reasoningOf(message);
+    if (reasoning === "") return parts;
+    const thought: LLMStreamPart = { type: "reasoning-delta", text: reasoning, raw: chunk };
+    return Array.isArray(parts) ? [thought, ...parts] : [thought, parts as LLMStreamPart];
   };
 }
 

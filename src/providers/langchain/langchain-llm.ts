@@ -16,7 +16,7 @@ import { optionalInteger } from "../../utils/validate.js";
 import { chunkMapper, finishReasonOf, toTokenUsage } from "./chunks.js";
 import { secretsOf, toStreamdexError } from "./errors.js";
 import { startFirstChunkStream } from "./first-chunk-stream.js";
-import { textOf, toLangChainMessages } from "./messages.js";
+import { reasoningOf, textOf, toLangChainMessages } from "./messages.js";
 import { inspectLangChainModel, type LangChainModel, type LangChainModelInfo } from "./model-kind.js";
 
 /** Options of {@link LangChainLLM}. */
@@ -103,6 +103,7 @@ export class LangChainLLM extends BaseLLM {
     const fields = message as { content?: unknown; usage_metadata?: Parameters<typeof toTokenUsage>[0] };
     return {
       message: { role: "assistant", content: textOf(fields?.content) },
+      ...(reasoningOf(message) !== "" ? { reasoning: reasoningOf(message) } : {}),
       usage: toTokenUsage(fields?.usage_metadata),
       finishReason: finishReasonOf(message),
       raw: message,

@@ -79,6 +79,32 @@ export function textOf(content: unknown): string {
   return text;
 }
 
+/**
+ * The reasoning in a LangChain message or chunk: `additional_kwargs.reasoning_content` (what `@langchain/openai`
+ * fills from an OpenAI-compatible server's `reasoning_content`, e.g. DeepSeek) and the content's reasoning blocks
+ * (`{ type: "reasoning", reasoning }`, LangChain's standard block; `{ type: "thinking", thinking }`, Anthropic's).
+ * `""` when there is none.
+ */
+export function reasoningOf(message: unknown): string {
+  if (typeof message !== "object" || message === null) return "";
+  const { content, additional_kwargs: kwargs } = message as {
+    content?: unknown;
+    additional_kwargs?: unknown;
+  };
+  let text = "";
+  const fromKwargs = (kwargs as { reasoning_content?: unknown } | undefined)?.reasoning_content;
+  if (typeof fromKwargs === "string") text += fromKwargs;
+  if (Array.isArray(content)) {
+    for (const part of content) {
+      if (typeof part !== "object" || part === null) continue;
+      const block = part as { type?: unknown; reasoning?: unknown; thinking?: unknown };
+      if (block.type === "reasoning" && typeof block.reasoning === "string") text += block.reasoning;
+      else if (block.type === "thinking" && typeof block.thinking === "string") text += block.thinking;
+    }
+  }
+  return text;
+}
+
 function isTextBlock(part: unknown): part is { text: string } {
   if (typeof part !== "object" || part === null) return false;
   const { type, text } = part as { type?: unknown; text?: unknown };

@@ -7,7 +7,13 @@ import {
   ProviderTimeoutError,
 } from "../../errors/index.js";
 import { BaseLLM, messagesToPrompt } from "../../llms/base-llm.js";
-import { textAndFinish } from "../../llms/stream-part.js";
+import {
+  textAndFinish,
+  type WireReasoningFields,
+  wireReasoning,
+  wireText,
+  withReasoning,
+} from "../../llms/stream-part.js";
 import type {
   ChatMessage,
   ChatResponse,
@@ -98,8 +104,10 @@ export class OpenAI extends BaseLLM {
       );
       const choice = Array.isArray(res?.choices) ? res.choices[0] : undefined;
       if (!choice?.message) throw this.malformed(ctx, "a chat completion without choices");
+      const reasoning = wireReasoning(choice.message as WireReasoningFields, "message");
       return {
-        message: { role: "assistant", content: choice.message.content ?? "" },
+        message: { role: "assistant", content: wireText(choice.message.content, "message.content") },
+        ...(reasoning !== "" ? { reasoning } : {}),
         usage: toUsage(res.usage),
         finishReason: choice.finish_reason ?? undefined,
         raw: res,
@@ -133,7 +141,13 @@ export class OpenAI extends BaseLLM {
   protected override async doComplete(prompt: string, options: LLMCallOptions): Promise<CompletionResponse> {
     if (this.metadata.isChatModel) {
       const res = await this.doChat([{ role: "user", content: prompt }], options);
-      return { text: res.message.content, usage: res.usage, finishReason: res.finishReason, raw: res.raw };
+      return {
+        text: res.message.content,
+        reasoning: res.reasoning,
+        usage: res.usage,
+        finishReason: res.finishReason,
+        raw: res.raw,
+      };
     }
     const ctx = this.context("completion");
     try {
@@ -240,29 +254,50 @@ export class OpenAI extends BaseLLM {
   }
 }
 
+/**
+ * One chat chunk to its parts: its reasoning (a `reasoning-delta`, first), its content (a `text-delta`), and on
+ * the last chunks a `finish` with the usage. A field of the wrong type throws (the request is then aborted and a
+ * `MalformedResponseError` thrown).
+ */
 function chatChunk(event: ChatCompletionChunk): LLMStreamPart | readonly LLMStreamPart[] {
   const choice = event.choices?.[0];
+  const delta = choice?.delta;
+  const parts = textAndFinish(
+    wireText(delta?.content, "delta.content"),
+    toUsage(event.usage),
+    choice?.finish_reason ?? undefined,
+  );
+  return withReasoning(wireReasoning(delta as WireReasoningFields | undefined, "delta"), parts);
+}
+
+function completionChunk(event: Completion): LLMStreamPart | readonly LLMStreamPart[] {
+  const choice = event.choices?.[0];
   return textAndFinish(
-    choice?.delta?.content ?? "",
+    wireText(choice?.text, "text"),
     toUsage(event.usage),
     choice?.finish_reason ?? undefined,
   );
 }
 
-function completionChunk(event: Completion): LLMStreamPart | readonly LLMStreamPart[] {
-  const choice = event.choices?.[0];
-  return textAndFinish(choice?.text ?? "", toUsage(event.usage), choice?.finish_reason ?? undefined);
-}
-
 function toUsage(
-  usage: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null | undefined,
+  usage:
+    | {
+        prompt_tokens?: number;
+        completion_tokens?: number;
+        total_tokens?: number;
+        completion_tokens_details?: { reasoning_tokens?: number } | null;
+      }
+    | null
+    | undefined,
 ): TokenUsage | undefined {
   if (!usage) return undefined;
   const promptTokens = usage.prompt_tokens ?? 0;
   const completionTokens = usage.completion_tokens ?? 0;
+  const reasoningTokens = usage.completion_tokens_details?.reasoning_tokens;
   return {
     promptTokens,
     completionTokens,
     totalTokens: usage.total_tokens ?? promptTokens + completionTokens,
+    ...(typeof reasoningTokens === "number" && reasoningTokens > 0 ? { reasoningTokens } : {}),
   };
 }
