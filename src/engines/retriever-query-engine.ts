@@ -4,6 +4,7 @@ import type { NodePostprocessor } from "../postprocessors/types.js";
 import type { BaseRetriever } from "../retrievers/types.js";
 import type { NodeWithScore } from "../schema/node.js";
 import { StreamingResponse } from "../schema/streaming-response.js";
+import { QueryClock } from "../schema/timings.js";
 import { Settings } from "../settings/settings.js";
 import { getResponseSynthesizer } from "../synthesizers/get-response-synthesizer.js";
 import type { ResponseSynthesizer, SynthesizerOutput } from "../synthesizers/types.js";
@@ -91,6 +92,7 @@ export class RetrieverQueryEngine<S extends boolean = false> {
     const signal = options.signal;
     if (signal?.aborted) throw abortReason(signal);
 
+    const clock = new QueryClock();
     const events = Settings.events;
     const queryId = randomUUID();
     events.emit({ type: "query-start", queryId, query, streaming: this.streaming });
@@ -99,16 +101,47 @@ export class RetrieverQueryEngine<S extends boolean = false> {
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const nodes = await this.retrieve(query, { signal: controller.signal });
+      clock.retrieveMs = clock.elapsed();
       if (events.has("retrieve-end")) events.emit({ type: "retrieve-end", queryId, nodes });
-      const result = await this.responseSynthesizer.synthesize({ query, nodes, signal, controller, queryId });
+      const result = await this.responseSynthesizer.synthesize({
+        query,
+        nodes,
+        signal,
+        controller,
+        queryId,
+        clock,
+      });
       if (result instanceof StreamingResponse) {
         result.observe({
-          onEnd: (text) => events.emit({ type: "query-end", queryId, text, usage: result.usage }),
-          onError: (error, text) => events.emit({ type: "query-end", queryId, text, error }),
-          onCancel: (text) => events.emit({ type: "query-end", queryId, text, cancelled: true }),
+          onEnd: (text) =>
+            events.emit({ type: "query-end", queryId, text, usage: result.usage, timings: result.timings }),
+          onError: (error, text) =>
+            events.emit({
+              type: "query-end",
+              queryId,
+              text,
+              error,
+              usage: result.usage,
+              timings: result.timings,
+            }),
+          onCancel: (text) =>
+            events.emit({
+              type: "query-end",
+              queryId,
+              text,
+              cancelled: true,
+              usage: result.usage,
+              timings: result.timings,
+            }),
         });
       } else {
-        events.emit({ type: "query-end", queryId, text: result.response, usage: result.usage });
+        events.emit({
+          type: "query-end",
+          queryId,
+          text: result.response,
+          usage: result.usage,
+          timings: result.timings,
+        });
       }
       return result;
     } catch (error) {

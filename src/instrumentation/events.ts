@@ -1,5 +1,6 @@
 import type { TokenUsage } from "../llms/types.js";
 import type { NodeWithScore } from "../schema/node.js";
+import type { QueryTimings } from "../schema/timings.js";
 
 /** Every instrumentation event, discriminated by `type`. `queryId` ties the events of one query together. */
 export type StreamdexEvent =
@@ -10,6 +11,8 @@ export type StreamdexEvent =
       queryId: string;
       text: string;
       usage?: TokenUsage;
+      /** Where the query's time went (as on the response). */
+      timings?: QueryTimings;
       error?: unknown;
       cancelled?: boolean;
     }

@@ -1,6 +1,7 @@
 import { StreamdexError } from "../errors/index.js";
 import type { ReasoningDeltaPart, TextDeltaPart, TokenUsage } from "../llms/types.js";
 import type { NodeWithScore } from "./node.js";
+import type { QueryTimings } from "./timings.js";
 
 /**
  * One part of a streamed answer (`StreamingResponse.parts`): a discriminated union on `type`. `sources` comes
@@ -19,7 +20,7 @@ export type AnswerPart =
   | { type: "sources"; sourceNodes: NodeWithScore[] }
   | { type: "reasoning-delta"; text: string }
   | { type: "text-delta"; text: string }
-  | { type: "finish"; usage?: TokenUsage; finishReason?: string }
+  | { type: "finish"; usage?: TokenUsage; finishReason?: string; timings?: QueryTimings }
   | { type: "error"; error: StreamdexError; partialText: string }
   | { type: "cancelled"; partialText: string };
 
@@ -29,6 +30,7 @@ export interface AnswerSource {
   readonly responseTxt: string;
   readonly usage: TokenUsage | undefined;
   readonly finishReason: string | undefined;
+  readonly timings: QueryTimings | undefined;
   readonly cancelled: boolean;
   answerDeltas(exclusive: boolean): AsyncIterator<TextDeltaPart | ReasoningDeltaPart>;
 }
@@ -58,5 +60,12 @@ export async function* answerParts(response: AnswerSource, exclusive = false): A
     return;
   }
   if (response.cancelled) yield { type: "cancelled", partialText: response.responseTxt };
-  else yield { type: "finish", usage: response.usage, finishReason: response.finishReason };
+  else {
+    yield {
+      type: "finish",
+      usage: response.usage,
+      finishReason: response.finishReason,
+      timings: response.timings,
+    };
+  }
 }

@@ -1,5 +1,6 @@
 import type { TokenUsage } from "../llms/types.js";
 import type { NodeWithScore } from "./node.js";
+import type { QueryTimings } from "./timings.js";
 
 /** Metadata of a response: the retrieved sources' metadata by node id, plus anything an engine adds. */
 export type ResponseMetadata = Record<string, unknown>;
@@ -22,6 +23,8 @@ export class Response {
   readonly metadata: ResponseMetadata;
   /** Tokens used by the LLM calls that made this answer, summed, when reported. */
   readonly usage: TokenUsage | undefined;
+  /** Where the query's time went (retrieval, earlier calls, first tokens, total), when measured. */
+  readonly timings: QueryTimings | undefined;
 
   constructor(init: {
     response: string;
@@ -29,12 +32,14 @@ export class Response {
     sourceNodes?: NodeWithScore[];
     metadata?: ResponseMetadata;
     usage?: TokenUsage;
+    timings?: QueryTimings;
   }) {
     this.response = init.response;
     this.reasoning = init.reasoning ?? "";
     this.sourceNodes = init.sourceNodes ?? [];
     this.metadata = init.metadata ?? sourceMetadata(this.sourceNodes);
     this.usage = init.usage;
+    this.timings = init.timings;
   }
 
   toString(): string {

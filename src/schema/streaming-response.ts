@@ -8,6 +8,7 @@ import { writeRespectingBackpressure } from "../streaming/writable.js";
 import { type AnswerPart, answerParts } from "./answer-part.js";
 import type { NodeWithScore } from "./node.js";
 import { addUsage, Response, type ResponseMetadata, sourceMetadata } from "./response.js";
+import { QueryClock, type QueryTimings } from "./timings.js";
 
 /**
  * Observers of one streamed answer (instrumentation). They see every delta and the end, never consume the
@@ -45,6 +46,8 @@ export interface StreamingResponseInit {
   signal?: AbortSignal;
   /** Observers (instrumentation); more can be added with {@link StreamingResponse.observe}. */
   hooks?: StreamHooks;
+  /** The query's clock (its start, retrieval and earlier calls); default: one started now. */
+  clock?: QueryClock;
 }
 
 type State = "idle" | "reading" | "done" | "cancelled" | "errored";
@@ -90,6 +93,11 @@ export class StreamingResponse implements AsyncIterable<string> {
   finishReason: string | undefined;
   /** Number of deltas delivered so far. */
   deltaCount = 0;
+  /**
+   * Where the query's time went (retrieval, earlier calls, time to first reasoning and answer token, total,
+   * tokens per second), once the stream has ended: normally, by cancel or by an error.
+   */
+  timings: QueryTimings | undefined;
 
   private readonly init: StreamingResponseInit;
   private readonly stream: AsyncIterable<LLMStreamPart>;
@@ -108,9 +116,13 @@ export class StreamingResponse implements AsyncIterable<string> {
   private streamUsage: TokenUsage | undefined;
   private stopping: Promise<void> | undefined;
   private detachSignal: (() => void) | undefined;
+  private readonly clock: QueryClock;
+  private firstText: number | undefined;
+  private firstReasoning: number | undefined;
 
   constructor(init: StreamingResponseInit) {
     this.init = init;
+    this.clock = init.clock ?? new QueryClock();
     this.stream = init.stream ?? oneChunk(init.text ?? "");
     this.sourceNodes = init.sourceNodes ?? [];
     this.metadata = init.metadata ?? sourceMetadata(this.sourceNodes);
@@ -248,6 +260,7 @@ export class StreamingResponse implements AsyncIterable<string> {
     return new Response({
       response: this.responseTxt,
       reasoning: this.reasoning,
+      timings: this.timings,
       sourceNodes: this.sourceNodes,
       metadata: this.metadata,
       usage: this.usage,
@@ -405,6 +418,7 @@ export class StreamingResponse implements AsyncIterable<string> {
   /** Records a text delta; `false` for an empty one (a fixed text is one chunk even if empty). */
   private takeText(text: string): boolean {
     if (text === "" && this.init.stream !== undefined) return false;
+    if (this.deltaCount === 0) this.firstText = performance.now();
     this.textChunks.push(text);
     if (this.hooks.length > 0) this.emitDelta(text);
     this.deltaCount++;
@@ -412,6 +426,7 @@ export class StreamingResponse implements AsyncIterable<string> {
   }
 
   private takeReasoning(text: string): void {
+    if (this.reasoning === "") this.firstReasoning = performance.now();
     this.reasoning += text;
     for (const hooks of this.hooks) {
       if (!hooks.onReasoning) continue;
@@ -473,6 +488,7 @@ export class StreamingResponse implements AsyncIterable<string> {
   private finish(): void {
     this.state = "done";
     this.usage = addUsage(this.init.priorUsage, this.streamUsage);
+    this.endClock();
     this.release();
     const text = this.responseTxt;
     this.notify("onEnd", (h) => h.onEnd?.(text, this.streamUsage, this.finishReason));
@@ -481,9 +497,17 @@ export class StreamingResponse implements AsyncIterable<string> {
   private fail(error: unknown): void {
     this.state = "errored";
     this.error = error;
+    this.usage = addUsage(this.init.priorUsage, this.streamUsage);
+    this.endClock();
     this.release();
     const text = this.responseTxt;
     this.notify("onError", (h) => h.onError?.(error, text));
+  }
+
+  private endClock(): void {
+    const usage = this.streamUsage;
+    const answerTokens = usage ? usage.completionTokens - (usage.reasoningTokens ?? 0) : this.deltaCount;
+    this.timings = this.clock.timings(performance.now(), this.firstReasoning, this.firstText, answerTokens);
   }
 
   /** Ends the query's provider requests and signal listeners (harmless after a normal end). */
@@ -507,6 +531,8 @@ export class StreamingResponse implements AsyncIterable<string> {
     if (why === "aborted") this.fail(this.abortedBySignal());
     else {
       this.state = "cancelled";
+      this.usage = addUsage(this.init.priorUsage, this.streamUsage);
+      this.endClock();
       this.release();
       const text = this.responseTxt;
       this.notify("onCancel", (h) => h.onCancel?.(text));

@@ -3,13 +3,14 @@ import type { TokenUsage } from "../llms/types.js";
 import { answerParts } from "../schema/answer-part.js";
 import type { NodeWithScore } from "../schema/node.js";
 import type { StreamingResponse } from "../schema/streaming-response.js";
+import type { QueryTimings } from "../schema/timings.js";
 
 /** One part of a streamed answer, for transports that carry more than text (SSE, a UI). */
 export type StreamPart =
   | { type: "sources"; sourceNodes: NodeWithScore[] }
   | { type: "reasoning-delta"; text: string }
   | { type: "text-delta"; text: string }
-  | { type: "finish"; usage?: TokenUsage; finishReason?: string }
+  | { type: "finish"; usage?: TokenUsage; finishReason?: string; timings?: QueryTimings }
   | { type: "error"; code: string; causeCode?: string; message: string; partialText: string }
   | { type: "cancelled"; partialText: string };
 

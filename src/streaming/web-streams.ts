@@ -40,7 +40,10 @@ export function formatSSE(part: StreamPart): string {
     case "finish":
       return (
         (part.usage ? sse("usage", part.usage) : "") +
-        sse("done", { finishReason: part.finishReason ?? null })
+        sse("done", {
+          finishReason: part.finishReason ?? null,
+          ...(part.timings ? { timings: part.timings } : {}),
+        })
       );
     case "error":
       return sse("error", {

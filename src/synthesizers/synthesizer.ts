@@ -13,6 +13,7 @@ import { toPrompt } from "../prompts/prompt-template.js";
 import { MetadataMode, type NodeWithScore } from "../schema/node.js";
 import { addUsage, Response, sourceMetadata } from "../schema/response.js";
 import { StreamingResponse } from "../schema/streaming-response.js";
+import { QueryClock } from "../schema/timings.js";
 import { Settings } from "../settings/settings.js";
 import { orderedStreams } from "../streaming/ordered-streams.js";
 import { mapConcurrent } from "../utils/map-concurrent.js";
@@ -105,7 +106,8 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
     const controller = params.controller ?? new AbortController();
     const signal = params.signal ? AbortSignal.any([params.signal, controller.signal]) : controller.signal;
     const llm = this.usesLLM ? this.llm : undefined;
-    const tracker: { usage: TokenUsage | undefined } = { usage: undefined };
+    const tracker: Tracker = { usage: undefined, calls: 0, reasoning: [] };
+    const clock = params.clock ?? new QueryClock();
     const events = Settings.events;
 
     const ctx: ModeContext = {
@@ -124,6 +126,8 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
         try {
           const res = await llm!.complete(prompt, { signal });
           tracker.usage = addUsage(tracker.usage, res.usage);
+          tracker.calls++;
+          if (res.reasoning) tracker.reasoning.push(res.reasoning);
           observer.onEnd(res.text, res.usage, res.finishReason);
           return res.text;
         } catch (error) {
@@ -133,24 +137,31 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
       },
     };
 
+    const planning = performance.now();
     const step: FinalStep =
       params.nodes.length === 0 && this.responseMode !== "generation" && this.usesLLM
         ? { kind: "text", text: this.emptyResponseText }
         : await this.planner(ctx);
+    // The calls a mode made before its final one (refine's drafts, tree_summarize's levels); their reasoning is
+    // theirs, never the answer's.
+    if (tracker.calls > 0) clock.priorCallsMs = (clock.priorCallsMs ?? 0) + (performance.now() - planning);
+    tracker.reasoning = [];
 
     const base = { sourceNodes: params.nodes, metadata: sourceMetadata(params.nodes) };
     if (this.streaming) {
-      return (await this.stream(
-        step,
-        llm,
-        { ...params, signal },
-        controller,
-        tracker,
-        base,
-      )) as SynthesizerOutput<S>;
+      return (await this.stream(step, llm, { ...params, signal }, controller, tracker, {
+        ...base,
+        clock,
+      })) as SynthesizerOutput<S>;
     }
     const text = await this.completeStep(step, ctx);
-    return new Response({ response: text, ...base, usage: tracker.usage }) as SynthesizerOutput<S>;
+    return new Response({
+      response: text,
+      reasoning: tracker.reasoning.join("\n\n"),
+      ...base,
+      usage: tracker.usage,
+      timings: clock.timings(performance.now(), undefined, undefined, 0),
+    }) as SynthesizerOutput<S>;
   }
 
   private async completeStep(step: FinalStep, ctx: ModeContext): Promise<string> {
@@ -165,8 +176,8 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
     llm: LLM | undefined,
     params: SynthesizeParams & { signal: AbortSignal },
     controller: AbortController,
-    tracker: { usage: TokenUsage | undefined },
-    base: { sourceNodes: NodeWithScore[]; metadata: Record<string, unknown> },
+    tracker: Tracker,
+    base: { sourceNodes: NodeWithScore[]; metadata: Record<string, unknown>; clock: QueryClock },
   ): Promise<StreamingResponse> {
     const events = Settings.events;
     const common = { ...base, controller, signal: params.signal, priorUsage: tracker.usage };
@@ -202,6 +213,15 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
     });
     return new StreamingResponse({ ...common, stream });
   }
+}
+
+/** What the calls of one synthesis added up to. */
+interface Tracker {
+  usage: TokenUsage | undefined;
+  /** Calls made (not streamed). */
+  calls: number;
+  /** Their reasoning (reset before the final step: only the answer's own is reported). */
+  reasoning: string[];
 }
 
 const DEFAULT_METADATA = { model: "none", contextWindow: 1 << 20, numOutput: 0, isChatModel: false };

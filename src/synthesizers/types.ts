@@ -4,6 +4,7 @@ import type { PromptLike, PromptTemplate } from "../prompts/prompt-template.js";
 import type { NodeWithScore } from "../schema/node.js";
 import type { Response } from "../schema/response.js";
 import type { StreamingResponse } from "../schema/streaming-response.js";
+import type { QueryClock } from "../schema/timings.js";
 
 /** How retrieved text is turned into an answer. `compact` is the default. */
 export const RESPONSE_MODES = [
@@ -32,6 +33,8 @@ export interface SynthesizeParams {
   controller?: AbortController;
   /** Ties instrumentation events to a query. */
   queryId?: string;
+  /** The query's clock: the synthesizer adds the time of the calls made before the answer's own. */
+  clock?: QueryClock;
 }
 
 /** Turns a question and retrieved nodes into an answer, streamed or not. */

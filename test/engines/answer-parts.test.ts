@@ -1,0 +1,146 @@
+// The answer as typed parts through the query engine: reasoning kept apart (never in the text, nor in a later
+// call's prompt), usage known so far on error and cancel, timings on every end, errors and cancels as parts.
+import { afterEach, describe, expect, it } from "vitest";
+import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
+import { StreamdexError } from "../../src/errors/index.js";
+import type { StreamdexEvent } from "../../src/instrumentation/events.js";
+import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
+import type { AnswerPart } from "../../src/schema/answer-part.js";
+import { Settings } from "../../src/settings/settings.js";
+import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
+import type { ResponseMode } from "../../src/synthesizers/types.js";
+import { FixedRetriever, nodes } from "../support/fixtures.js";
+
+const offs: (() => void)[] = [];
+afterEach(() => {
+  for (const off of offs.splice(0)) off();
+});
+
+function engine(llm: MockLLM, responseMode: ResponseMode = "compact", n = 1) {
+  return new RetrieverQueryEngine({
+    retriever: new FixedRetriever(nodes(n)),
+    responseSynthesizer: getResponseSynthesizer({ streaming: true, responseMode, llm }),
+  });
+}
+const thinking = (o: MockLLMOptions = {}) =>
+  new MockLLM({ response: "The answer is here.", reasoning: (_p, i) => `Thought-${i} about it.`, ...o });
+
+async function allParts(parts: AsyncIterable<AnswerPart>): Promise<AnswerPart[]> {
+  const out: AnswerPart[] = [];
+  for await (const part of parts) out.push(part);
+  return out;
+}
+
+describe("reasoning is never part of the answer", () => {
+  it("refine: no later call's prompt holds an earlier call's reasoning; only the answer's own is reported", async () => {
+    const llm = thinking();
+    const res = await engine(llm, "refine", 3).query("q");
+    await res.getResponse();
+    expect(llm.calls).toHaveLength(3);
+    for (const call of llm.calls) expect(call.prompt).not.toMatch(/Thought-/);
+    expect(llm.calls[2]!.prompt).toContain("The answer is here."); // the draft is refined, without its reasoning
+    expect(res.reasoningTxt).toBe("Thought-2 about it.");
+    expect(res.responseTxt).toBe("The answer is here.");
+    expect(res.usage?.reasoningTokens).toBe(3 * 3); // three words of reasoning in each of three calls
+  });
+
+  it("a non-streaming answer has the final call's reasoning on Response.reasoning, apart from the text", async () => {
+    const llm = thinking();
+    const synth = getResponseSynthesizer({ responseMode: "refine", llm });
+    const res = await new RetrieverQueryEngine({
+      retriever: new FixedRetriever(nodes(2)),
+      responseSynthesizer: synth,
+    }).query("q");
+    expect(res.response).toBe("The answer is here.");
+    expect(res.reasoning).toBe("Thought-1 about it.");
+    expect(res.timings?.priorCallsMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("parts: sources, reasoning, text, finish with usage and timings, in that order", async () => {
+    const res = await engine(thinking()).query("q");
+    const parts = await allParts(res.parts);
+    expect(parts.map((p) => p.type)).toEqual([
+      "sources",
+      "reasoning-delta",
+      "reasoning-delta",
+      "reasoning-delta",
+      "text-delta",
+      "text-delta",
+      "text-delta",
+      "text-delta",
+      "finish",
+    ]);
+    const finish = parts.at(-1) as Extract<AnswerPart, { type: "finish" }>;
+    expect(finish.usage).toMatchObject({ reasoningTokens: 3, completionTokens: 7 });
+    expect(finish.timings).toBe(res.timings);
+    const t = res.timings!;
+    expect(t.retrieveMs).toBeGreaterThanOrEqual(0);
+    expect(t.priorCallsMs).toBeUndefined(); // compact: one call
+    expect(t.ttfrMs).toBeLessThanOrEqual(t.ttftMs!);
+    expect(t.ttftMs).toBeLessThanOrEqual(t.totalMs);
+    expect(t.tokensPerSecond).toBeGreaterThan(0);
+    // Read again after the end: the whole reasoning, then the whole text, then finish.
+    expect((await allParts(res.parts)).map((p) => p.type)).toEqual([
+      "sources",
+      "reasoning-delta",
+      "text-delta",
+      "finish",
+    ]);
+  });
+});
+
+describe("errors, cancels and timings", () => {
+  it("an error mid-stream is the last part, typed, with the partial text; usage of earlier calls and timings stay", async () => {
+    const llm = new MockLLM({ response: "one two three four", failAfterChunks: 2 });
+    // refine over two nodes: the first call completes (its usage is known), the streamed second one fails.
+    const res = await engine(llm, "refine", 2).query("q");
+    const parts = await allParts(res.parts);
+    const last = parts.at(-1)!;
+    expect(last.type).toBe("error");
+    if (last.type !== "error") return;
+    expect(last.error).toBeInstanceOf(StreamdexError);
+    expect(last.partialText).toBe("one two");
+    expect(res.usage?.completionTokens).toBe(4); // the first call's
+    expect(res.timings?.totalMs).toBeGreaterThan(0);
+    expect(res.timings?.priorCallsMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("cancel() while reading parts ends them with a cancelled part, and the provider call is aborted", async () => {
+    const llm = thinking({ response: Array(50).fill("w").join(" ") });
+    const res = await engine(llm).query("q");
+    const seen: AnswerPart["type"][] = [];
+    for await (const part of res.parts) {
+      seen.push(part.type);
+      if (part.type === "text-delta") await res.cancel();
+    }
+    expect(seen.at(-1)).toBe("cancelled");
+    expect(seen.filter((t) => t === "text-delta")).toHaveLength(1);
+    expect(llm.calls[0]!.aborted).toBe(true);
+    expect(res.timings?.ttftMs).toBeDefined();
+  });
+
+  it("break out of parts cancels the answer like break out of responseGen", async () => {
+    const llm = thinking({ response: Array(50).fill("w").join(" ") });
+    const res = await engine(llm).query("q");
+    for await (const part of res.parts) if (part.type === "reasoning-delta") break;
+    expect(res.cancelled).toBe(true);
+    expect(llm.calls[0]!.aborted).toBe(true);
+    expect(llm.calls[0]!.chunksProduced).toBe(1);
+    expect(res.reasoningTxt).toBe("Thought-0");
+    expect(res.responseTxt).toBe("");
+  });
+
+  it("query-end events carry the usage and timings, on a normal end and on cancel", async () => {
+    const ends: Extract<StreamdexEvent, { type: "query-end" }>[] = [];
+    offs.push(Settings.events.on("query-end", (e) => ends.push(e)));
+    const done = await engine(thinking()).query("q");
+    await done.getResponse();
+    const cancelled = await engine(thinking()).query("q");
+    await cancelled.cancel();
+    expect(ends).toHaveLength(2);
+    expect(ends[0]!.timings).toBe(done.timings);
+    expect(ends[0]!.usage?.reasoningTokens).toBe(3);
+    expect(ends[1]).toMatchObject({ cancelled: true });
+    expect(ends[1]!.timings?.totalMs).toBeGreaterThanOrEqual(0);
+  });
+});
