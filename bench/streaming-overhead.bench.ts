@@ -14,7 +14,7 @@ function cpuMs(start: NodeJS.CpuUsage): number {
 async function direct(llm: MockLLM): Promise<number> {
   const t = process.cpuUsage();
   let n = 0;
-  for await (const c of await llm.streamComplete("p")) n += c.delta.length;
+  for await (const p of await llm.streamComplete("p")) if (p.type === "text-delta") n += p.text.length;
   if (n !== DELTAS) throw new Error(`direct read ${n} chars`);
   return cpuMs(t);
 }

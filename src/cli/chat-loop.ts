@@ -2,6 +2,7 @@ import { createInterface } from "node:readline";
 import type { ChatEngine } from "../engines/chat/types.js";
 import { AbortError, StreamdexError } from "../errors/index.js";
 import type { NodeWithScore } from "../schema/node.js";
+import { printAnswerStream, type ReasoningView } from "./answer-view.js";
 import { type CliContext, EXIT } from "./context.js";
 
 const PROMPT = "> ";
@@ -10,9 +11,14 @@ const PROMPT = "> ";
  * The conversation on the terminal: reads a line, streams the answer, lists its sources in one line, repeats.
  * Ctrl-C during an answer stops that answer (its provider request is aborted, the partial text stays in
  * memory as interrupted) and returns to the prompt; Ctrl-C at the prompt, end of input (Ctrl-D) or "exit"
- * leaves with exit code 0. A failed answer is reported in one line and the conversation goes on.
+ * leaves with exit code 0. A failed answer is reported in one line and the conversation goes on. The model's
+ * reasoning is shown per `view` (dimmed above the answer on a terminal by default).
  */
-export async function chatLoop(ctx: CliContext, engine: ChatEngine): Promise<number> {
+export async function chatLoop(
+  ctx: CliContext,
+  engine: ChatEngine,
+  view: ReasoningView = "hidden",
+): Promise<number> {
   const input = ctx.stdin ?? process.stdin;
   const terminal = Boolean(input.isTTY && ctx.stdout.isTTY);
   const rl = createInterface({ input, output: ctx.stdout, terminal, prompt: PROMPT });
@@ -35,7 +41,7 @@ export async function chatLoop(ctx: CliContext, engine: ChatEngine): Promise<num
         const controller = new AbortController();
         stopAnswer = () => controller.abort(new AbortError("Stopped with Ctrl-C."));
         try {
-          await answer(ctx, engine, message, controller.signal);
+          await answer(ctx, engine, message, controller.signal, view);
         } finally {
           stopAnswer = undefined;
         }
@@ -55,12 +61,13 @@ async function answer(
   engine: ChatEngine,
   message: string,
   signal: AbortSignal,
+  view: ReasoningView,
 ): Promise<void> {
   let started = false;
   try {
     const res = await engine.streamChat(message, { signal });
     started = true;
-    await res.printResponseStream(ctx.stdout);
+    await printAnswerStream(ctx, res, view);
     ctx.stdout.write("\n");
     if (res.sourceNodes.length > 0) ctx.stdout.write(`Sources: ${briefSources(res.sourceNodes)}\n`);
   } catch (error) {

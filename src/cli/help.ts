@@ -51,6 +51,8 @@ Options:
   ask: `Usage: streamdex ask "<question>" [options]
 
 Streams the answer to the terminal as it is written, then lists the sources. Ctrl-C stops the model.
+A reasoning model's reasoning is shown dimmed above the answer on a terminal; when stdout is piped it
+holds only the answer (add --reasoning for the reasoning too, as plain text).
 
 Options:
   --data <dir>           folder to answer from (indexed or updated first)
@@ -59,7 +61,10 @@ Options:
   --mode <mode>          refine | compact (default) | tree_summarize | simple_summarize | accumulate |
                          compact_accumulate | generation | no_text | context_only
   --no-stream            print the answer when it is complete
-  --json                 print one JSON object: question, answer, sources, usage
+  --json                 print one JSON object: question, answer, reasoning, sources, usage
+                         (usage.reasoningTokens when the provider reports them)
+  --no-reasoning         never show the model's reasoning (nor put it in --json)
+  --reasoning            show the reasoning even when stdout is not a terminal
   --llm <spec>           the model that answers (see streamdex --help)
   --embed <spec>         the retrieval model (must match the index's)
   --store, --table       where the index lives (must match the index's; see streamdex --help)
@@ -69,7 +74,8 @@ Options:
 
 A conversation with your documents on the terminal: type a message, the answer streams as it is written,
 then its sources in one line. Earlier turns are remembered for the session (follow-ups like "and then?"
-work). Ctrl-C during an answer stops it; Ctrl-C at the prompt, Ctrl-D or "exit" leaves.
+work; a model's reasoning is not). Ctrl-C during an answer stops it; Ctrl-C at the prompt, Ctrl-D or
+"exit" leaves. Reasoning is shown as in ask: dimmed above each answer on a terminal.
 
 Options:
   --data <dir>           folder to answer from (indexed or updated first)
@@ -77,6 +83,8 @@ Options:
   --chat-mode <mode>     condense_plus_context (default) | context (default with the extractive answerer) |
                          condense_question | simple
   --system <text>        a system prompt sent with every message
+  --no-reasoning         never show the model's reasoning
+  --reasoning            show the reasoning even when stdout is not a terminal
   --top-k <n>            chunks to retrieve per message (default 2)
   --mode <mode>          response mode of condense_question (see streamdex ask --help)
   --llm <spec>           the model that answers (see streamdex --help)
@@ -86,9 +94,9 @@ Options:
 `,
   serve: `Usage: streamdex serve [options]
 
-Serves POST /api/query (text/event-stream: sources, delta..., usage, done), POST /api/chat (conversations
-with memory: { message, conversationId } as the same events, or Vercel AI SDK UI message streams),
-GET /healthz and a web page at /. Binds 127.0.0.1 unless --host says otherwise;
+Serves POST /api/query (text/event-stream: sources, reasoning..., delta..., usage, done), POST /api/chat
+(conversations with memory: { message, conversationId } as the same events, or Vercel AI SDK UI message
+streams), GET /healthz and a web page at /. Binds 127.0.0.1 unless --host says otherwise;
 binding elsewhere needs a token.
 
 Options:

@@ -31,6 +31,8 @@ const OPTIONS = {
     mode: { type: "string" },
     "no-stream": { type: "boolean" },
     json: { type: "boolean" },
+    reasoning: { type: "boolean" },
+    "no-reasoning": { type: "boolean" },
   },
   chat: {
     ...SHARED,
@@ -39,6 +41,8 @@ const OPTIONS = {
     mode: { type: "string" },
     "chat-mode": { type: "string" },
     system: { type: "string" },
+    reasoning: { type: "boolean" },
+    "no-reasoning": { type: "boolean" },
   },
   serve: {
     ...SHARED,

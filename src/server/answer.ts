@@ -39,6 +39,7 @@ export async function answer(ctx: AnswerContext): Promise<CoreReply> {
       200,
       {
         response: response.response,
+        reasoning: response.reasoning,
         sourceNodes: response.sourceNodes.map(serializeSource),
         usage: response.usage ?? null,
         ...ctx.json,

@@ -65,7 +65,7 @@ describe("the seed example over examples/data, offline", () => {
     const prompt =
       "=====\nThe radio worked. The boat leaked.\n=====\nQuestion: did the radio work?\nAnswer: ";
     const it = (await llm.streamComplete(prompt, { signal: ac.signal }))[Symbol.asyncIterator]();
-    expect((await it.next()).value?.delta).toBe("The");
+    expect((await it.next()).value).toMatchObject({ type: "text-delta", text: "The" });
     const pending = it.next();
     ac.abort();
     await expect(pending).rejects.toBeInstanceOf(streamdex.AbortError);

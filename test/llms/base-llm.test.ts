@@ -5,9 +5,9 @@ import type {
   ChatMessage,
   ChatResponse,
   CompletionResponse,
-  LLMChunk,
   LLMMetadata,
   LLMStream,
+  LLMStreamPart,
 } from "../../src/llms/types.js";
 
 const metadata: LLMMetadata = { model: "t", contextWindow: 100, numOutput: 10, isChatModel: false };
@@ -34,10 +34,10 @@ class StreamChatOnly extends BaseLLM {
   metadata = { ...metadata, isChatModel: true };
   protected override async doStreamChat(messages: ChatMessage[]): Promise<LLMStream> {
     const text = messages.at(-1)?.content ?? "";
-    return (async function* (): AsyncGenerator<LLMChunk> {
-      for (const ch of text) yield { delta: ch };
+    return (async function* (): AsyncGenerator<LLMStreamPart> {
+      for (const ch of text) yield { type: "text-delta", text: ch };
       yield {
-        delta: "",
+        type: "finish",
         usage: { promptTokens: 1, completionTokens: text.length, totalTokens: 1 + text.length },
       };
     })();
@@ -59,9 +59,10 @@ describe("BaseLLM derives the missing half", () => {
 
   it("derives streamComplete from streamChat and complete by draining the stream", async () => {
     const llm = new StreamChatOnly();
-    const chunks: string[] = [];
-    for await (const c of await llm.streamComplete("abc")) chunks.push(c.delta);
-    expect(chunks).toEqual(["a", "b", "c", ""]);
+    const parts: string[] = [];
+    for await (const p of await llm.streamComplete("abc"))
+      parts.push(p.type === "text-delta" ? p.text : p.type);
+    expect(parts).toEqual(["a", "b", "c", "finish"]);
     const res = await llm.complete("xyz");
     expect(res.text).toBe("xyz");
     expect(res.usage?.completionTokens).toBe(3);
@@ -88,10 +89,21 @@ describe("BaseLLM derives the missing half", () => {
   });
 
   it("drain keeps the last usage and finish reason", async () => {
+    const usage = { promptTokens: 1, completionTokens: 2, totalTokens: 3 };
+    const stream = (async function* (): AsyncGenerator<LLMStreamPart> {
+      yield { type: "text-delta", text: "a" };
+      yield { type: "finish", usage, finishReason: "stop" };
+      yield { type: "text-delta", text: "b" };
+      yield { type: "finish", finishReason: "length" };
+    })();
+    expect(await drain(stream)).toEqual({ text: "ab", usage, finishReason: "length" });
+  });
+
+  it("drain still reads a stream in the old { delta, finishReason } shape (an LLM written before parts)", async () => {
     const stream = (async function* () {
       yield { delta: "a" };
       yield { delta: "b", finishReason: "length" };
-    })();
+    })() as unknown as LLMStream;
     expect(await drain(stream)).toEqual({ text: "ab", usage: undefined, finishReason: "length" });
   });
 });

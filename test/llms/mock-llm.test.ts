@@ -6,9 +6,12 @@ import { settle } from "../support/fixtures.js";
 describe("MockLLM", () => {
   it("is deterministic: echoes the prompt by default, chunked by word", async () => {
     const llm = new MockLLM();
-    const deltas: string[] = [];
-    for await (const c of await llm.streamComplete("one two  three")) deltas.push(c.delta);
-    expect(deltas).toEqual(["one", " two", "  three"]);
+    const parts: string[] = [];
+    for await (const p of await llm.streamComplete("one two  three")) {
+      parts.push(p.type === "text-delta" ? p.text : p.type);
+    }
+    // One text-delta per chunk, then the finish part (usage and finish reason) on its own.
+    expect(parts).toEqual(["one", " two", "  three", "finish"]);
     expect((await llm.complete("one two  three")).text).toBe("one two  three");
   });
 
@@ -23,14 +26,18 @@ describe("MockLLM", () => {
     ]);
   });
 
-  it("supports char, fixed-size and custom chunking, and usage on the last chunk", async () => {
+  it("supports char, fixed-size and custom chunking, and usage on the finish part after the last chunk", async () => {
     const read = async (llm: MockLLM) => {
       const out: string[] = [];
+      const types: string[] = [];
       let usage: unknown;
-      for await (const c of await llm.streamComplete("p")) {
-        out.push(c.delta);
-        usage = c.usage ?? usage;
+      for await (const p of await llm.streamComplete("p")) {
+        types.push(p.type);
+        if (p.type === "text-delta") out.push(p.text);
+        if (p.type === "finish") usage = p.usage ?? usage;
       }
+      expect(types.at(-1)).toBe("finish");
+      expect(types.filter((t) => t === "finish")).toHaveLength(1);
       return { out, usage };
     };
     expect((await read(new MockLLM({ response: "abc", chunking: "char" }))).out).toEqual(["a", "b", "c"]);
@@ -75,7 +82,8 @@ describe("MockLLM", () => {
     const seen: string[] = [];
     await expect(
       (async () => {
-        for await (const c of await mid.streamComplete("p")) seen.push(c.delta);
+        for await (const p of await mid.streamComplete("p"))
+          seen.push(p.type === "text-delta" ? p.text : p.type);
       })(),
     ).rejects.toThrow(/after 2 chunks/);
     expect(seen).toEqual(["a", " b"]);

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
 import { StreamConsumedError, StreamInterruptedError } from "../../src/errors/index.js";
 import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import type { LLMChunk } from "../../src/llms/types.js";
+import type { LLMStream } from "../../src/llms/types.js";
 import { OpenAI } from "../../src/providers/openai/index.js";
 import { StreamingResponse } from "../../src/schema/streaming-response.js";
 import { streamParts } from "../../src/streaming/stream-parts.js";
@@ -24,11 +24,15 @@ function mockEngine(options: MockLLMOptions = {}) {
   };
 }
 
-/** A stream that yields a chunk only for a permit (`release()`), to put reads in flight deterministically. */
+/**
+ * A stream that yields a chunk only for a permit (`release()`), to put reads in flight deterministically. It
+ * yields the pre-parts `{ delta }` shape on purpose (typed loosely): a hand-written LLM stream of the old shape is
+ * still read as text by StreamingResponse.
+ */
 function gatedStream(chunks: string[]) {
   let permits = 0;
   const waiting: (() => void)[] = [];
-  async function* stream(): AsyncGenerator<LLMChunk> {
+  async function* stream(): AsyncGenerator<{ delta: string }> {
     for (const delta of chunks) {
       if (permits > 0) permits--;
       else await new Promise<void>((resolve) => waiting.push(resolve));
@@ -41,7 +45,7 @@ function gatedStream(chunks: string[]) {
     else permits++;
   };
   return {
-    response: new StreamingResponse({ stream: stream(), sourceNodes: nodes(1) }),
+    response: new StreamingResponse({ stream: stream() as unknown as LLMStream, sourceNodes: nodes(1) }),
     /** Lets one more chunk through. */
     release,
     /** Lets every chunk through. */

@@ -10,7 +10,9 @@ import {
   uiMessageChunkSchema,
 } from "ai";
 import { afterEach, describe, expect, it } from "vitest";
+import { BaseLLM } from "../../src/llms/base-llm.js";
 import { MockLLM } from "../../src/llms/mock-llm.js";
+import type { LLMMetadata, LLMStream, LLMStreamPart } from "../../src/llms/types.js";
 import { TextNode } from "../../src/schema/node.js";
 import { startServer } from "../../src/server/index.js";
 import { engineFactory, errorOf, mockServer, postJson, Servers, until } from "./support.js";
@@ -43,6 +45,65 @@ const userMessage = (text: string): UIMessage => ({
   role: "user",
   parts: [{ type: "text", text }],
 });
+
+/** An LLM that streams a fixed list of parts (reasoning and text in any order), then a finish with usage. */
+class ScriptedLLM extends BaseLLM {
+  readonly metadata: LLMMetadata = {
+    model: "scripted",
+    contextWindow: 4096,
+    numOutput: 256,
+    isChatModel: false,
+  };
+  readonly prompts: string[] = [];
+  constructor(private readonly script: LLMStreamPart[]) {
+    super();
+  }
+  protected override async doStreamComplete(prompt: string): Promise<LLMStream> {
+    this.prompts.push(prompt);
+    const script = this.script;
+    return (async function* () {
+      yield* script;
+      yield {
+        type: "finish",
+        usage: { promptTokens: 5, completionTokens: 4, totalTokens: 9, reasoningTokens: 2 },
+        finishReason: "stop",
+      };
+    })();
+  }
+}
+
+/** POSTs one user message to `/api/chat` and reads the answer with the `ai` package's own chunk schema. */
+async function uiChunks(url: string): Promise<UIMessageChunk[]> {
+  const res = await postJson(`${url}/api/chat`, {
+    id: "c1",
+    messages: [userMessage("q")],
+    trigger: "submit-message",
+  });
+  const chunks: UIMessageChunk[] = [];
+  const parsed = parseJsonEventStream({ stream: res.body!, schema: uiMessageChunkSchema }).getReader();
+  for (let r = await parsed.read(); !r.done; r = await parsed.read()) {
+    if (!r.value.success) throw r.value.error; // every chunk matches the AI SDK's own schema
+    chunks.push(r.value.value);
+  }
+  return chunks;
+}
+
+/** The assistant message the AI SDK's `readUIMessageStream` builds from one answer of `/api/chat`. */
+async function rebuiltMessage(url: string): Promise<UIMessage> {
+  const transport = new DefaultChatTransport({ api: `${url}/api/chat` });
+  const stream = await transport.sendMessages({
+    trigger: "submit-message",
+    chatId: "rebuild",
+    messageId: undefined,
+    messages: [userMessage("q")],
+    abortSignal: undefined,
+  });
+  let last: UIMessage | undefined;
+  for await (const message of readUIMessageStream({ stream, onError: (e) => expect.fail(String(e)) })) {
+    last = message;
+  }
+  return last!;
+}
 
 describe("POST /api/chat (AI SDK UI message stream, read by the real `ai` package)", () => {
   it("the AI SDK chat client gets the answer as a text part, with the sources as source-document parts", async () => {
@@ -136,6 +197,144 @@ describe("POST /api/chat (AI SDK UI message stream, read by the real `ai` packag
         .filter(Boolean)
         .every((e) => e.startsWith("data: ")),
     ).toBe(true);
+  });
+
+  it("a reasoning model: reasoning-start/delta/end before the text, usage.reasoningTokens in the metadata", async () => {
+    const { url, llm } = servers.track(await mockServer({ reasoning: "Let me think.", response: "Paris." }));
+    const chunks = await uiChunks(url);
+    expect(chunks.map((c) => c.type)).toEqual([
+      "start",
+      "source-document",
+      "source-document",
+      "reasoning-start",
+      "reasoning-delta",
+      "reasoning-delta",
+      "reasoning-delta",
+      "reasoning-end",
+      "text-start",
+      "text-delta",
+      "text-end",
+      "finish",
+    ]);
+    const reasoningId = (chunks[3] as { id: string }).id;
+    expect(chunks.slice(4, 8)).toEqual([
+      { type: "reasoning-delta", id: reasoningId, delta: "Let" },
+      { type: "reasoning-delta", id: reasoningId, delta: " me" },
+      { type: "reasoning-delta", id: reasoningId, delta: " think." },
+      { type: "reasoning-end", id: reasoningId },
+    ]);
+    expect(chunks[9]).toMatchObject({ type: "text-delta", delta: "Paris." });
+    expect(chunks[11]).toMatchObject({
+      messageMetadata: { usage: { reasoningTokens: 3, completionTokens: 4 } },
+    });
+
+    // The AI SDK's chat client: one reasoning part, then the text part; the reasoning never enters the memory.
+    const chat = new Chat(`${url}/api/chat`);
+    await chat.sendMessage({ text: "Capital?" });
+    const reply = chat.messages.at(-1)!;
+    expect(reply.parts.filter((p) => p.type === "reasoning" || p.type === "text")).toEqual([
+      expect.objectContaining({ type: "reasoning", text: "Let me think.", state: "done" }),
+      expect.objectContaining({ type: "text", text: "Paris.", state: "done" }),
+    ]);
+    await chat.sendMessage({ text: "Sure?" }); // the client sends the reasoning part back with the history
+    const prompt = llm.calls.at(-1)!.prompt;
+    expect(prompt).toContain("Paris.");
+    expect(prompt).not.toContain("think");
+  });
+
+  it("reasoning that resumes after the text began: a new reasoning part each time, the text one part", async () => {
+    const llm = new ScriptedLLM([
+      { type: "reasoning-delta", text: "First" },
+      { type: "reasoning-delta", text: " thought." },
+      { type: "text-delta", text: "Par" },
+      { type: "reasoning-delta", text: "Second thought." },
+      { type: "text-delta", text: "is" },
+      { type: "text-delta", text: "." },
+      { type: "reasoning-delta", text: "Last." },
+    ]);
+    const server = await startServer(engineFactory(llm));
+    servers.track({ server });
+    const chunks = await uiChunks(server.url);
+    const ids = new Map<string, string>(); // stream ids as r0, r1, t
+    const alias = (id: string, prefix: string) => {
+      if (!ids.has(id))
+        ids.set(id, `${prefix}${[...ids.values()].filter((v) => v.startsWith(prefix)).length}`);
+      return ids.get(id)!;
+    };
+    const shape = chunks
+      .filter((c) => c.type !== "start" && c.type !== "source-document")
+      .map((c) => {
+        if (c.type.startsWith("reasoning-")) {
+          const { id, delta } = c as { id: string; delta?: string };
+          return `${c.type}(${alias(id, "r")})${delta === undefined ? "" : `:${delta}`}`;
+        }
+        if (c.type.startsWith("text-")) {
+          const { id, delta } = c as { id: string; delta?: string };
+          return `${c.type}(${alias(id, "t")})${delta === undefined ? "" : `:${delta}`}`;
+        }
+        return c.type;
+      });
+    expect(shape).toEqual([
+      "reasoning-start(r0)",
+      "reasoning-delta(r0):First",
+      "reasoning-delta(r0): thought.",
+      "reasoning-end(r0)",
+      "text-start(t0)",
+      "text-delta(t0):Par",
+      "reasoning-start(r1)",
+      "reasoning-delta(r1):Second thought.",
+      "reasoning-end(r1)",
+      "text-delta(t0):is",
+      "text-delta(t0):.",
+      "reasoning-start(r2)",
+      "reasoning-delta(r2):Last.",
+      "reasoning-end(r2)",
+      "text-end(t0)",
+      "finish",
+    ]);
+
+    // readUIMessageStream rebuilds three reasoning parts around the one text part, in the order they opened.
+    const message = await rebuiltMessage(server.url);
+    expect(message.parts.filter((p) => p.type === "reasoning" || p.type === "text")).toEqual([
+      expect.objectContaining({ type: "reasoning", text: "First thought.", state: "done" }),
+      expect.objectContaining({ type: "text", text: "Paris.", state: "done" }),
+      expect.objectContaining({ type: "reasoning", text: "Second thought.", state: "done" }),
+      expect.objectContaining({ type: "reasoning", text: "Last.", state: "done" }),
+    ]);
+    expect(message.metadata).toMatchObject({ usage: { reasoningTokens: 2 } });
+  });
+
+  it("a reasoning-only answer ends with an empty text part; the history a client seeds carries no reasoning", async () => {
+    const llm = new ScriptedLLM([{ type: "reasoning-delta", text: "Only thinking." }]);
+    const server = await startServer(engineFactory(llm));
+    servers.track({ server });
+    expect((await uiChunks(server.url)).map((c) => c.type).slice(3)).toEqual([
+      "reasoning-start",
+      "reasoning-delta",
+      "reasoning-end",
+      "text-start",
+      "text-end",
+      "finish",
+    ]);
+    // A conversation the server does not know is seeded from the client's messages: text parts only.
+    const res = await postJson(`${server.url}/api/chat`, {
+      id: "seeded",
+      messages: [
+        userMessage("first"),
+        {
+          id: "a1",
+          role: "assistant",
+          parts: [
+            { type: "reasoning", text: "SECRET reasoning", state: "done" },
+            { type: "text", text: "first answer", state: "done" },
+          ],
+        },
+        userMessage("second"),
+      ],
+    });
+    await res.text();
+    expect(llm.prompts.at(-1)).toContain("assistant: first answer");
+    expect(llm.prompts.at(-1)).not.toContain("SECRET");
   });
 
   it("an error mid-stream is an error chunk the AI SDK reports, with the partial text kept", async () => {

@@ -45,6 +45,7 @@ describe("POST /api/query (server-sent events)", () => {
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toEqual({
       response: "The answer.",
+      reasoning: "",
       sourceNodes: [
         { id: "n0", score: 1, text: "chunk0 word word word word word", metadata: { i: 0 } },
         { id: "n1", score: 0.9, text: "chunk1 word word word word word", metadata: { i: 1 } },

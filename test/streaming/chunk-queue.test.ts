@@ -11,18 +11,19 @@ describe("ChunkQueue (the producer/reader hand-off of in-process models)", () =>
       for (let i = 0; i < 10; i++) {
         await q.waitForRoom();
         if (q.stopped) return;
-        q.push({ delta: String(i) });
+        q.push({ type: "text-delta", text: String(i) });
         produced++;
       }
       q.end();
     })();
     await settle();
     expect(produced).toBe(2);
-    expect((await q.next()).value?.delta).toBe("0");
+    expect((await q.next()).value).toEqual({ type: "text-delta", text: "0" });
     await settle();
     expect(produced).toBe(3);
     const rest: string[] = [];
-    for (let r = await q.next(); !r.done; r = await q.next()) rest.push(r.value.delta);
+    for (let r = await q.next(); !r.done; r = await q.next())
+      rest.push(r.value.type === "text-delta" ? r.value.text : "");
     await producer;
     expect(rest).toEqual(["1", "2", "3", "4", "5", "6", "7", "8", "9"]);
   });
@@ -34,7 +35,7 @@ describe("ChunkQueue (the producer/reader hand-off of in-process models)", () =>
       for (;;) {
         await q.waitForRoom();
         if (q.stopped) return;
-        q.push({ delta: "x" });
+        q.push({ type: "text-delta", text: "x" });
         produced++;
       }
     })();
@@ -48,9 +49,9 @@ describe("ChunkQueue (the producer/reader hand-off of in-process models)", () =>
 
   it("delivers queued chunks before a failure, ends waiting readers on stop, and throws on abort", async () => {
     const q = new ChunkQueue(4, undefined);
-    q.push({ delta: "a" });
+    q.push({ type: "text-delta", text: "a" });
     q.fail(new Error("boom"));
-    expect((await q.next()).value?.delta).toBe("a");
+    expect((await q.next()).value).toEqual({ type: "text-delta", text: "a" });
     await expect(q.next()).rejects.toThrow("boom");
 
     const q2 = new ChunkQueue(4, undefined);

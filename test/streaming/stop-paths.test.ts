@@ -175,7 +175,9 @@ describe("no leaks, no double counting", () => {
       await llm.complete("p", { signal: ac.signal });
       await collect(
         (async function* () {
-          for await (const c of await llm.streamComplete("p", { signal: ac.signal })) yield c.delta;
+          for await (const p of await llm.streamComplete("p", { signal: ac.signal })) {
+            if (p.type === "text-delta") yield p.text;
+          }
         })(),
       );
     }

@@ -1,3 +1,4 @@
+import type { FinishPart, LLMStreamPart } from "../../src/llms/types.js";
 import type { BaseRetriever, RetrieveOptions } from "../../src/retrievers/types.js";
 import type { NodeWithScore } from "../../src/schema/node.js";
 import { TextNode } from "../../src/schema/node.js";
@@ -33,6 +34,16 @@ export async function collect(res: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
   for await (const d of res) out.push(d);
   return out;
+}
+
+/** The answer text of an LLM stream's parts: its text-deltas, joined. */
+export function textOfParts(parts: readonly LLMStreamPart[]): string {
+  return parts.map((p) => (p.type === "text-delta" ? p.text : "")).join("");
+}
+
+/** The finish parts among an LLM stream's parts. */
+export function finishParts(parts: readonly LLMStreamPart[]): FinishPart[] {
+  return parts.filter((p): p is FinishPart => p.type === "finish");
 }
 
 /** Waits a few macrotask turns (lets any eager producer run ahead if it were going to). */

@@ -1,13 +1,20 @@
 import type { NodeWithScore } from "../../schema/node.js";
 import { Response } from "../../schema/response.js";
 import type { ResponseMode } from "../../synthesizers/types.js";
+import {
+  printAnswer,
+  printAnswerStream,
+  type ReasoningFlags,
+  type ReasoningView,
+  reasoningView,
+} from "../answer-view.js";
 import { type CliContext, EXIT } from "../context.js";
 import { type ModelChoice, UsageError } from "../models.js";
 import type { Workspace } from "../workspace.js";
 import { engineFor, type IndexFlags, int, mode, models, noIndex, refreshIndex, withIndex } from "./shared.js";
 
 /** Flags of `ask`. */
-export interface AskFlags extends IndexFlags {
+export interface AskFlags extends IndexFlags, ReasoningFlags {
   data?: string;
   "top-k"?: string;
   mode?: string;
@@ -17,18 +24,21 @@ export interface AskFlags extends IndexFlags {
 
 /**
  * `streamdex ask "<question>"`: refreshes the index (only changed files), then streams the answer to stdout as it
- * arrives and lists the sources. Ctrl-C stops the provider request (exit 130).
+ * arrives and lists the sources. Ctrl-C stops the provider request (exit 130). A reasoning model's reasoning is
+ * shown dimmed above the answer on a terminal, and left out when stdout is piped (see {@link reasoningView});
+ * `--json` carries it as `reasoning`.
  */
 export async function ask(ctx: CliContext, question: string | undefined, flags: AskFlags): Promise<number> {
   if (!question || question.trim() === "")
     throw new UsageError('ask needs a question: streamdex ask "What is …?"');
   const topK = int("top-k", flags["top-k"], 2, 1);
   const responseMode = mode(flags.mode);
+  const view = reasoningView(ctx, flags);
   const choice = await models(ctx, flags);
   return withIndex(ctx, flags, choice, { writes: false, data: flags.data }, async (ws, unlock) => {
     await refreshIndex(ctx, ws, flags.data);
     await unlock(); // answering only reads
-    return answer(ctx, ws, question, flags, { topK, responseMode, choice });
+    return answer(ctx, ws, question, flags, { topK, responseMode, choice, view });
   });
 }
 
@@ -37,7 +47,12 @@ async function answer(
   ws: Workspace,
   question: string,
   flags: AskFlags,
-  { topK, responseMode, choice }: { topK: number; responseMode: ResponseMode; choice: ModelChoice },
+  {
+    topK,
+    responseMode,
+    choice,
+    view,
+  }: { topK: number; responseMode: ResponseMode; choice: ModelChoice; view: ReasoningView },
 ): Promise<number> {
   if (ws.isEmpty) return noIndex(ctx, ws);
 
@@ -46,16 +61,17 @@ async function answer(
   const result = await engine.query(question, { signal: ctx.interrupt });
   if (result instanceof Response) {
     if (flags.json) {
+      const reasoning = flags["no-reasoning"] ? {} : { reasoning: result.reasoning };
       ctx.stdout.write(
-        `${JSON.stringify({ question, answer: result.response, sources: sources(result.sourceNodes), usage: result.usage ?? null, llm: choice.llmSpec, retrieval: ws.embedding.spec })}\n`,
+        `${JSON.stringify({ question, answer: result.response, ...reasoning, sources: sources(result.sourceNodes), usage: result.usage ?? null, llm: choice.llmSpec, retrieval: ws.embedding.spec })}\n`,
       );
     } else {
-      ctx.stdout.write(`${result.response}\n`);
+      printAnswer(ctx, result, view);
       printSources(ctx, result.sourceNodes);
     }
     return EXIT.ok;
   }
-  await result.printResponseStream(ctx.stdout);
+  await printAnswerStream(ctx, result, view);
   ctx.stdout.write("\n");
   printSources(ctx, result.sourceNodes);
   return EXIT.ok;

@@ -1,6 +1,8 @@
 import type { BaseStreamer, PreTrainedModel, StoppingCriteria, Tensor } from "@huggingface/transformers";
 import { ProviderError } from "../../errors/index.js";
-import type { LLMStream, LLMStreamPart } from "../../llms/types.js";
+import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
+import { ThinkTokens, UNTERMINATED_REASONING } from "../../llms/think-tokens.js";
+import type { LLMStream, LLMStreamPart, TokenUsage } from "../../llms/types.js";
 import { ChunkQueue } from "../../streaming/chunk-queue.js";
 import { type DecodeFn, IncrementalDecoder } from "./incremental-decoder.js";
 import type { Transformers } from "./load-module.js";
@@ -30,6 +32,8 @@ export interface GenerationSpec {
   onToken: ((token: number) => void) | undefined;
   /** Called once, when `generate()` has returned or failed. */
   onEnd(): void;
+  /** Split a `<think>` block that opens the answer into reasoning parts at these tags; `undefined`: no split. */
+  think: ThinkSplitterOptions | undefined;
 }
 
 /** A running generation: an {@link LLMStream} that can be stopped and says when transformers.js is done. */
@@ -49,7 +53,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 class Halt extends Error {}
 
 /**
- * Runs `model.generate()` as a pull-based {@link LLMStream}, one chunk per generated token.
+ * Runs `model.generate()` as a pull-based {@link LLMStream}, one chunk per generated token (with `think`, a
+ * token's text is split into a `reasoning-delta` and a `text-delta` part at a `<think>` block that opens it).
  *
  * transformers.js pushes tokens through a streamer whose `put()` is synchronous, but its generation loop awaits
  * `this.forward()` once per token. The loop runs on a view of the shared model whose `forward` first waits for
@@ -68,6 +73,8 @@ export function startGeneration(spec: GenerationSpec): GenerationStream {
 class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMStreamPart> {
   private readonly chunks: ChunkQueue;
   private readonly decoder: IncrementalDecoder;
+  private readonly think: ThinkTokens | undefined;
+  private readonly push = (part: LLMStreamPart) => this.chunks.push(part);
   private generated = 0;
   private lastToken: number | undefined;
   private promptSeen = false;
@@ -78,6 +85,7 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
   constructor(private readonly spec: GenerationSpec) {
     this.chunks = new ChunkQueue(spec.readAhead, spec.signal);
     this.decoder = new IncrementalDecoder(spec.decode);
+    this.think = spec.think ? new ThinkTokens(spec.think) : undefined;
     spec.signal?.addEventListener("abort", this.onAbort, { once: true });
     this.finished = this.produce();
   }
@@ -124,7 +132,8 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
     this.spec.onToken?.(this.lastToken);
     if (this.stopped) return;
     const text = this.decoder.push(token);
-    if (text !== "") this.chunks.push({ type: "text-delta", text, raw: { token: this.lastToken } });
+    if (this.think) this.think.token(text, { token: this.lastToken }, this.push);
+    else if (text !== "") this.chunks.push({ type: "text-delta", text, raw: { token: this.lastToken } });
   }
 
   private async produce(): Promise<void> {
@@ -140,19 +149,25 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
         stopping_criteria: [this.stopCriterion()],
       });
       if (!this.stopped) {
-        const finishReason =
+        let finishReason =
           this.lastToken !== undefined && spec.eosTokenIds.has(this.lastToken)
             ? "stop"
             : this.generated >= spec.maxNewTokens
               ? "length"
               : "stop";
-        const usage = {
+        const usage: TokenUsage = {
           promptTokens: spec.promptTokens,
           completionTokens: this.generated,
           totalTokens: spec.promptTokens + this.generated,
         };
         const rest = this.decoder.flush();
-        if (rest !== "") this.chunks.push({ type: "text-delta", text: rest });
+        if (this.think) {
+          this.think.rest(rest, this.push);
+          if (this.think.end(this.push)) finishReason = UNTERMINATED_REASONING;
+          usage.reasoningTokens = this.think.reasoningTokens;
+        } else if (rest !== "") {
+          this.chunks.push({ type: "text-delta", text: rest });
+        }
         this.chunks.push({ type: "finish", usage, finishReason });
       }
     } catch (error) {

@@ -1,6 +1,8 @@
 import type { PreTrainedModel, Tensor } from "@huggingface/transformers";
 import { BadRequestError } from "../../errors/index.js";
 import { BaseLLM, messagesToPrompt } from "../../llms/base-llm.js";
+import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
+import { resolveThinkTags } from "../../llms/think-tokens.js";
 import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream } from "../../llms/types.js";
 import { raceAbort, throwIfAborted } from "../../utils/abort.js";
 import type { Tokenizer } from "../../utils/tokenizer.js";
@@ -14,6 +16,8 @@ import { type HuggingFaceLLMOptions, type ResolvedLLMOptions, resolveLLMOptions 
 interface Ready {
   tf: Transformers;
   loaded: LoadedCausalLM;
+  /** The think tags to split the answer at (see `thinkTags`), or `undefined` for none. */
+  think: ThinkSplitterOptions | undefined;
 }
 
 interface Prompt {
@@ -35,6 +39,9 @@ const DEFAULT_CONTEXT = 2048;
  * The model and tokenizer load on first use (or `await llm.load()`), once per (model, dtype, device) for every
  * instance. Prompts are wrapped in the tokenizer's chat template when it has one. A local directory is checked
  * at construction (missing files throw at once) and always loaded with remote loading off.
+ *
+ * A reasoning model's `<think>…</think>` block that opens the answer streams as `reasoning-delta` parts, apart
+ * from the answer (by default when the chat template uses think tags; see {@link HuggingFaceLLMOptions.thinkTags}).
  *
  * @example
  * ```ts
@@ -160,6 +167,7 @@ export class HuggingFaceLLM extends BaseLLM {
       signal,
       onToken: this.onToken,
       onEnd: () => this.streams.delete(stream),
+      think: ready.think,
     });
     this.streams.add(stream);
     return stream;
@@ -201,7 +209,7 @@ export class HuggingFaceLLM extends BaseLLM {
     try {
       const loaded = await held.value;
       this.adoptModelFacts(loaded);
-      return { tf, loaded };
+      return { tf, loaded, think: resolveThinkTags(this.opts.thinkTags, loaded.tokenizer.chat_template) };
     } catch (error) {
       if (this.lease === held) this.lease = undefined;
       await held.release();

@@ -13,6 +13,7 @@
  * @module
  */
 
+export type { ThinkTagsOption } from "../../llms/think-tokens.js";
 export {
   MissingDependencyError,
   ModelFileMissingError,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "../../errors/index.js";
+import { type ThinkTagsOption, validateThinkTags } from "../../llms/think-tokens.js";
 import {
   optionalBoolean,
   optionalInteger,
@@ -50,6 +51,15 @@ export interface HuggingFaceLLMOptions extends HuggingFaceModelOptions {
   readAheadTokens?: number;
   /** Called with every token generated, read or not (metrics, tests). */
   onToken?: (token: number) => void;
+  /**
+   * Split a `<think>…</think>` block that opens the answer (Qwen3, DeepSeek-R1 distills, QwQ) into reasoning
+   * parts (`reasoning-delta`, `ChatResponse.reasoning`), apart from the answer text. Default: on when the
+   * tokenizer's `chat_template` (tokenizer_config.json or chat_template.jinja) contains `"<think>"`. `false`
+   * leaves the block in the answer text; `true` splits whatever the template; `{ open, close }` splits at other
+   * tags. The reasoning tokens are counted in `usage.reasoningTokens`, and a block that never closes ends with
+   * `finishReason: "unterminated-reasoning"`.
+   */
+  thinkTags?: ThinkTagsOption;
 }
 
 /** Model options after defaults and validation. */
@@ -68,6 +78,8 @@ export interface ResolvedLLMOptions extends ResolvedModelOptions {
   topP: number | undefined;
   contextWindow: number | undefined;
   readAheadTokens: number;
+  /** `undefined`: decided from the chat template once the tokenizer is loaded. */
+  thinkTags: ThinkTagsOption | undefined;
 }
 
 const DTYPES = new Set<string>([
@@ -126,5 +138,6 @@ export function resolveLLMOptions(options: HuggingFaceLLMOptions): ResolvedLLMOp
     topP: options.topP === undefined ? undefined : optionalNumber("topP", options.topP, 0, 1, 1),
     contextWindow: optionalInt("contextWindow", options.contextWindow, 16),
     readAheadTokens: optionalInteger("readAheadTokens", options.readAheadTokens, 0, 4),
+    thinkTags: validateThinkTags(options.thinkTags),
   };
 }

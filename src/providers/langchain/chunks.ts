@@ -52,21 +52,16 @@ export function finishReasonOf(message: unknown): string | undefined {
 export function chunkMapper(): (chunk: unknown) => LLMStreamPart | readonly LLMStreamPart[] {
   let total: TokenUsage | undefined;
   return (chunk) => {
-    if (typeof chunk === "string") return { type: "text-delta", text: chunk };
+    if (typeof chunk === "string") return textAndFinish(chunk, undefined, undefined);
     const message = chunk as { content?: unknown; usage_metadata?: LangChainUsage } | null | undefined;
     const delta = textOf(message?.content);
     const usage = toTokenUsage(message?.usage_metadata);
     if (usage) total = addUsage(total, usage);
-    const parts = textAndFinish(
-      delta,
-      usage ? total : undefined,
-      finishReasonOf(message) || undefined,
+    return withReasoning(
+      reasoningOf(message),
+      textAndFinish(delta, usage ? total : undefined, finishReasonOf(message) || undefined, chunk),
       chunk,
     );
-    const reasoning = reasoningOf(message);
-    if (reasoning === "") return parts;
-    const thought: LLMStreamPart = { type: "reasoning-delta", text: reasoning, raw: chunk };
-    return Array.isArray(parts) ? [thought, ...parts] : [thought, parts as LLMStreamPart];
   };
 }
 

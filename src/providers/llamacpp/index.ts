@@ -11,6 +11,7 @@
  * @module
  */
 
+export type { ThinkTagsOption } from "../../llms/think-tokens.js";
 export { InsufficientMemoryError, ModelLoadError } from "./errors.js";
 export type { LlamaCppEmbeddingOptions } from "./llamacpp-embedding.js";
 export { LlamaCppEmbedding } from "./llamacpp-embedding.js";

@@ -2,6 +2,8 @@ import { basename } from "node:path";
 import type { ChatWrapper, LlamaModel, SequenceEvaluateOptions, Token } from "node-llama-cpp";
 import { BadRequestError } from "../../errors/index.js";
 import { BaseLLM, messagesToPrompt } from "../../llms/base-llm.js";
+import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
+import { resolveThinkTags } from "../../llms/think-tokens.js";
 import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream } from "../../llms/types.js";
 import { raceAbort, throwIfAborted } from "../../utils/abort.js";
 import type { Tokenizer } from "../../utils/tokenizer.js";
@@ -17,6 +19,8 @@ interface Ready {
   shared: SharedModel;
   pool: SequencePool;
   wrapper: ChatWrapper;
+  /** The think tags to split the answer at (see `thinkTags`), or `undefined` for none. */
+  think: ThinkSplitterOptions | undefined;
 }
 
 /**
@@ -27,6 +31,9 @@ interface Ready {
  * The model loads on first use (or `await llm.load()`), once per file for every instance. A call is accepted at
  * once and queues for one of the context's `sequences` (FIFO): concurrent queries never fail for lack of a
  * sequence, they wait their turn. Prompts are wrapped in the model's own chat template when the GGUF has one.
+ *
+ * A reasoning model's `<think>…</think>` block that opens the answer streams as `reasoning-delta` parts, apart
+ * from the answer (by default when the chat template uses think tags; see {@link LlamaCppOptions.thinkTags}).
  *
  * @example
  * ```ts
@@ -156,6 +163,7 @@ export class LlamaCpp extends BaseLLM {
       readAhead: this.opts.readAheadTokens,
       signal,
       onToken: this.onToken,
+      think: ready.think,
     });
     this.streams.add(stream);
     return stream;
@@ -199,7 +207,13 @@ export class LlamaCpp extends BaseLLM {
         threads: this.opts.threads,
         sequences: this.opts.sequences,
       });
-      return { shared, pool, wrapper: nlc.resolveChatWrapper(shared.model) };
+      const template = shared.model.fileInfo.metadata?.tokenizer?.chat_template;
+      return {
+        shared,
+        pool,
+        wrapper: nlc.resolveChatWrapper(shared.model),
+        think: resolveThinkTags(this.opts.thinkTags, template),
+      };
     } catch (error) {
       if (this.lease === lease) this.lease = undefined;
       await lease.release();

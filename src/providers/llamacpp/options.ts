@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import type { Llama } from "node-llama-cpp";
 import { InvalidArgumentError } from "../../errors/index.js";
+import { type ThinkTagsOption, validateThinkTags } from "../../llms/think-tokens.js";
 import {
   optionalBoolean,
   optionalInteger,
@@ -52,6 +53,14 @@ export interface LlamaCppOptions {
   /** Called with every token llama.cpp generates, read or not (metrics, tests). */
   onToken?: (token: number) => void;
   /**
+   * Split a `<think>…</think>` block that opens the answer (Qwen3, DeepSeek-R1 distills, QwQ) into reasoning
+   * parts (`reasoning-delta`, `ChatResponse.reasoning`), apart from the answer text. Default: on when the GGUF's
+   * `tokenizer.chat_template` contains `"<think>"`. `false` leaves the block in the answer text; `true` splits
+   * whatever the template; `{ open, close }` splits at other tags. The reasoning tokens are counted in
+   * `usage.reasoningTokens`, and a block that never closes ends with `finishReason: "unterminated-reasoning"`.
+   */
+  thinkTags?: ThinkTagsOption;
+  /**
    * A node-llama-cpp `Llama` runtime to use (from `getLlama(...)`, for custom GPU, logging or memory settings).
    * Default: one CPU runtime (or GPU runtime with `gpu: true`) shared by every instance.
    */
@@ -73,6 +82,8 @@ export interface ResolvedLlamaCppOptions {
   topP: number | undefined;
   minP: number | undefined;
   seed: number | undefined;
+  /** `undefined`: decided from the chat template once the model is loaded. */
+  thinkTags: ThinkTagsOption | undefined;
 }
 
 /** The default thread count for this machine (see {@link LlamaCppOptions.threads}). */
@@ -111,5 +122,6 @@ export function resolveOptions(options: LlamaCppOptions): ResolvedLlamaCppOption
     topP: options.topP === undefined ? undefined : optionalNumber("topP", options.topP, 0, 1, 1),
     minP: options.minP === undefined ? undefined : optionalNumber("minP", options.minP, 0, 1, 0),
     seed: options.seed === undefined ? undefined : optionalInteger("seed", options.seed, 0, 0),
+    thinkTags: validateThinkTags(options.thinkTags),
   };
 }

@@ -1,6 +1,8 @@
 import type { LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token } from "node-llama-cpp";
 import { ProviderError } from "../../errors/index.js";
-import type { LLMStream, LLMStreamPart } from "../../llms/types.js";
+import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
+import { ThinkTokens, UNTERMINATED_REASONING } from "../../llms/think-tokens.js";
+import type { LLMStream, LLMStreamPart, TokenUsage } from "../../llms/types.js";
 import { ChunkQueue } from "../../streaming/chunk-queue.js";
 import { anySignal } from "../../utils/abort.js";
 import { TokenDecoder } from "./token-decoder.js";
@@ -27,6 +29,8 @@ export interface GenerationSpec {
   readAhead: number;
   signal: AbortSignal | undefined;
   onToken: ((token: Token) => void) | undefined;
+  /** Split a `<think>` block that opens the answer into reasoning parts at these tags; `undefined`: no split. */
+  think: ThinkSplitterOptions | undefined;
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -55,6 +59,8 @@ export interface GenerationStream extends LLMStream, AsyncIterator<LLMStreamPart
 class TokenStream implements GenerationStream, AsyncIterableIterator<LLMStreamPart> {
   private readonly chunks: ChunkQueue;
   private readonly decoder: TokenDecoder;
+  private readonly think: ThinkTokens | undefined;
+  private readonly push = (part: LLMStreamPart) => this.chunks.push(part);
   private readonly halt = new AbortController();
   private readonly onAbort = () => this.stop();
   readonly finished: Promise<void>;
@@ -62,6 +68,7 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMStreamPa
   constructor(private readonly spec: GenerationSpec) {
     this.chunks = new ChunkQueue(spec.readAhead, spec.signal);
     this.decoder = new TokenDecoder(spec.model, spec.stopTexts);
+    this.think = spec.think ? new ThinkTokens(spec.think) : undefined;
     spec.signal?.addEventListener("abort", this.onAbort, { once: true });
     this.finished = this.produce();
   }
@@ -119,7 +126,8 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMStreamPa
           break;
         }
         const { text, stopped } = this.decoder.push(step.value);
-        if (text !== "") this.chunks.push({ type: "text-delta", text, raw: { token: step.value } });
+        if (this.think) this.think.token(text, { token: step.value }, this.push);
+        else if (text !== "") this.chunks.push({ type: "text-delta", text, raw: { token: step.value } });
         if (stopped) {
           finishReason = "stop";
           break;
@@ -127,13 +135,19 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMStreamPa
         if (generated >= spec.maxTokens) break;
       }
       if (!this.stopped) {
-        const usage = {
+        const usage: TokenUsage = {
           promptTokens: spec.tokens.length,
           completionTokens: generated,
           totalTokens: spec.tokens.length + generated,
         };
         const rest = this.decoder.flush();
-        if (rest !== "") this.chunks.push({ type: "text-delta", text: rest });
+        if (this.think) {
+          this.think.rest(rest, this.push);
+          if (this.think.end(this.push)) finishReason = UNTERMINATED_REASONING;
+          usage.reasoningTokens = this.think.reasoningTokens;
+        } else if (rest !== "") {
+          this.chunks.push({ type: "text-delta", text: rest });
+        }
         this.chunks.push({ type: "finish", usage, finishReason });
       }
     } catch (error) {

@@ -1,14 +1,43 @@
 /**
  * The page's script (inlined; allowed by hash in the page's CSP): posts the question to `api/query`, reads the
- * server-sent events with a stream reader and renders the answer as it grows. Stop aborts the fetch, which
- * closes the connection, which aborts the provider request on the server.
+ * server-sent events with a stream reader and renders the answer as it grows. `reasoning` events go to the
+ * "Reasoning" block (shown at the first one, open while the model reasons, folded at the first answer delta
+ * unless the reader opened or closed it meanwhile), never into the answer. Stop aborts the fetch, which closes the
+ * connection, which aborts the provider request on the server.
  */
 export const PAGE_SCRIPT = `
 "use strict";
 const $ = (id) => document.getElementById(id);
 const form = $("ask-form"), question = $("question"), askButton = $("ask"), stopButton = $("stop");
 const statusLine = $("status"), answer = $("answer"), sources = $("sources"), tokenRow = $("token-row");
+const reasoningBlock = $("reasoning-block"), reasoning = $("reasoning"), reasoningNote = $("reasoning-note");
 let controller = null;
+/** Whether the reader opened or closed the Reasoning block during this answer (then it is left as they set it). */
+let reasoningToggled = false;
+reasoningBlock.querySelector("summary").addEventListener("click", () => {
+  reasoningToggled = true;
+});
+
+function resetReasoning() {
+  reasoning.replaceChildren(document.createTextNode(""));
+  reasoning.dataset.state = "idle";
+  reasoningNote.textContent = "";
+  reasoningBlock.hidden = true;
+  reasoningBlock.open = false;
+  reasoningToggled = false;
+}
+
+/** The reasoning stopped streaming (the answer resumed, or ended): the summary says how long it is. */
+function endReasoning() {
+  if (reasoning.dataset.state !== "streaming") return;
+  reasoning.dataset.state = "done";
+  reasoningNote.textContent = "· " + words(reasoning.textContent);
+}
+
+function words(text) {
+  const n = text.trim() === "" ? 0 : text.trim().split(/\\s+/).length;
+  return n === 1 ? "1 word" : n + " words";
+}
 
 function setStatus(text, isError) {
   statusLine.textContent = text;
@@ -75,6 +104,8 @@ async function ask() {
   const text = document.createTextNode("");
   answer.replaceChildren(text);
   answer.dataset.state = "waiting";
+  resetReasoning();
+  let answering = false;
   renderSources([]);
   setBusy(true);
   setStatus("Searching the documents…");
@@ -99,11 +130,32 @@ async function ask() {
         renderSources(data.sourceNodes);
         answer.dataset.state = "streaming";
         setStatus("Writing the answer…");
-      } else if (event === "delta") text.appendData(data.text);
-      else if (event === "usage") usage = data;
+      } else if (event === "reasoning") {
+        if (reasoningBlock.hidden) {
+          reasoningBlock.hidden = false;
+          reasoningBlock.open = !answering;
+        }
+        reasoning.firstChild.appendData(data.text);
+        reasoning.dataset.state = "streaming";
+        reasoningNote.textContent = "· thinking…";
+        if (!answering) {
+          answer.dataset.state = "thinking";
+          setStatus("Thinking…");
+        }
+      } else if (event === "delta") {
+        if (!answering) {
+          answering = true;
+          if (!reasoningToggled) reasoningBlock.open = false;
+          answer.dataset.state = "streaming";
+          setStatus("Writing the answer…");
+        }
+        endReasoning();
+        text.appendData(data.text);
+      } else if (event === "usage") usage = data;
       else if (event === "done") {
         answer.dataset.state = "done";
-        setStatus("Done" + (usage ? " · " + usage.totalTokens + " tokens" : "") + ".");
+        const thought = usage && usage.reasoningTokens ? " (" + usage.reasoningTokens + " reasoning)" : "";
+        setStatus("Done" + (usage ? " · " + usage.totalTokens + " tokens" + thought : "") + ".");
       } else if (event === "error") {
         answer.dataset.state = "error";
         setStatus("The answer failed: " + data.message, true);
@@ -121,6 +173,7 @@ async function ask() {
       setStatus("Error: " + error.message, true);
     }
   } finally {
+    endReasoning();
     controller = null;
     setBusy(false);
   }

@@ -27,6 +27,13 @@ button:disabled { opacity: .45; cursor: default; }
   padding: .9rem 1rem; min-height: 3.2rem; }
 #answer:empty::before { content: "The answer appears here as it is written."; color: var(--muted); }
 #answer[data-state="streaming"]::after { content: "▍"; color: var(--accent); }
+#reasoning-block { margin-bottom: .6rem; border: 1px dashed var(--line); border-radius: .6rem; padding: .45rem 1rem;
+  color: var(--muted); font-size: .92rem; }
+#reasoning-block summary { cursor: pointer; font-weight: 600; }
+#reasoning-block summary:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+#reasoning-note { font-weight: 400; }
+#reasoning { white-space: pre-wrap; margin: .4rem 0 .2rem; font-style: italic; }
+#reasoning[data-state="streaming"]::after { content: "▍"; color: var(--muted); font-style: normal; }
 #sources { list-style: none; padding: 0; margin: 0; display: grid; gap: .5rem; }
 #sources li { background: var(--card); border: 1px solid var(--line); border-radius: .6rem; padding: .6rem .9rem; }
 .source-head { display: flex; justify-content: space-between; gap: 1rem; font-weight: 600; }

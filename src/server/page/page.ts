@@ -4,7 +4,9 @@ import { PAGE_STYLE } from "./page-style.js";
 
 /**
  * The web page served at `GET /`: a question box, the answer streamed as it is written, its sources, and a
- * Stop button. Self-contained (inline CSS and JS, nothing fetched but the API), no build step.
+ * Stop button. A reasoning model's reasoning streams into a collapsible "Reasoning" block above the answer (open
+ * while the model reasons, folded when the answer starts unless the reader toggled it). Self-contained (inline
+ * CSS and JS, nothing fetched but the API), no build step.
  */
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -35,6 +37,10 @@ export const PAGE_HTML = `<!doctype html>
 </form>
 <section aria-labelledby="answer-heading">
   <h2 id="answer-heading">Answer</h2>
+  <details id="reasoning-block" hidden>
+    <summary>Reasoning <span id="reasoning-note"></span></summary>
+    <div id="reasoning" data-state="idle"></div>
+  </details>
   <div id="answer" data-state="idle"></div>
 </section>
 <section aria-labelledby="sources-heading">

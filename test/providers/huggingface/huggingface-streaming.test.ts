@@ -10,7 +10,7 @@ import {
   ProviderError,
   StreamInterruptedError,
 } from "../../../src/errors/index.js";
-import type { LLMChunk } from "../../../src/llms/types.js";
+import type { LLMStreamPart } from "../../../src/llms/types.js";
 import { HuggingFaceLLM, type HuggingFaceLLMOptions } from "../../../src/providers/huggingface/index.js";
 import { modelCacheStats } from "../../../src/providers/huggingface/model-cache.js";
 import { StreamingResponse } from "../../../src/schema/streaming-response.js";
@@ -80,9 +80,11 @@ describe("HuggingFaceLLM: real transformers.js tokens through a streaming query 
     const ids: number[] = [];
     const stream = await llm.streamComplete("The lighthouse keeper");
     const deltas: string[] = [];
-    for await (const c of stream as AsyncIterable<LLMChunk>) {
-      if (c.delta) deltas.push(c.delta);
-      if (c.raw) ids.push((c.raw as { token: number }).token);
+    for await (const p of stream) {
+      if (p.type !== "text-delta") continue;
+      expect(p.text).not.toBe(""); // no empty text-deltas
+      deltas.push(p.text);
+      if (p.raw) ids.push((p.raw as { token: number }).token);
     }
     const tokenizer = await llm.getTokenizer();
     expect(deltas.join("")).toBe(tokenizer.decode(ids));
@@ -169,9 +171,9 @@ describe("HuggingFaceLLM: backpressure", () => {
       await new Promise((r) => setTimeout(r, 50)); // a slow reader
       expect((await quiet(() => counter.tokens)) - consumed).toBeLessThanOrEqual(readAheadTokens);
     }
-    let last: LLMChunk | undefined;
+    let last: LLMStreamPart | undefined;
     for (let r = await it.next(); !r.done; r = await it.next()) last = r.value;
-    expect(last?.finishReason).toBe("length");
+    expect(last).toMatchObject({ type: "finish", finishReason: "length" });
     expect(counter.tokens).toBe(120);
   });
 

@@ -31,7 +31,7 @@ describe("Hugging Face Inference API: events a stream cannot use", () => {
       const answered = tokenThenNull();
       const llm = new HuggingFaceInferenceAPI({ endpointUrl: server.origin, useChat, maxRetries: 0 });
       const it = (await llm.streamComplete("hi"))[Symbol.asyncIterator]();
-      expect((await it.next()).value).toMatchObject({ delta: "hello" });
+      expect((await it.next()).value).toMatchObject({ type: "text-delta", text: "hello" });
       const error = await it.next().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MalformedResponseError);
       expect((error as Error).message).toMatch(/stream event it could not read/);

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { AbortError, InvalidArgumentError, StreamInterruptedError } from "../../../src/errors/index.js";
 import { getResponseSynthesizer, RetrieverQueryEngine } from "../../../src/index.js";
-import type { LLM, LLMChunk } from "../../../src/llms/types.js";
+import type { LLM, LLMStreamPart } from "../../../src/llms/types.js";
 import { MissingDependencyError } from "../../../src/providers/huggingface/errors.js";
 import {
   HuggingFaceInferenceAPI,
@@ -12,7 +12,7 @@ import {
   resetInferenceModuleImport,
 } from "../../../src/providers/huggingface/inference-api-module.js";
 import { type FakeTGIServer, startFakeTGI } from "../../support/fake-tgi/server.js";
-import { collect, FixedRetriever, nodes } from "../../support/fixtures.js";
+import { collect, FixedRetriever, finishParts, nodes, textOfParts } from "../../support/fixtures.js";
 
 const TOKEN = "hf_" + "streamdexTest0123456789abcdefXYZ";
 let server: FakeTGIServer;
@@ -35,8 +35,8 @@ const engineFor = (model: LLM) =>
     responseSynthesizer: getResponseSynthesizer({ streaming: true, llm: model }),
   });
 
-async function chunks(stream: AsyncIterable<LLMChunk>): Promise<LLMChunk[]> {
-  const out: LLMChunk[] = [];
+async function chunks(stream: AsyncIterable<LLMStreamPart>): Promise<LLMStreamPart[]> {
+  const out: LLMStreamPart[] = [];
   for await (const c of stream) out.push(c);
   return out;
 }
@@ -156,9 +156,10 @@ describe.each(MODES)("HuggingFaceInferenceAPI over a real HTTP exchange: $name",
   it("reports the finish reason and usage on the last chunks; length when cut by maxNewTokens", async () => {
     server.configure({ tokens: ["a", "b", "c"] });
     const got = await chunks(await llm({ useChat, maxNewTokens: 2 }).streamComplete("p"));
-    expect(got.map((c) => c.delta).join("")).toBe("ab");
-    expect(got.find((c) => c.finishReason)?.finishReason).toBe("length");
-    expect(got.findLast((c) => c.usage)?.usage).toMatchObject({ completionTokens: 2 });
+    expect(textOfParts(got)).toBe("ab");
+    expect(finishParts(got).find((p) => p.finishReason)?.finishReason).toBe("length");
+    expect(finishParts(got).findLast((p) => p.usage)?.usage).toMatchObject({ completionTokens: 2 });
+    expect(got.at(-1)?.type).toBe("finish");
   });
 
   it("query() resolves when the server has accepted the request, before the first token", async () => {
@@ -182,7 +183,7 @@ describe.each(MODES)("HuggingFaceInferenceAPI over a real HTTP exchange: $name",
     await server.waitFor(() => server.requests.length === 1);
     await new Promise((r) => setTimeout(r, 50));
     expect(resolved).toBe(false);
-    expect((await chunks(await pending)).map((c) => c.delta).join("")).toBe(" tok".repeat(16));
+    expect(textOfParts(await chunks(await pending))).toBe(" tok".repeat(16));
   });
 
   it("break closes the HTTP connection: the server sees the client abort", async () => {
@@ -282,7 +283,7 @@ describe("HuggingFaceInferenceAPI: choosing the API", () => {
     const model = new HuggingFaceInferenceAPI({ model: "meta-llama/Llama-3.1-8B-Instruct", fetch: viaFake });
     expect(model.metadata.model).toBe("meta-llama/Llama-3.1-8B-Instruct");
     server.configure({ tokens: ["r"] });
-    expect((await chunks(await model.streamComplete("p"))).map((c) => c.delta).join("")).toBe("r");
+    expect(textOfParts(await chunks(await model.streamComplete("p")))).toBe("r");
     expect(seen).toEqual(["https://router.huggingface.co/v1/chat/completions"]);
     expect(server.requests[0]!.body).toMatchObject({
       model: "meta-llama/Llama-3.1-8B-Instruct",
@@ -294,9 +295,7 @@ describe("HuggingFaceInferenceAPI: choosing the API", () => {
   it("reads `data: ` with a space and skips keep-alive comments", async () => {
     server.configure({ tokens: ["a", "b"], sseSpace: true, keepAlive: true });
     for (const useChat of [true, false]) {
-      expect((await chunks(await llm({ useChat }).streamComplete("p"))).map((c) => c.delta).join("")).toBe(
-        "ab",
-      );
+      expect(textOfParts(await chunks(await llm({ useChat }).streamComplete("p")))).toBe("ab");
     }
   });
 

@@ -11,7 +11,7 @@ import {
 import { LangChainLLM } from "../../../src/providers/langchain/index.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";
-import { collect, FixedRetriever, nodes } from "../../support/fixtures.js";
+import { collect, FixedRetriever, finishParts, nodes } from "../../support/fixtures.js";
 import { expectNoSecret } from "./secret-leaks.js";
 
 const KEY = "sk-" + "test-abcdefghijklmnopqrstuvwxyz012345";
@@ -67,9 +67,10 @@ describe("LangChainLLM + @langchain/openai ChatOpenAI over real HTTP", () => {
     ]);
     const chunks = [];
     for await (const c of stream) chunks.push(c);
-    expect(chunks.map((c) => c.delta).filter(Boolean)).toEqual(["a", "b"]);
-    expect(chunks.find((c) => c.finishReason)?.finishReason).toBe("stop");
-    expect(chunks.at(-1)?.usage).toMatchObject({ completionTokens: 2 });
+    // No empty text-deltas: role-only and usage-only chunks carry no text part.
+    expect(chunks.filter((p) => p.type === "text-delta").map((p) => p.text)).toEqual(["a", "b"]);
+    expect(finishParts(chunks).find((p) => p.finishReason)?.finishReason).toBe("stop");
+    expect(chunks.at(-1)).toMatchObject({ type: "finish", usage: { completionTokens: 2 } });
     expect((server.requests[0]!.body as { messages: unknown }).messages).toEqual([
       { role: "system", content: "be brief" },
       { role: "user", content: "hi" },

@@ -217,7 +217,7 @@ describe("LangChainLLM: streaming through a real RetrieverQueryEngine", () => {
     const model = new CountingChatModel({ responses: ["abc"], sleep: 10 });
     const stream = await new LangChainLLM({ llm: model, idleTimeoutMs: 40 }).streamComplete("p");
     const it = stream[Symbol.asyncIterator]();
-    expect((await it.next()).value).toMatchObject({ delta: "a" });
+    expect((await it.next()).value).toMatchObject({ type: "text-delta", text: "a" });
     model.sleep = 1_000;
     // "b" may already be on its way (LangChain reads one chunk ahead); "c" cannot arrive in time.
     const err = await (async () => {
@@ -235,8 +235,9 @@ describe("LangChainLLM: streaming through a real RetrieverQueryEngine", () => {
     const stream = await new LangChainLLM(model).streamComplete("p");
     const chunks = [];
     for await (const c of stream) chunks.push(c);
-    expect(chunks.map((c) => c.delta)).toEqual(["o", "k"]);
-    expect(chunks.at(-1)?.finishReason).toBe("stop");
+    // The last LangChain chunk carries "k" and the finish reason: a text-delta, then a finish part.
+    expect(chunks.map((p) => (p.type === "text-delta" ? p.text : p.type))).toEqual(["o", "k", "finish"]);
+    expect(chunks.at(-1)).toMatchObject({ type: "finish", finishReason: "stop" });
   });
 
   it("an error before the first chunk rejects query() with a typed error", async () => {

@@ -87,7 +87,7 @@ describe("usage and chunk mapping", () => {
     expect(toTokenUsage({})).toBeUndefined();
   });
 
-  it("one chunk → one LLMChunk; usage split over chunks is summed; finish reason read", () => {
+  it("one chunk → its parts (text, then finish); usage split over chunks is summed; finish reason read", () => {
     const map = chunkMapper();
     const first = new AIMessageChunk({
       content: "a",
@@ -98,14 +98,22 @@ describe("usage and chunk mapping", () => {
       usage_metadata: { input_tokens: 0, output_tokens: 4, total_tokens: 4 },
       response_metadata: { stop_reason: "end_turn" },
     });
-    expect(map(first)).toMatchObject({ delta: "a", usage: { promptTokens: 10, completionTokens: 1 } });
-    expect(map(new AIMessageChunk(""))).toEqual({ delta: "", raw: expect.anything() });
-    expect(map(last)).toMatchObject({
-      delta: "b",
-      usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 },
-      finishReason: "end_turn",
-    });
-    expect(map("text chunk")).toEqual({ delta: "text chunk" });
+    // A chunk with text and usage is two parts: the text-delta, then a finish part with the usage.
+    expect(map(first)).toMatchObject([
+      { type: "text-delta", text: "a" },
+      { type: "finish", usage: { promptTokens: 10, completionTokens: 1 } },
+    ]);
+    // An empty chunk carries nothing: no part (no empty text-delta).
+    expect(map(new AIMessageChunk(""))).toEqual([]);
+    expect(map(last)).toMatchObject([
+      { type: "text-delta", text: "b", raw: last },
+      {
+        type: "finish",
+        usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 },
+        finishReason: "end_turn",
+      },
+    ]);
+    expect(map("text chunk")).toEqual({ type: "text-delta", text: "text chunk" });
   });
 
   it("a model reporting usage over several chunks gives the summed usage on the final Response", async () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
 import { AbortError, BadRequestError, isAbortError } from "../../../src/errors/index.js";
-import type { LLMChunk } from "../../../src/llms/types.js";
+import type { LLMStreamPart } from "../../../src/llms/types.js";
 import { LlamaCpp, type LlamaCppOptions } from "../../../src/providers/llamacpp/index.js";
 import { StreamingResponse } from "../../../src/schema/streaming-response.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
@@ -117,7 +117,7 @@ describe("LlamaCpp: stopping early", () => {
 
     const second = await tiny({ maxTokens: 8 }).llm.streamComplete("second"); // another instance, same model
     let chunks = 0;
-    for await (const c of second) chunks += c.delta ? 1 : 0;
+    for await (const p of second) chunks += p.type === "text-delta" ? 1 : 0;
     expect(chunks).toBeGreaterThan(1);
     const again = await engine.query("again");
     expect((await again.getResponse()).response.length).toBeGreaterThan(0);
@@ -155,9 +155,9 @@ describe("LlamaCpp: backpressure", () => {
       // Tokens that produce no text yet (held while they might start a stop text) may add one or two.
       expect(ahead).toBeLessThanOrEqual(readAheadTokens + 2);
     }
-    let last: LLMChunk | undefined;
+    let last: LLMStreamPart | undefined;
     for (let r = await it.next(); !r.done; r = await it.next()) last = r.value;
-    expect(last?.finishReason).toBe("length");
+    expect(last).toMatchObject({ type: "finish", finishReason: "length" });
     expect(counter.tokens).toBe(200);
   });
 

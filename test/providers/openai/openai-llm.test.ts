@@ -14,8 +14,10 @@ import {
   RateLimitError,
   StreamInterruptedError,
 } from "../../../src/errors/index.js";
+import type { LLMStreamPart } from "../../../src/llms/types.js";
 import { OpenAI, type OpenAIOptions } from "../../../src/providers/openai/index.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";
+import { finishParts, textOfParts } from "../../support/fixtures.js";
 
 const KEY = "sk-" + "test-abcdefghijklmnopqrstuvwxyz012345";
 let server: FakeOpenAIServer;
@@ -31,11 +33,15 @@ afterEach(() => {
 const llm = (o: OpenAIOptions = {}) =>
   new OpenAI({ apiKey: KEY, baseURL: server.baseURL, maxRetries: 0, ...o });
 
-async function read(stream: AsyncIterable<{ delta: string }>): Promise<string[]> {
-  const out: string[] = [];
-  for await (const c of stream) out.push(c.delta);
+async function read(stream: AsyncIterable<LLMStreamPart>): Promise<LLMStreamPart[]> {
+  const out: LLMStreamPart[] = [];
+  for await (const p of stream) out.push(p);
   return out;
 }
+
+/** Each part as its text (a text-delta) or its type (any other part). */
+const summary = (parts: LLMStreamPart[]): string[] =>
+  parts.map((p) => (p.type === "text-delta" ? p.text : p.type));
 
 describe("OpenAI: options", () => {
   it("needs a key for OpenAI's own API, and says where to put it", () => {
@@ -101,22 +107,22 @@ describe("OpenAI: options", () => {
 describe("OpenAI: streaming over a real HTTP exchange", () => {
   it("streams one delta per SSE chunk, asks for usage, and ends with usage and finish reason", async () => {
     server.configure({ tokens: ["Hel", "lo", ", wor", "ld"] });
-    const chunks: { delta: string; usage?: unknown; finishReason?: string }[] = [];
-    for await (const c of await llm().streamChat([{ role: "user", content: "hi" }])) chunks.push(c);
-    expect(chunks.map((c) => c.delta).filter(Boolean)).toEqual(["Hel", "lo", ", wor", "ld"]);
-    expect(chunks.find((c) => c.finishReason)?.finishReason).toBe("stop");
-    expect(chunks.at(-1)?.usage).toMatchObject({ completionTokens: 4 });
+    const parts = await read(await llm().streamChat([{ role: "user", content: "hi" }]));
+    // The role-only first event maps to no part (no empty text-deltas); the finish-reason event and the usage
+    // event each map to a finish part.
+    expect(summary(parts)).toEqual(["Hel", "lo", ", wor", "ld", "finish", "finish"]);
+    expect(finishParts(parts).find((p) => p.finishReason)?.finishReason).toBe("stop");
+    expect(parts.at(-1)).toMatchObject({ type: "finish", usage: { completionTokens: 4 } });
     expect(server.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
   it("uses the legacy completions endpoint for completion models", async () => {
     server.configure({ tokens: ["a", "b"] });
-    expect(await read(await llm({ model: "gpt-3.5-turbo-instruct" }).streamComplete("p"))).toEqual([
-      "a",
-      "b",
-      "",
-      "",
-    ]);
+    // The finish-reason event (text "") and the usage event (no choice) are finish parts, not empty text-deltas.
+    const parts = await read(await llm({ model: "gpt-3.5-turbo-instruct" }).streamComplete("p"));
+    expect(summary(parts)).toEqual(["a", "b", "finish", "finish"]);
+    expect(finishParts(parts)[0]).toMatchObject({ finishReason: "stop" });
+    expect(finishParts(parts)[1]).toMatchObject({ usage: { completionTokens: 2 } });
     expect(server.requests[0]!.path).toBe("/v1/completions");
     expect((await llm({ model: "gpt-3.5-turbo-instruct" }).complete("p")).text).toBe("ab");
   });
@@ -141,12 +147,15 @@ describe("OpenAI: streaming over a real HTTP exchange", () => {
       });
     await server.waitFor(() => server.requests.length === 1);
     expect(resolved).toBe(false);
-    expect(await read(await p)).toHaveLength(19);
+    // 16 tokens, then the finish-reason and usage events as finish parts (the role-only head maps to none).
+    const parts = await read(await p);
+    expect(parts.filter((part) => part.type === "text-delta")).toHaveLength(16);
+    expect(parts).toHaveLength(18);
   });
 
   it("break aborts the HTTP request: the server sees the connection close", async () => {
     server.configure({ tokens: Array(1000).fill(" t"), tokenDelayMs: 2 });
-    for await (const c of await llm().streamComplete("p")) if (c.delta) break;
+    for await (const p of await llm().streamComplete("p")) if (p.type === "text-delta") break;
     await server.waitFor(() => server.requests[0]!.clientAborted);
     expect(server.requests[0]!.tokensSent).toBeLessThan(1000);
   });
@@ -212,8 +221,8 @@ describe("OpenAI: errors before the first token", () => {
 
   it("retries 429 honouring Retry-After, then succeeds", async () => {
     server.configure({ status: 429, failTimes: 1, retryAfter: "1" }, "chat");
-    const text = await read(await llm({ maxRetries: 2 }).streamComplete("p"));
-    expect(text.join("")).toBe(" tok".repeat(16));
+    const parts = await read(await llm({ maxRetries: 2 }).streamComplete("p"));
+    expect(textOfParts(parts)).toBe(" tok".repeat(16));
     expect(server.requests).toHaveLength(2);
     expect(server.requests[1]!.receivedAt - server.requests[0]!.receivedAt).toBeGreaterThanOrEqual(900);
   });

@@ -112,7 +112,7 @@ describe("reasoning through the query engine", () => {
         embedModel,
       },
     );
-    const engine = index.asQueryEngine({ streaming: true, llm: llm(), embedModel });
+    const engine = index.asQueryEngine({ streaming: true, llm: llm() });
     const res = await engine.query("Capital of France?");
     const seen: string[] = [];
     for await (const part of res.parts) {

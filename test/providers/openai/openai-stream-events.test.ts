@@ -39,7 +39,7 @@ describe("OpenAI: events a stream cannot use", () => {
   it("an event that is not an object (`data: null`) is a MalformedResponseError, and the request is closed", async () => {
     const answered = streamThen("data: null\n\n");
     const it = (await llm().streamChat([{ role: "user", content: "q" }]))[Symbol.asyncIterator]();
-    expect((await it.next()).value).toMatchObject({ delta: "Hello" });
+    expect((await it.next()).value).toMatchObject({ type: "text-delta", text: "Hello" });
     const error = await it.next().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MalformedResponseError);
     expect((error as Error).message).toMatch(/stream event it could not read/);

@@ -1,0 +1,139 @@
+/**
+ * The `<think>` handling of the in-process providers (llama.cpp and transformers.js), shared by both: the
+ * `thinkTags` option, its default from the model's chat template, and the per-token splitting of a generation
+ * into reasoning and text parts with the reasoning tokens counted. Imports nothing from either runtime.
+ */
+import { InvalidArgumentError } from "../errors/index.js";
+import { describe } from "../utils/validate.js";
+import { ThinkSplitter, type ThinkSplitterOptions } from "./think-splitter.js";
+import type { LLMStreamPart } from "./types.js";
+
+/**
+ * Whether a local model's output is split into reasoning and answer at a `<think>…</think>` block that opens it
+ * (Qwen3, DeepSeek-R1 distills, QwQ): `true` splits, `false` leaves the block in the answer text, and
+ * `{ open, close }` splits at other tags (e.g. `{ open: "<reasoning>", close: "</reasoning>" }`).
+ */
+export type ThinkTagsOption = boolean | { open: string; close: string };
+
+/** `finishReason` of a generation that opened a think block and never closed it. */
+export const UNTERMINATED_REASONING = "unterminated-reasoning";
+
+const DEFAULT_OPEN = "<think>";
+
+/** Validates the `thinkTags` option (`undefined`: decide from the chat template once the model is loaded). */
+export function validateThinkTags(value: unknown): ThinkTagsOption | undefined {
+  if (value === undefined || typeof value === "boolean") return value;
+  if (value !== null && typeof value === "object") {
+    const { open, close } = value as { open?: unknown; close?: unknown };
+    if (typeof open !== "string" || open.trim() === "" || open.trimStart() !== open) {
+      throw new InvalidArgumentError(
+        "thinkTags.open",
+        `expected a non-empty tag that does not start with whitespace, such as "<think>"; got ${describe(open)}.`,
+      );
+    }
+    if (typeof close !== "string" || close === "") {
+      throw new InvalidArgumentError(
+        "thinkTags.close",
+        `expected a non-empty tag, such as "</think>"; got ${describe(close)}.`,
+      );
+    }
+    return { open, close };
+  }
+  throw new InvalidArgumentError(
+    "thinkTags",
+    `expected true, false or { open: "<think>", close: "</think>" }; got ${describe(value)}.`,
+  );
+}
+
+/**
+ * Whether a chat template writes think tags: its text contains `"<think>"`. `template` is what the model ships
+ * (a string, or the named templates of some tokenizers, as a list of `{ name, template }` or a name-to-template
+ * object); anything else is no template.
+ */
+export function templateUsesThinkTags(template: unknown): boolean {
+  if (typeof template === "string") return template.includes(DEFAULT_OPEN);
+  if (template instanceof Map) return [...template.values()].some(templateUsesThinkTags);
+  if (Array.isArray(template)) {
+    return template.some((t) => templateUsesThinkTags((t as { template?: unknown } | null)?.template ?? t));
+  }
+  if (template !== null && typeof template === "object") {
+    return Object.values(template).some((t) => typeof t === "string" && templateUsesThinkTags(t));
+  }
+  return false;
+}
+
+/**
+ * The tags to split on (splitter options), or `undefined` for no splitting: `thinkTags` when given, else the
+ * default tags when the model's chat template uses them.
+ */
+export function resolveThinkTags(
+  option: ThinkTagsOption | undefined,
+  chatTemplate: unknown,
+): ThinkSplitterOptions | undefined {
+  if (option === undefined) return templateUsesThinkTags(chatTemplate) ? {} : undefined;
+  if (option === false) return undefined;
+  if (option === true) return {};
+  return { openTag: option.open, closeTag: option.close };
+}
+
+/** Where a generation's parts go (the stream's queue). */
+export type PartSink = (part: LLMStreamPart) => void;
+
+/**
+ * One generation's text, token by token, as parts: each token's text goes through a {@link ThinkSplitter}, giving
+ * at most one `reasoning-delta` and one `text-delta` part for that token (in that order: a token holding
+ * `</think>` and the start of the answer gives both). Nothing is merged across tokens except what the splitter
+ * holds back while a tag is incomplete.
+ *
+ * It also counts the reasoning tokens: those generated inside the block, its open and close tags included (tokens
+ * that only held back whitespace or part of the open tag count once the block is known to open).
+ */
+export class ThinkTokens {
+  private readonly splitter: ThinkSplitter;
+  /** Tokens seen while the splitter had not decided yet (whitespace, a prefix of the open tag). */
+  private undecided = 0;
+  /** Reasoning tokens so far. */
+  reasoningTokens = 0;
+
+  constructor(tags: ThinkSplitterOptions) {
+    this.splitter = new ThinkSplitter(tags);
+  }
+
+  /** One generated token's text (`""` while the decoder holds it back), given to `push` as parts. */
+  token(text: string, raw: unknown, push: PartSink): void {
+    this.split(text, raw, push, 1);
+  }
+
+  /** Text the decoder held back until the end (of tokens already given to {@link token}), as parts. */
+  rest(text: string, push: PartSink): void {
+    if (text !== "") this.split(text, undefined, push, 0);
+  }
+
+  /** The end of the generation: what was held back, as parts; returns whether a think block was left open. */
+  end(push: PartSink): boolean {
+    const { reasoning, text, unterminated } = this.splitter.end();
+    if (reasoning !== "") push({ type: "reasoning-delta", text: reasoning });
+    if (text !== "") push({ type: "text-delta", text });
+    return unterminated;
+  }
+
+  /** Splits `text`, the text of `tokens` more generated tokens (0: of tokens already counted). */
+  private split(text: string, raw: unknown, push: PartSink, tokens: number): void {
+    const before = this.splitter.phase;
+    if (before === "text" && text === "") return;
+    const { reasoning, text: answer } = this.splitter.push(text);
+    if (before === "reasoning") {
+      this.reasoningTokens += tokens;
+    } else if (before === "start") {
+      const after = this.splitter.phase;
+      if (after === "start") {
+        this.undecided += tokens;
+      } else {
+        if (after === "reasoning" || reasoning !== "") this.reasoningTokens += this.undecided + tokens;
+        this.undecided = 0;
+      }
+    }
+    if (reasoning !== "") push({ type: "reasoning-delta", text: reasoning, raw });
+    if (answer !== "") push({ type: "text-delta", text: answer, raw });
+  }
+}

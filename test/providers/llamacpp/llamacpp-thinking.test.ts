@@ -1,0 +1,263 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
+import { InvalidArgumentError } from "../../../src/errors/index.js";
+import type { LLMStreamPart } from "../../../src/llms/types.js";
+import { LlamaCpp, type LlamaCppOptions } from "../../../src/providers/llamacpp/index.js";
+import type { AnswerPart } from "../../../src/schema/answer-part.js";
+import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
+import {
+  ensureTinyGguf,
+  ensureTinyThinkingGguf,
+  makeTinyThinkingGguf,
+} from "../../fixtures/make-tiny-gguf.js";
+import {
+  ANSWER_WORDS,
+  REASONING_WORDS,
+  SCRIPT_ANSWER,
+  SCRIPT_ANSWER_TOKENS,
+  SCRIPT_REASONING,
+  SCRIPT_REASONING_TOKENS,
+  SCRIPT_TOKENS,
+  THINK_CLOSE,
+  THINK_OPEN,
+} from "../../fixtures/thinking-script.js";
+import { FixedRetriever, nodes, settle } from "../../support/fixtures.js";
+
+let thinkingPath: string;
+let randomPath: string;
+const created: LlamaCpp[] = [];
+
+/** A LlamaCpp on the scripted thinking model that counts the tokens llama.cpp generates (read or not). */
+function thinking(options: Partial<LlamaCppOptions> = {}) {
+  const counter = { tokens: 0 };
+  const llm = new LlamaCpp({
+    modelPath: thinkingPath,
+    threads: 1,
+    onToken: () => counter.tokens++,
+    ...options,
+  });
+  created.push(llm);
+  return { llm, counter };
+}
+
+function engineFor(llm: LlamaCpp) {
+  return new RetrieverQueryEngine({
+    retriever: new FixedRetriever(nodes(2)),
+    responseSynthesizer: getResponseSynthesizer({ streaming: true, llm }),
+  });
+}
+
+async function partsOf(stream: AsyncIterable<LLMStreamPart>): Promise<LLMStreamPart[]> {
+  const parts: LLMStreamPart[] = [];
+  for await (const part of stream) parts.push(part);
+  return parts;
+}
+
+const textsOf = (parts: readonly (LLMStreamPart | AnswerPart)[], type: "reasoning-delta" | "text-delta") =>
+  parts.flatMap((p) => (p.type === type ? [p.text] : []));
+
+/** Waits until `read()` stops changing (llama.cpp finished its token in flight and released the sequence). */
+async function quiet(read: () => number): Promise<number> {
+  let last = read();
+  for (;;) {
+    await settle(4);
+    if (read() === last) return last;
+    last = read();
+  }
+}
+
+beforeAll(() => {
+  thinkingPath = ensureTinyThinkingGguf();
+  randomPath = ensureTinyGguf();
+});
+
+afterAll(async () => {
+  await Promise.all(created.map((l) => l.dispose()));
+});
+
+describe("the scripted thinking GGUF", () => {
+  it("is deterministic, has its own file, and ships a chat template that uses <think>", () => {
+    const bytes = makeTinyThinkingGguf();
+    expect(makeTinyThinkingGguf().equals(bytes)).toBe(true);
+    expect(readFileSync(thinkingPath).equals(bytes)).toBe(true);
+    expect(thinkingPath).not.toBe(randomPath);
+    expect(bytes.includes(Buffer.from("'<think>"))).toBe(true);
+  });
+
+  it("under real llama.cpp, writes the script whatever the prompt (thinkTags off: the raw text)", async () => {
+    const { llm, counter } = thinking({ thinkTags: false });
+    for (const prompt of ["What did the author do?", "x"]) {
+      const res = await llm.complete(prompt);
+      expect(res.text).toBe(`${THINK_OPEN} ${SCRIPT_REASONING}${THINK_CLOSE} ${SCRIPT_ANSWER}`);
+      expect(res.reasoning).toBeUndefined();
+      expect(res.finishReason).toBe("stop");
+      expect(res.usage?.completionTokens).toBe(SCRIPT_TOKENS);
+      expect(res.usage?.reasoningTokens).toBeUndefined();
+    }
+    expect(counter.tokens).toBe(2 * SCRIPT_TOKENS);
+  });
+});
+
+describe("LlamaCpp: a <think> block that opens the answer streams as reasoning", () => {
+  it("streamComplete: one reasoning-delta per reasoning token, then one text-delta per answer token", async () => {
+    const { llm } = thinking();
+    const parts = await partsOf(await llm.streamComplete("What did the author do?"));
+    const types = parts.map((p) => p.type);
+    expect(types).toEqual([
+      ...REASONING_WORDS.map(() => "reasoning-delta"),
+      ...Array.from({ length: SCRIPT_ANSWER_TOKENS }, () => "text-delta"),
+      "finish",
+    ]);
+    expect(textsOf(parts, "reasoning-delta")).toEqual(REASONING_WORDS.map((w, i) => (i === 0 ? w : ` ${w}`)));
+    expect(textsOf(parts, "text-delta")).toEqual([
+      ...ANSWER_WORDS.map((w, i) => (i === 0 ? w : ` ${w}`)),
+      ".",
+    ]);
+    // Each delta is one token's text: distinct tokens, as llama.cpp generated them.
+    const tokens = parts.flatMap((p) => (p.type === "finish" ? [] : [(p.raw as { token: number }).token]));
+    expect(new Set(tokens).size).toBe(tokens.length);
+    expect(parts.at(-1)).toEqual({
+      type: "finish",
+      finishReason: "stop",
+      usage: {
+        promptTokens: expect.any(Number),
+        completionTokens: SCRIPT_TOKENS,
+        totalTokens: expect.any(Number),
+        reasoningTokens: SCRIPT_REASONING_TOKENS,
+      },
+    });
+  });
+
+  it("a streaming query: sources, reasoning, then text; responseTxt is the answer only", async () => {
+    const { llm, counter } = thinking();
+    const res = await engineFor(llm).query("What did the author do growing up?");
+    const parts: AnswerPart[] = [];
+    for await (const part of res.parts) parts.push(part);
+    const types = parts.map((p) => p.type);
+    expect(types[0]).toBe("sources");
+    expect(types.at(-1)).toBe("finish");
+    const lastReasoning = types.lastIndexOf("reasoning-delta");
+    const firstText = types.indexOf("text-delta");
+    expect(lastReasoning).toBeLessThan(firstText);
+    expect(textsOf(parts, "reasoning-delta").join("")).toBe(SCRIPT_REASONING);
+    expect(textsOf(parts, "text-delta").join("")).toBe(SCRIPT_ANSWER);
+    expect(res.responseTxt).toBe(SCRIPT_ANSWER);
+    expect(res.reasoningTxt).toBe(SCRIPT_REASONING);
+    const finish = parts.at(-1) as Extract<AnswerPart, { type: "finish" }>;
+    expect(finish.finishReason).toBe("stop");
+    expect(finish.usage).toMatchObject({
+      completionTokens: SCRIPT_TOKENS,
+      reasoningTokens: SCRIPT_REASONING_TOKENS,
+    });
+    const final = await res.getResponse();
+    expect(final.response).toBe(SCRIPT_ANSWER);
+    expect(final.reasoning).toBe(SCRIPT_REASONING);
+    expect(counter.tokens).toBe(SCRIPT_TOKENS);
+  });
+
+  it("complete() and chat() give the reasoning apart from the answer", async () => {
+    const { llm } = thinking();
+    const done = await llm.complete("What did the author do?");
+    expect(done).toMatchObject({ text: SCRIPT_ANSWER, reasoning: SCRIPT_REASONING, finishReason: "stop" });
+    expect(done.usage?.reasoningTokens).toBe(SCRIPT_REASONING_TOKENS);
+    const turn = await llm.chat([{ role: "user", content: "What did the author do?" }]);
+    expect(turn.message).toEqual({ role: "assistant", content: SCRIPT_ANSWER });
+    expect(turn.reasoning).toBe(SCRIPT_REASONING);
+  });
+
+  it("an unterminated block (maxTokens cut inside it): reasoning to the end, empty answer, and says so", async () => {
+    const cut = 10;
+    const { llm, counter } = thinking({ maxTokens: cut });
+    const parts = await partsOf(await llm.streamComplete("What did the author do?"));
+    expect(parts.map((p) => p.type)).toEqual([
+      ...Array.from({ length: cut - 1 }, () => "reasoning-delta"),
+      "finish",
+    ]);
+    expect(textsOf(parts, "reasoning-delta").join("")).toBe(REASONING_WORDS.slice(0, cut - 1).join(" "));
+    expect(parts.at(-1)).toMatchObject({
+      finishReason: "unterminated-reasoning",
+      usage: { completionTokens: cut, reasoningTokens: cut },
+    });
+    expect(counter.tokens).toBe(cut);
+
+    const res = await engineFor(llm).query("What did the author do growing up?");
+    const final = await res.getResponse();
+    expect(final.response).toBe("");
+    expect(res.responseTxt).toBe("");
+    expect(final.reasoning).toBe(REASONING_WORDS.slice(0, cut - 1).join(" "));
+    expect(res.finishReason).toBe("unterminated-reasoning");
+  });
+
+  it("cancelling during the reasoning stops generation", async () => {
+    const { llm, counter } = thinking();
+    await llm.load();
+    const res = await engineFor(llm).query("What did the author do growing up?");
+    let reasoning = 0;
+    for await (const part of res.parts) {
+      expect(part.type).not.toBe("text-delta");
+      if (part.type === "reasoning-delta" && ++reasoning === 2) break;
+    }
+    expect(res.cancelled).toBe(true);
+    const generated = await quiet(() => counter.tokens);
+    // <think> and 2 read, at most readAheadTokens (4) queued, and the one in flight.
+    expect(generated).toBeLessThanOrEqual(8);
+    expect(generated).toBeLessThan(SCRIPT_REASONING_TOKENS);
+    expect(res.responseTxt).toBe("");
+    // The sequence is free again: the next call runs to its end.
+    expect((await llm.complete("again")).text).toBe(SCRIPT_ANSWER);
+  });
+
+  it("res.cancel() during the reasoning ends parts with `cancelled` and empty partial text", async () => {
+    const { llm, counter } = thinking({ readAheadTokens: 0 });
+    const res = await engineFor(llm).query("What did the author do growing up?");
+    const types: string[] = [];
+    for await (const part of res.parts) {
+      types.push(part.type);
+      if (part.type === "reasoning-delta") await res.cancel();
+      if (part.type === "cancelled") expect(part.partialText).toBe("");
+    }
+    expect(types).toEqual(["sources", "reasoning-delta", "cancelled"]);
+    expect(await quiet(() => counter.tokens)).toBeLessThanOrEqual(3);
+  });
+});
+
+describe("LlamaCpp thinkTags", () => {
+  it("false keeps the block in the answer text", async () => {
+    const { llm } = thinking({ thinkTags: false });
+    const parts = await partsOf(await llm.streamComplete("What did the author do?"));
+    expect(parts.some((p) => p.type === "reasoning-delta")).toBe(false);
+    expect(textsOf(parts, "text-delta")[0]).toBe(THINK_OPEN);
+    expect(textsOf(parts, "text-delta").join("")).toBe(
+      `${THINK_OPEN} ${SCRIPT_REASONING}${THINK_CLOSE} ${SCRIPT_ANSWER}`,
+    );
+  });
+
+  it("is off by default for a model whose template has no think tags; true turns it on", async () => {
+    const off = new LlamaCpp({ modelPath: randomPath, threads: 1, maxTokens: 12 });
+    const on = new LlamaCpp({ modelPath: randomPath, threads: 1, maxTokens: 12, thinkTags: true });
+    created.push(off, on);
+    const a = await off.complete("The lighthouse keeper");
+    const b = await on.complete("The lighthouse keeper");
+    expect(a.usage?.reasoningTokens).toBeUndefined();
+    // The random model writes no think block: with the splitter on, everything is still answer text.
+    expect(b.text).toBe(a.text);
+    expect(b.reasoning).toBeUndefined();
+    expect(b.usage?.reasoningTokens).toBe(0);
+    expect(b.finishReason).toBe("length");
+  });
+
+  it("{ open, close } splits at those tags only", async () => {
+    const { llm } = thinking({ thinkTags: { open: "<reasoning>", close: "</reasoning>" } });
+    const res = await llm.complete("What did the author do?");
+    expect(res.text).toBe(`${THINK_OPEN} ${SCRIPT_REASONING}${THINK_CLOSE} ${SCRIPT_ANSWER}`);
+    expect(res.usage?.reasoningTokens).toBe(0);
+  });
+
+  it("an invalid value throws InvalidArgumentError at construction", () => {
+    const make = (thinkTags: unknown) =>
+      new LlamaCpp({ modelPath: thinkingPath, thinkTags: thinkTags as LlamaCppOptions["thinkTags"] });
+    expect(() => make("on")).toThrow(InvalidArgumentError);
+    expect(() => make({ open: "", close: "</think>" })).toThrow(/thinkTags\.open/);
+  });
+});
