@@ -35,8 +35,8 @@ describe("AnnVectorStore", () => {
   const queries = randomVectors(100, 64, 2);
 
   // Isotropic random data is HNSW's worst case: expansionSearch 64 gives ~0.90 here, the default (128) ~0.98.
-  // The graph is built on one thread, so it is the same graph on every run and machine (a multi-threaded build
-  // inserts in a varying order): the recall below is a fixed figure, not a sample.
+  // The graph is built on one thread, so it is the same graph on every run (a multi-threaded build
+  // inserts in a varying order): the recall below is a fixed figure for this CPU's distance code, not a sample.
   it("reaches recall@10 >= 0.95 against brute force with the defaults (5k × 64, bf16)", async () => {
     const store = new AnnVectorStore({ threads: 1 });
     await store.add(nodes);
@@ -45,7 +45,13 @@ describe("AnnVectorStore", () => {
     expect(recall).toBeGreaterThanOrEqual(0.95);
     const again = new AnnVectorStore({ threads: 1 });
     await again.add(nodes);
-    expect(await recallAt(again, nodes, queries, 10)).toBe(recall); // deterministic
+    for (const q of queries) {
+      // The same graph: the same neighbours for every query (no brute force needed to compare).
+      const [x, y] = await Promise.all(
+        [store, again].map((s) => s.query({ queryEmbedding: q, similarityTopK: 10 })),
+      );
+      expect(y!.ids).toEqual(x!.ids);
+    }
     const { ids, similarities } = await store.query({ queryEmbedding: queries[0]!, similarityTopK: 10 });
     // HNSW is approximate: the first hit is one of the exact top 3, scored as brute force scores it (bf16
     // components: ~1e-3).
