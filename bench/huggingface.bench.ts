@@ -25,6 +25,7 @@ import {
 import { HuggingFaceLLM } from "../src/providers/huggingface/index.js";
 import type { HuggingFaceDtype } from "../src/providers/huggingface/model-source.js";
 import { StreamingResponse } from "../src/schema/streaming-response.js";
+import { GENERATOR_KEY } from "../test/fixtures/generator-key.js";
 import { ensureTinyGpt2 } from "../test/fixtures/onnx/make-tiny-gpt2.js";
 import { GENERATED_DIR } from "../test/fixtures/onnx/model-dir.js";
 import {
@@ -97,7 +98,11 @@ async function runAhead(llm: HuggingFaceLLM, counter: { tokens: number }, pauseM
 function benchModel(name: string | undefined): string {
   if (name === undefined) return ensureTinyGpt2();
   if (name !== "medium") return name;
-  return ensureTinyGpt2(join(GENERATED_DIR, "bench-gpt2-256x4-v1"), { nEmbd: 256, nLayer: 4, nHead: 8 });
+  return ensureTinyGpt2(join(GENERATED_DIR, `bench-gpt2-256x4-${GENERATOR_KEY}`), {
+    nEmbd: 256,
+    nLayer: 4,
+    nHead: 8,
+  });
 }
 
 /** Tokens/s and TTFT through streamdex vs transformers.js directly; goal: tokens/s within 1.1x. */

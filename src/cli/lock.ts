@@ -1,4 +1,4 @@
-import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { StorageError } from "../errors/index.js";
 import { sleep } from "../utils/abort.js";
@@ -37,10 +37,13 @@ export interface LockOptions {
 /**
  * Takes the lock `file` for this process: a file holding its pid, created atomically (written aside, then
  * hard-linked into place, so it is never seen empty). A lock held by a live process is waited for up to
- * `waitMs`; one left by a process that no longer runs is taken over. Returns the release function (idempotent).
+ * `waitMs`; one left by a process that no longer runs is taken over. Returns the release function (idempotent),
+ * which also removes the lock's directory if taking the lock created it and it is empty again.
  */
 export async function takeLock(file: string, options: LockOptions): Promise<() => Promise<void>> {
-  await mkdir(path.dirname(file), { recursive: true });
+  // A directory made only to hold the lock is removed with it if nothing else was put there: a command that
+  // failed before indexing leaves no empty index directory behind.
+  const created = await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}-${Math.random().toString(36).slice(2)}`;
   await writeFile(temp, `${process.pid}\n`);
   let deadline: number | undefined;
@@ -53,6 +56,7 @@ export async function takeLock(file: string, options: LockOptions): Promise<() =
           if (released) return;
           released = true;
           await rm(file, { force: true });
+          if (created !== undefined) await rmdir(path.dirname(file)).catch(() => undefined);
         };
       }
       const text = await readFile(file, "utf8").catch(() => undefined);
@@ -76,6 +80,10 @@ export async function takeLock(file: string, options: LockOptions): Promise<() =
       if (left <= 0) throw options.busy(pid);
       await sleep(Math.min(POLL_MS, left), options.signal);
     }
+  } catch (error) {
+    await rm(temp, { force: true });
+    if (created !== undefined) await rmdir(path.dirname(file)).catch(() => undefined);
+    throw error;
   } finally {
     await rm(temp, { force: true });
   }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
 import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
 import { AbortError, InvalidArgumentError } from "../../src/errors/index.js";
@@ -16,14 +16,19 @@ import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synt
 
 const node = (id: string) => new TextNode({ id, text: `text of ${id}` });
 
-/** A retriever returning fixed ids in order (scores irrelevant to RRF), recording its calls. */
-function fixed(ids: string[], delayMs = 0) {
-  const calls: Array<{ query: string; options?: RetrieveOptions; at: number }> = [];
+/**
+ * A retriever returning fixed ids in order (scores irrelevant to RRF), recording its calls in `log`. With a
+ * `gate`, each call waits for it before answering (to see which calls are in flight at once).
+ */
+function fixed(ids: string[], gate?: Promise<void>, log: string[] = []) {
+  const calls: Array<{ query: string; options?: RetrieveOptions }> = [];
   const retriever: BaseRetriever & { calls: typeof calls } = {
     calls,
     async retrieve(query, options) {
-      calls.push({ query, options, at: Date.now() });
-      await new Promise((r) => setTimeout(r, delayMs));
+      calls.push({ query, options });
+      log.push(`start ${ids.join("")}`);
+      await gate;
+      log.push(`end ${ids.join("")}`);
       return ids.map((id, i): NodeWithScore => ({ node: node(id), score: 100 - i }));
     },
   };
@@ -60,17 +65,24 @@ describe("reciprocal rank fusion", () => {
 
 describe("QueryFusionRetriever", () => {
   it("queries every retriever concurrently with the query's signal and keeps the top k", async () => {
-    const one = fixed(["a", "b", "c"], 30);
-    const two = fixed(["b", "d", "a"], 30);
+    // Concurrency by order, not by the clock: both calls are in flight before either may finish.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const log: string[] = [];
+    const one = fixed(["a", "b", "c"], gate, log);
+    const two = fixed(["b", "d", "a"], gate, log);
     const retriever = new QueryFusionRetriever({ retrievers: [one, two], similarityTopK: 3 });
     const signal = new AbortController().signal;
-    const started = Date.now();
-    const res = await retriever.retrieve("q", { signal });
+    const pending = retriever.retrieve("q", { signal });
+    await vi.waitFor(() => expect(log).toEqual(["start abc", "start bda"]));
+    open();
+    const res = await pending;
+    expect(log.slice(2).sort()).toEqual(["end abc", "end bda"]);
     expect(res.map((n) => n.node.id)).toEqual(["b", "a", "d"]);
     expect(one.calls[0]!.options?.signal).toBe(signal);
     expect(two.calls[0]!.options?.signal).toBe(signal);
-    expect(Math.abs(one.calls[0]!.at - two.calls[0]!.at)).toBeLessThan(20);
-    expect(Date.now() - started).toBeLessThan(55);
     expect(new Set(res.map((n) => n.node.id)).size).toBe(res.length);
   });
 

@@ -1,11 +1,15 @@
-import { existsSync } from "node:fs";
 import { chromium, type Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { MockLLM } from "../../src/llms/mock-llm.js";
 import { TextNode } from "../../src/schema/node.js";
 import { startServer } from "../../src/server/index.js";
-import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.js";
+import { CHROMIUM, CHROMIUM_ARGS, checkChromium, requireChromium } from "./chromium.js";
 import { engineFactory, Servers, until } from "./support.js";
+
+const chromiumCheck = checkChromium();
+/** A browser test: skipped (saying why) without Chromium, failed on CI without it. */
+const browserIt = chromiumCheck.kind === "skip" ? it.skip : it;
+const skipped = chromiumCheck.kind === "skip" ? ` (skipped: ${chromiumCheck.reason})` : "";
 
 const servers = new Servers();
 afterEach(() => servers.closeAll());
@@ -49,9 +53,10 @@ async function pageView(page: Page): Promise<PageView> {
 }
 
 describe("the web page in a real browser", () => {
-  it.skipIf(!existsSync(CHROMIUM))(
-    "streams an answer as it is written, lists the sources, and Stop aborts the provider (needs /usr/bin/chromium; .ci/run installs it)",
+  browserIt(
+    `streams an answer as it is written, lists the sources, and Stop aborts the provider (needs /usr/bin/chromium; .ci/run installs it)${skipped}`,
     async () => {
+      requireChromium(chromiumCheck);
       const llm = new MockLLM({ response: ANSWER, chunkDelayMs: 30 });
       const sources = ["memoir.md", "lighthouse.txt"].map((file_name, i) => ({
         node: new TextNode({

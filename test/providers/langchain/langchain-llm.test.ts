@@ -214,11 +214,13 @@ describe("LangChainLLM: streaming through a real RetrieverQueryEngine", () => {
   });
 
   it("a stream silent for longer than idleTimeoutMs fails with ProviderTimeoutError and stops the model", async () => {
-    const model = new CountingChatModel({ responses: ["abc"], sleep: 10 });
-    const stream = await new LangChainLLM({ llm: model, idleTimeoutMs: 40 }).streamComplete("p");
+    // The margins are wide on purpose: the first chunk comes at once (it must beat a 500 ms idle timeout even on a
+    // loaded 2-core machine), the next ones take 5 s (ten times past it). The timeout is measured, not raced.
+    const model = new CountingChatModel({ responses: ["abc"], sleep: 0 });
+    const stream = await new LangChainLLM({ llm: model, idleTimeoutMs: 500 }).streamComplete("p");
     const it = stream[Symbol.asyncIterator]();
     expect((await it.next()).value).toMatchObject({ type: "text-delta", text: "a" });
-    model.sleep = 1_000;
+    model.sleep = 5_000;
     // "b" may already be on its way (LangChain reads one chunk ahead); "c" cannot arrive in time.
     const err = await (async () => {
       await it.next();

@@ -21,6 +21,7 @@ describe("the tiny random GGUF fixture", () => {
       trainContextSize: 512,
       hasChatTemplate: true,
     });
-    expect(TINY_GGUF_PATH).toMatch(/test\/fixtures\/generated\/tiny-llama\.gguf$/);
+    // Named by the generators' source hash: a changed generator never reuses an old model.
+    expect(TINY_GGUF_PATH).toMatch(/test\/fixtures\/generated\/tiny-llama-[0-9a-f]{12}\.gguf$/);
   });
 });
