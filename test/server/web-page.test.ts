@@ -115,9 +115,10 @@ describe("the web page in a real browser", () => {
     },
   );
 
-  it.skipIf(!existsSync(CHROMIUM))(
-    "streams a reasoning model's reasoning into a Reasoning block above the answer, never into the answer (screenshot in /tmp)",
+  browserIt(
+    `streams a reasoning model's reasoning into a Reasoning block above the answer, never into the answer (screenshot in /tmp)${skipped}`,
     async () => {
+      requireChromium(chromiumCheck);
       const llm = new MockLLM({ reasoning: REASONING, response: SHORT_ANSWER, chunkDelayMs: 35 });
       const sources = [
         {
