@@ -61,8 +61,9 @@ Options:
   --mode <mode>          refine | compact (default) | tree_summarize | simple_summarize | accumulate |
                          compact_accumulate | generation | no_text | context_only
   --no-stream            print the answer when it is complete
-  --json                 print one JSON object: question, answer, reasoning, sources, usage
+  --json                 print one JSON object: question, answer, reasoning, sources, usage, timings
                          (usage.reasoningTokens when the provider reports them)
+  --timings              print where the time went on stderr: retrieval, first token, total, tokens/s
   --no-reasoning         never show the model's reasoning (nor put it in --json)
   --reasoning            show the reasoning even when stdout is not a terminal
   --llm <spec>           the model that answers (see streamdex --help)

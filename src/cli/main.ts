@@ -33,6 +33,7 @@ const OPTIONS = {
     json: { type: "boolean" },
     reasoning: { type: "boolean" },
     "no-reasoning": { type: "boolean" },
+    timings: { type: "boolean" },
   },
   chat: {
     ...SHARED,

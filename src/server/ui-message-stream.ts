@@ -16,7 +16,7 @@ const FINISH_REASONS = new Set(["stop", "length", "content-filter", "tool-calls"
  * The answer in the AI SDK UI message stream protocol (v1), one `data: <json>\n\n` event per chunk: `start`,
  * a `source-document` per source, the model's reasoning as `reasoning-start`, `reasoning-delta`s and
  * `reasoning-end` (a new reasoning part each time reasoning resumes after text), `text-start`, one `text-delta`
- * per delta, `text-end`, then `finish` (usage in its `messageMetadata`), or `error` (`errorText`) or `abort`;
+ * per delta, `text-end`, then `finish` (usage and timings in its `messageMetadata`), or `error` (`errorText`) or `abort`;
  * and `data: [DONE]` last. Stopping the iteration cancels the answer.
  */
 export async function* uiMessageStream(
@@ -58,7 +58,14 @@ export async function* uiMessageStream(
         yield data({
           type: "finish",
           finishReason: FINISH_REASONS.has(reason) ? reason : "other",
-          ...(part.usage ? { messageMetadata: { usage: part.usage } } : {}),
+          ...(part.usage || part.timings
+            ? {
+                messageMetadata: {
+                  ...(part.usage ? { usage: part.usage } : {}),
+                  ...(part.timings ? { timings: part.timings } : {}),
+                },
+              }
+            : {}),
         });
         break;
       }

@@ -24,7 +24,9 @@ describe("POST /api/query (server-sent events)", () => {
         .join(""),
     ).toBe("alpha beta gamma");
     expect(events[4]![1]).toMatchObject({ completionTokens: 3 });
-    expect(events[5]![1]).toEqual({ finishReason: "stop" });
+    expect(events[5]![1]).toEqual({ finishReason: "stop", timings: expect.any(Object) });
+    const { timings } = events[5]![1] as { timings: { totalMs: number; ttftMs: number } };
+    expect(timings.ttftMs).toBeLessThanOrEqual(timings.totalMs);
     expect(requests).toEqual([{ topK: 3, mode: "compact", streaming: true }]);
   });
 

@@ -106,7 +106,7 @@ describe("pipeToNodeResponse: a slow client paces the provider", () => {
     const raw = await readAll(socket);
     expect(count(raw, "event: delta\n")).toBe(TOTAL);
     expect(raw.toString("utf8", raw.length - 200)).toMatch(
-      /event: done\ndata: \{"finishReason":"stop"\}\n\n\r\n0\r\n\r\n$/,
+      /event: done\ndata: \{"finishReason":"stop","timings":\{[^}]*\}\}\n\n\r\n0\r\n\r\n$/,
     );
     expect(llm.calls[0]).toMatchObject({ chunksProduced: TOTAL, finished: true, aborted: false });
   }, 30_000);
@@ -145,7 +145,7 @@ describe("pipeToNodeResponse: a slow client paces the provider", () => {
       expect(count(raw, "event: delta\n")).toBe(TOTAL);
       expect(count(raw, token)).toBe(TOTAL);
       expect(raw.toString("utf8", raw.length - 200)).toMatch(
-        /event: done\ndata: \{"finishReason":"stop"\}\n\n\r\n0\r\n\r\n$/,
+        /event: done\ndata: \{"finishReason":"stop","timings":\{[^}]*\}\}\n\n\r\n0\r\n\r\n$/,
       );
       expect(fake.requests[0]).toMatchObject({ tokensSent: TOTAL, finished: true, clientAborted: false });
     }, 60_000);

@@ -1,5 +1,6 @@
 import type { NodeWithScore } from "../../schema/node.js";
 import { Response } from "../../schema/response.js";
+import type { QueryTimings } from "../../schema/timings.js";
 import type { ResponseMode } from "../../synthesizers/types.js";
 import {
   printAnswer,
@@ -20,6 +21,8 @@ export interface AskFlags extends IndexFlags, ReasoningFlags {
   mode?: string;
   "no-stream"?: boolean;
   json?: boolean;
+  /** Print where the time went (retrieval, first tokens, total, tokens/s) on stderr. */
+  timings?: boolean;
 }
 
 /**
@@ -63,18 +66,36 @@ async function answer(
     if (flags.json) {
       const reasoning = flags["no-reasoning"] ? {} : { reasoning: result.reasoning };
       ctx.stdout.write(
-        `${JSON.stringify({ question, answer: result.response, ...reasoning, sources: sources(result.sourceNodes), usage: result.usage ?? null, llm: choice.llmSpec, retrieval: ws.embedding.spec })}\n`,
+        `${JSON.stringify({ question, answer: result.response, ...reasoning, sources: sources(result.sourceNodes), usage: result.usage ?? null, timings: result.timings ?? null, llm: choice.llmSpec, retrieval: ws.embedding.spec })}\n`,
       );
     } else {
       printAnswer(ctx, result, view);
       printSources(ctx, result.sourceNodes);
+      if (flags.timings) printTimings(ctx, result.timings);
     }
     return EXIT.ok;
   }
   await printAnswerStream(ctx, result, view);
   ctx.stdout.write("\n");
   printSources(ctx, result.sourceNodes);
+  if (flags.timings) printTimings(ctx, result.timings);
   return EXIT.ok;
+}
+
+/** `--timings`: where the time went, in one line on stderr (stdout keeps the answer and its sources). */
+function printTimings(ctx: CliContext, timings: QueryTimings | undefined): void {
+  if (!timings) return;
+  const ms = (label: string, value: number | undefined) =>
+    value === undefined ? [] : [`${label} ${value < 10 ? value.toFixed(1) : Math.round(value)} ms`];
+  const parts = [
+    ...ms("retrieve", timings.retrieveMs),
+    ...ms("earlier calls", timings.priorCallsMs),
+    ...ms("first reasoning token", timings.ttfrMs),
+    ...ms("first token", timings.ttftMs),
+    ...ms("total", timings.totalMs),
+    ...(timings.tokensPerSecond === undefined ? [] : [`${timings.tokensPerSecond.toFixed(1)} tokens/s`]),
+  ];
+  ctx.stderr.write(`Timings: ${parts.join(" · ")}\n`);
 }
 
 function sources(nodes: NodeWithScore[]) {
