@@ -24,7 +24,7 @@ import {
 } from "@huggingface/transformers";
 import { HuggingFaceLLM } from "../src/providers/huggingface/index.js";
 import type { HuggingFaceDtype } from "../src/providers/huggingface/model-source.js";
-import { StreamingResponse } from "../src/schema/streaming-response.js";
+import { StreamingResponse } from "../src/streaming/streaming-response.js";
 import { GENERATOR_KEY } from "../test/fixtures/generator-key.js";
 import { ensureTinyGpt2 } from "../test/fixtures/onnx/make-tiny-gpt2.js";
 import { GENERATED_DIR } from "../test/fixtures/onnx/model-dir.js";

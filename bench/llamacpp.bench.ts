@@ -19,7 +19,7 @@ import type {
 import { LlamaCpp } from "../src/providers/llamacpp/index.js";
 import { loadNodeLlamaCpp } from "../src/providers/llamacpp/load-module.js";
 import { chatPrompt } from "../src/providers/llamacpp/prompt.js";
-import { StreamingResponse } from "../src/schema/streaming-response.js";
+import { StreamingResponse } from "../src/streaming/streaming-response.js";
 import { ensureTinyGguf } from "../test/fixtures/make-tiny-gguf.js";
 import {
   type BenchResult,

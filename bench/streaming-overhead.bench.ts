@@ -1,7 +1,7 @@
 import { EventDispatcher } from "../src/instrumentation/events.js";
 import { LLMCallObserver } from "../src/instrumentation/llm-call-observer.js";
 import { MockLLM } from "../src/llms/mock-llm.js";
-import { StreamingResponse } from "../src/schema/streaming-response.js";
+import { StreamingResponse } from "../src/streaming/streaming-response.js";
 import { type BenchResult, median } from "./bench-support.js";
 
 const DELTAS = 200_000;
@@ -34,6 +34,19 @@ async function throughResponse(llm: MockLLM, observed = false): Promise<number> 
   return cpuMs(t);
 }
 
+/** The same answer read as typed parts (`res.parts`), counting its text. */
+async function throughParts(llm: MockLLM): Promise<number> {
+  const t = process.cpuUsage();
+  const res = new StreamingResponse({
+    stream: await llm.streamComplete("p"),
+    controller: new AbortController(),
+  });
+  let n = 0;
+  for await (const part of res.parts) if (part.type === "text-delta") n += part.text.length;
+  if (n !== DELTAS) throw new Error(`parts read ${n} chars`);
+  return cpuMs(t);
+}
+
 /**
  * Per-delta CPU overhead of StreamingResponse (with its hooks, text accumulation and abort plumbing) versus
  * iterating the same MockLLM stream directly. Runs alternate to share machine noise.
@@ -45,10 +58,13 @@ export async function benchStreamingOverhead(reps = 7): Promise<BenchResult[]> {
   const a: number[] = [];
   const b: number[] = [];
   const c: number[] = [];
+  const d: number[] = [];
+  await throughParts(llm);
   for (let i = 0; i < reps; i++) {
     a.push(await direct(llm));
     b.push(await throughResponse(llm));
     c.push(await throughResponse(llm, true));
+    d.push(await throughParts(llm));
   }
   const ratio = median(b) / median(a);
   return [
@@ -59,6 +75,17 @@ export async function benchStreamingOverhead(reps = 7): Promise<BenchResult[]> {
       value: ratio,
       unit: "x CPU",
       notes: `goal <= 1.1x; ${DELTAS} one-char deltas, median of ${reps} alternating runs`,
+    },
+    {
+      name: "stream: through StreamingResponse.parts",
+      value: (median(d) * 1e6) / DELTAS,
+      unit: "ns CPU/delta",
+    },
+    {
+      name: "stream: parts / direct",
+      value: median(d) / median(a),
+      unit: "x CPU",
+      notes: "the typed parts (sources, text-delta…, finish) over the same one pass",
     },
     {
       name: "stream: StreamingResponse with an engine's observers / direct",

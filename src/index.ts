@@ -47,7 +47,13 @@ export { loadIndexFromStorage, VectorStoreIndex } from "./indices/vector-store-i
 export * from "./ingestion/readers/simple-directory-reader.js";
 export * from "./ingestion/splitters/sentence-splitter.js";
 export type { NodeParser } from "./ingestion/types.js";
-export type { EventHandler, EventOf, StreamdexEvent, StreamdexEventType } from "./instrumentation/events.js";
+export type {
+  EventHandler,
+  EventOf,
+  StreamdexEvent,
+  StreamdexEventType,
+  SynthesizeProgressEvent,
+} from "./instrumentation/events.js";
 export { EventDispatcher } from "./instrumentation/events.js";
 export { assertCanStream, BaseLLM, drain, messagesToPrompt, streamingNotSupported } from "./llms/base-llm.js";
 export type { ExtractiveLLMOptions } from "./llms/extractive-llm.js";
@@ -108,13 +114,10 @@ export {
 export type { BaseRetriever, RetrieveOptions } from "./retrievers/types.js";
 export type { VectorIndexRetrieverOptions } from "./retrievers/vector-index-retriever.js";
 export { VectorIndexRetriever } from "./retrievers/vector-index-retriever.js";
-export type { AnswerPart } from "./schema/answer-part.js";
 export type { Metadata, NodeWithScore, TextNodeInit, TextNodeJSON } from "./schema/node.js";
 export { Document, MetadataMode, TextNode } from "./schema/node.js";
 export type { ResponseMetadata } from "./schema/response.js";
 export { addUsage, Response, sourceMetadata } from "./schema/response.js";
-export type { StreamHooks, StreamingResponseInit } from "./schema/streaming-response.js";
-export { StreamingResponse } from "./schema/streaming-response.js";
 export type { GlobalSettings } from "./settings/settings.js";
 export { Settings } from "./settings/settings.js";
 export * from "./storage/docstore/simple-document-store.js";
@@ -135,12 +138,15 @@ export type {
   VectorStoreQuery,
   VectorStoreQueryResult,
 } from "./storage/vector-store/types.js";
+export type { AnswerPart } from "./streaming/answer-part.js";
 export type { PipeOptions } from "./streaming/node-response.js";
 export { pipeToNodeResponse } from "./streaming/node-response.js";
 export type { OrderedStreamsOptions, StartedCall } from "./streaming/ordered-streams.js";
 export { orderedStreams } from "./streaming/ordered-streams.js";
 export type { StreamPart } from "./streaming/stream-parts.js";
 export { serializeSource, streamParts } from "./streaming/stream-parts.js";
+export type { StreamHooks, StreamingResponseInit } from "./streaming/streaming-response.js";
+export { StreamingResponse } from "./streaming/streaming-response.js";
 export { formatSSE, iterableToReadableStream, SSE_HEADERS, toEventStream } from "./streaming/web-streams.js";
 export { getResponseSynthesizer, isResponseMode } from "./synthesizers/get-response-synthesizer.js";
 export { Synthesizer } from "./synthesizers/synthesizer.js";

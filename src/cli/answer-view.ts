@@ -1,5 +1,5 @@
 import type { Response } from "../schema/response.js";
-import type { StreamingResponse } from "../schema/streaming-response.js";
+import type { StreamingResponse } from "../streaming/streaming-response.js";
 import { writeRespectingBackpressure } from "../streaming/writable.js";
 import type { CliContext } from "./context.js";
 import { UsageError } from "./models.js";
@@ -40,20 +40,27 @@ export function reasoningView(ctx: CliContext, flags: ReasoningFlags): Reasoning
  * text in the model's order, a blank line between a stretch of reasoning and a stretch of answer. Every dimmed
  * piece is closed by itself, so an interrupted answer never leaves the terminal dim. Honours stdout's
  * backpressure; if stdout closes the answer is cancelled, if it fails the error is thrown. An error of the answer
- * stream is thrown (as `responseGen` would).
+ * stream is thrown (as `responseGen` would). `beforeOutput` runs once, right before the first thing written (to
+ * erase a progress line).
  */
 export async function printAnswerStream(
   ctx: CliContext,
   res: StreamingResponse,
   view: ReasoningView,
+  beforeOutput?: () => void,
 ): Promise<void> {
   const layout = new Layout(view);
+  let before = beforeOutput;
   for await (const part of res.parts) {
     let chunk = "";
     if (part.type === "text-delta") chunk = layout.text(part.text);
     else if (part.type === "reasoning-delta") chunk = layout.reasoning(part.text);
     else if (part.type === "error") throw part.error;
     if (chunk === "") continue;
+    if (before) {
+      before();
+      before = undefined;
+    }
     const outcome = await writeRespectingBackpressure(ctx.stdout, chunk);
     if (outcome instanceof Error) throw outcome; // leaving the loop cancels the answer
     if (outcome !== "ok") return;

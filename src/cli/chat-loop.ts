@@ -2,8 +2,10 @@ import { createInterface } from "node:readline";
 import type { ChatEngine } from "../engines/chat/types.js";
 import { AbortError, StreamdexError } from "../errors/index.js";
 import type { NodeWithScore } from "../schema/node.js";
+import { Settings } from "../settings/settings.js";
 import { printAnswerStream, type ReasoningView } from "./answer-view.js";
 import { type CliContext, EXIT } from "./context.js";
+import { SynthesisProgress } from "./progress.js";
 
 const PROMPT = "> ";
 
@@ -64,13 +66,18 @@ async function answer(
   view: ReasoningView,
 ): Promise<void> {
   let started = false;
+  // "refining 2/4" on a terminal while a condense_question chat's multi-call mode makes its earlier calls.
+  const progress = new SynthesisProgress(ctx.stderr, Settings.events);
   try {
     const res = await engine.streamChat(message, { signal });
+    progress.detach();
     started = true;
-    await printAnswerStream(ctx, res, view);
+    await printAnswerStream(ctx, res, view, () => progress.clear());
+    progress.clear();
     ctx.stdout.write("\n");
     if (res.sourceNodes.length > 0) ctx.stdout.write(`Sources: ${briefSources(res.sourceNodes)}\n`);
   } catch (error) {
+    progress.stop(); // before the note below
     if (signal.aborted) {
       ctx.stdout.write(`${started ? "\n" : ""}[stopped]\n`);
       return;
@@ -78,6 +85,8 @@ async function answer(
     const text = error instanceof Error ? error.message : String(error);
     const code = error instanceof StreamdexError ? ` (${error.code})` : "";
     ctx.stderr.write(`${started ? "\n" : ""}streamdex: ${text.replace(/\s+/g, " ").trim()}${code}\n`);
+  } finally {
+    progress.stop();
   }
 }
 

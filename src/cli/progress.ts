@@ -1,3 +1,5 @@
+import type { EventDispatcher, SynthesizeProgressEvent } from "../instrumentation/events.js";
+
 /** Where progress goes: a terminal gets one redrawn line, anything else a line per phase. */
 export interface ProgressOutput {
   write(text: string): unknown;
@@ -48,4 +50,54 @@ export class ProgressBar {
     this.out.write(`\r\x1b[2K${[this.files, this.chunks, this.embed].filter(Boolean).join("  ")}`);
     this.drawn = true;
   }
+}
+
+/**
+ * The progress of a multi-call response mode while `query()` runs, in one line on stderr that rewrites itself:
+ * `refining 2/4`, `summarizing level 1 (3/5)`. Only on a terminal: anywhere else it never subscribes and writes
+ * nothing. {@link SynthesisProgress.detach} when the answer is returned, {@link SynthesisProgress.clear} before
+ * its first output, {@link SynthesisProgress.stop} in any case when done.
+ */
+export class SynthesisProgress {
+  private off: (() => void) | undefined;
+  private shown = "";
+
+  constructor(
+    private readonly out: ProgressOutput,
+    events: EventDispatcher,
+  ) {
+    if (!out.isTTY) return;
+    this.off = events.on("synthesize-progress", (event) => this.show(describeProgress(event)));
+  }
+
+  /** Stops listening (the line stays until {@link clear}). */
+  detach(): void {
+    this.off?.();
+    this.off = undefined;
+  }
+
+  /** Erases the line, if one is shown. */
+  clear(): void {
+    if (this.shown === "") return;
+    this.out.write("\r\x1b[2K");
+    this.shown = "";
+  }
+
+  /** Stops listening and erases the line. */
+  stop(): void {
+    this.detach();
+    this.clear();
+  }
+
+  private show(line: string): void {
+    if (line === this.shown) return;
+    this.out.write(`\r\x1b[2K${line}`);
+    this.shown = line;
+  }
+}
+
+/** `refining 2/4` (refine, compact), `summarizing level 1 (3/5)` (tree_summarize: calls finished of the level). */
+export function describeProgress(event: SynthesizeProgressEvent): string {
+  if (event.level !== undefined) return `summarizing level ${event.level} (${event.done}/${event.total})`;
+  return `refining ${event.step}/${event.total}`;
 }

@@ -1,14 +1,13 @@
-import { randomUUID } from "node:crypto";
 import { InvalidArgumentError } from "../errors/index.js";
+import { QueryLifecycle } from "../instrumentation/query-lifecycle.js";
 import type { NodePostprocessor } from "../postprocessors/types.js";
 import type { BaseRetriever } from "../retrievers/types.js";
 import type { NodeWithScore } from "../schema/node.js";
-import { StreamingResponse } from "../schema/streaming-response.js";
-import { QueryClock } from "../schema/timings.js";
 import { Settings } from "../settings/settings.js";
+import type { StreamingResponse } from "../streaming/streaming-response.js";
 import { getResponseSynthesizer } from "../synthesizers/get-response-synthesizer.js";
 import type { ResponseSynthesizer, SynthesizerOutput } from "../synthesizers/types.js";
-import { abortReason, throwIfAborted } from "../utils/abort.js";
+import { throwIfAborted } from "../utils/abort.js";
 import { describe, requireNonEmptyString } from "../utils/validate.js";
 
 /** Options of one query. */
@@ -90,67 +89,13 @@ export class RetrieverQueryEngine<S extends boolean = false> {
     requireNonEmptyString("query", query, 'Pass the question as a non-empty string: engine.query("…").');
     this.responseSynthesizer.assertReady();
     const signal = options.signal;
-    if (signal?.aborted) throw abortReason(signal);
-
-    const clock = new QueryClock();
-    const events = Settings.events;
-    const queryId = randomUUID();
-    events.emit({ type: "query-start", queryId, query, streaming: this.streaming });
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
+    const lifecycle = QueryLifecycle.start({ query, streaming: this.streaming, signal });
+    return lifecycle.run(async ({ controller, clock, queryId }) => {
       const nodes = await this.retrieve(query, { signal: controller.signal });
       clock.retrieveMs = clock.elapsed();
+      const events = Settings.events;
       if (events.has("retrieve-end")) events.emit({ type: "retrieve-end", queryId, nodes });
-      const result = await this.responseSynthesizer.synthesize({
-        query,
-        nodes,
-        signal,
-        controller,
-        queryId,
-        clock,
-      });
-      if (result instanceof StreamingResponse) {
-        result.observe({
-          onEnd: (text) =>
-            events.emit({ type: "query-end", queryId, text, usage: result.usage, timings: result.timings }),
-          onError: (error, text) =>
-            events.emit({
-              type: "query-end",
-              queryId,
-              text,
-              error,
-              usage: result.usage,
-              timings: result.timings,
-            }),
-          onCancel: (text) =>
-            events.emit({
-              type: "query-end",
-              queryId,
-              text,
-              cancelled: true,
-              usage: result.usage,
-              timings: result.timings,
-            }),
-        });
-      } else {
-        events.emit({
-          type: "query-end",
-          queryId,
-          text: result.response,
-          usage: result.usage,
-          timings: result.timings,
-        });
-      }
-      return result;
-    } catch (error) {
-      controller.abort();
-      events.emit({ type: "query-end", queryId, text: "", error });
-      if (signal?.aborted) throw abortReason(signal);
-      throw error;
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-    }
+      return this.responseSynthesizer.synthesize({ query, nodes, signal, controller, queryId, clock });
+    });
   }
 }

@@ -1,8 +1,12 @@
-import { StreamdexError } from "../errors/index.js";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { AbortError, StreamdexError } from "../errors/index.js";
+import type { SynthesizeProgressEvent } from "../instrumentation/events.js";
 import type { Response } from "../schema/response.js";
-import { StreamingResponse } from "../schema/streaming-response.js";
+import { Settings } from "../settings/settings.js";
 import { serializeSource, streamParts } from "../streaming/stream-parts.js";
+import { StreamingResponse } from "../streaming/streaming-response.js";
 import { formatSSE, SSE_HEADERS } from "../streaming/web-streams.js";
+import { toHttpError } from "./http-error.js";
 import { BASE_HEADERS, type CoreReply, jsonReply } from "./reply.js";
 import { UI_MESSAGE_STREAM_HEADERS, uiMessageStream } from "./ui-message-stream.js";
 
@@ -31,7 +35,12 @@ export interface AnswerContext {
  * a status). Once it resolves to a stream, `onEnd` runs when the stream ends or is cancelled.
  */
 export async function answer(ctx: AnswerContext): Promise<CoreReply> {
-  const result = await ctx.run(ctx.signal);
+  if (ctx.stream && ctx.format === "sse") return answerWithProgress(ctx);
+  return reply(ctx, await ctx.run(ctx.signal));
+}
+
+/** The reply for an answer that has started (or, not streamed, finished). */
+async function reply(ctx: AnswerContext, result: StreamingResponse | Response): Promise<CoreReply> {
   if (!ctx.stream) {
     const response = result instanceof StreamingResponse ? await result.getResponse() : result;
     ctx.onEnd("json");
@@ -66,11 +75,7 @@ export async function answer(ctx: AnswerContext): Promise<CoreReply> {
   const chunks = ctx.format === "sse" ? sseEvents(streaming) : uiMessageStream(streaming);
   return {
     status: 200,
-    headers: {
-      ...BASE_HEADERS,
-      ...(ctx.format === "sse" ? SSE_HEADERS : UI_MESSAGE_STREAM_HEADERS),
-      ...ctx.headers,
-    },
+    headers: streamHeaders(ctx),
     stream: {
       chunks: endingWith(chunks, end),
       cancel: async () => {
@@ -79,6 +84,137 @@ export async function answer(ctx: AnswerContext): Promise<CoreReply> {
       },
     },
   };
+}
+
+function streamHeaders(ctx: AnswerContext): Record<string, string> {
+  return {
+    ...BASE_HEADERS,
+    ...(ctx.format === "sse" ? SSE_HEADERS : UI_MESSAGE_STREAM_HEADERS),
+    ...ctx.headers,
+  };
+}
+
+type Settled = { result: StreamingResponse | Response } | { error: unknown };
+
+/** Tells the `synthesize-progress` events of one request's answer from those of the others running. */
+const progressScope = new AsyncLocalStorage<object>();
+
+/**
+ * A streamed SSE answer that reports the progress of a multi-call response mode (`refine`, `compact` over several
+ * packs, `tree_summarize`) as `progress` events while its earlier calls run. The reply waits, as without progress,
+ * until the answer starts, except once the first earlier call has succeeded: the stream then starts at once
+ * (status 200) with the progress so far, and the rest of the answer follows when it starts, or an `error` event if
+ * it fails. So a failure of the first call (a provider that is down, a bad key) is still an error status.
+ */
+async function answerWithProgress(ctx: AnswerContext): Promise<CoreReply> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, stop.signal]);
+  const pending: SynthesizeProgressEvent[] = [];
+  let wake: (() => void) | undefined;
+  let commit: (() => void) | undefined;
+  const committed = new Promise<"committed">((resolve) => {
+    commit = () => resolve("committed");
+  });
+  const scope = {};
+  const off = Settings.events.on("synthesize-progress", (event) => {
+    if (progressScope.getStore() !== scope) return;
+    pending.push(event);
+    if (event.phase === "end") commit?.();
+    wake?.();
+  });
+  const running = progressScope.run(scope, () => ctx.run(signal));
+  const settled: Promise<Settled> = running.then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+  let done: Settled | undefined;
+  void settled.then((s) => {
+    done = s;
+    wake?.();
+  });
+  const first = await Promise.race([settled, committed]);
+  if (first !== "committed") {
+    off();
+    if ("error" in first) throw first.error;
+    return reply(ctx, first.result);
+  }
+
+  let streaming: StreamingResponse | undefined;
+  let outcome = "done";
+  let ended = false;
+  const end = () => {
+    off();
+    if (ended) return;
+    ended = true;
+    ctx.onEnd(`stream ${outcome} ${streaming?.deltaCount ?? 0} deltas`);
+  };
+  async function* events(): AsyncGenerator<string> {
+    // The progress as it comes, until the answer starts or fails.
+    while (true) {
+      while (pending.length > 0) yield progressSSE(pending.shift()!);
+      if (done) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+    }
+    off();
+    if ("error" in done) {
+      if (signal.aborted) {
+        outcome = "cancelled";
+        yield formatSSE({ type: "cancelled", partialText: "" });
+        return;
+      }
+      const error = toHttpError(done.error);
+      outcome = `error ${error.code}`;
+      const cause = (done.error as { cause?: unknown } | undefined)?.cause;
+      yield formatSSE({
+        type: "error",
+        code: error.code,
+        causeCode: cause instanceof StreamdexError ? cause.code : undefined,
+        message: error.message,
+        partialText: "",
+      });
+      return;
+    }
+    streaming = done.result instanceof StreamingResponse ? done.result : asStreaming(done.result);
+    streaming.observe({
+      onError: (error) => {
+        outcome = `error ${error instanceof StreamdexError ? error.code : "internal_error"}`;
+      },
+      onCancel: () => {
+        outcome = "cancelled";
+      },
+    });
+    if (stop.signal.aborted) {
+      await streaming.cancel();
+      return;
+    }
+    yield* sseEvents(streaming);
+  }
+  return {
+    status: 200,
+    headers: streamHeaders(ctx),
+    stream: {
+      chunks: endingWith(events(), end),
+      cancel: async () => {
+        stop.abort(new AbortError("The client went away."));
+        if (streaming) await streaming.cancel();
+        else {
+          outcome = "cancelled";
+          const s = await settled;
+          if ("result" in s && s.result instanceof StreamingResponse) await s.result.cancel();
+        }
+        end();
+      },
+    },
+  };
+}
+
+/** A `progress` event: the fields of a `synthesize-progress` event (its query id left out). */
+function progressSSE(event: SynthesizeProgressEvent): string {
+  const { mode, step, total, level, done, phase, final } = event;
+  return `event: progress\ndata: ${JSON.stringify({ mode, step, total, level: level ?? null, done, phase, final })}\n\n`;
 }
 
 /** A finished answer from an engine that does not stream, as a one-chunk stream. */

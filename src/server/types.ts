@@ -1,7 +1,7 @@
 import type { ChatMode } from "../engines/chat/types.js";
 import type { ChatMemoryBuffer } from "../memory/chat-memory-buffer.js";
 import type { Response } from "../schema/response.js";
-import type { StreamingResponse } from "../schema/streaming-response.js";
+import type { StreamingResponse } from "../streaming/streaming-response.js";
 import type { ResponseMode } from "../synthesizers/types.js";
 
 /** What one HTTP query asks for. */

@@ -1,6 +1,6 @@
 import type { NodeWithScore } from "../schema/node.js";
-import type { StreamingResponse } from "../schema/streaming-response.js";
 import { streamParts } from "../streaming/stream-parts.js";
+import type { StreamingResponse } from "../streaming/streaming-response.js";
 
 /** Headers of a Vercel AI SDK UI message stream (what `useChat`'s `DefaultChatTransport` reads). */
 export const UI_MESSAGE_STREAM_HEADERS: Readonly<Record<string, string>> = {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
-import type { StreamingResponse } from "../schema/streaming-response.js";
 import { streamParts } from "./stream-parts.js";
+import type { StreamingResponse } from "./streaming-response.js";
 import { formatSSE, SSE_HEADERS } from "./web-streams.js";
 import { writeRespectingBackpressure } from "./writable.js";
 

@@ -1,9 +1,9 @@
 import { StreamdexError } from "../errors/index.js";
 import type { TokenUsage } from "../llms/types.js";
-import { answerParts } from "../schema/answer-part.js";
 import type { NodeWithScore } from "../schema/node.js";
-import type { StreamingResponse } from "../schema/streaming-response.js";
 import type { QueryTimings } from "../schema/timings.js";
+import { answerParts } from "./answer-part.js";
+import type { StreamingResponse } from "./streaming-response.js";
 
 /** One part of a streamed answer, for transports that carry more than text (SSE, a UI). */
 export type StreamPart =

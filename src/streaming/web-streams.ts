@@ -1,5 +1,5 @@
-import type { StreamingResponse } from "../schema/streaming-response.js";
 import { type StreamPart, serializeSource, streamParts } from "./stream-parts.js";
+import type { StreamingResponse } from "./streaming-response.js";
 
 /**
  * A pull-based Web `ReadableStream` over any async iterable: nothing is read until the reader asks, and

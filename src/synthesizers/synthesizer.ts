@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "../errors/index.js";
 import { LLMCallObserver } from "../instrumentation/llm-call-observer.js";
+import { abortScope } from "../instrumentation/query-lifecycle.js";
 import { assertCanStream } from "../llms/base-llm.js";
 import type { LLM, LLMStream, TokenUsage } from "../llms/types.js";
 import {
@@ -12,12 +13,13 @@ import { PromptHelper } from "../prompts/prompt-helper.js";
 import { toPrompt } from "../prompts/prompt-template.js";
 import { MetadataMode, type NodeWithScore } from "../schema/node.js";
 import { addUsage, Response, sourceMetadata } from "../schema/response.js";
-import { StreamingResponse } from "../schema/streaming-response.js";
 import { QueryClock } from "../schema/timings.js";
 import { Settings } from "../settings/settings.js";
 import { orderedStreams } from "../streaming/ordered-streams.js";
+import { StreamingResponse } from "../streaming/streaming-response.js";
 import { mapConcurrent } from "../utils/map-concurrent.js";
 import { optionalBoolean, optionalInteger } from "../utils/validate.js";
+import { progressReporter } from "./progress.js";
 import type {
   FinalStep,
   ModeContext,
@@ -103,8 +105,7 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
 
   async synthesize(params: SynthesizeParams): Promise<SynthesizerOutput<S>> {
     this.assertReady();
-    const controller = params.controller ?? new AbortController();
-    const signal = params.signal ? AbortSignal.any([params.signal, controller.signal]) : controller.signal;
+    const { controller, signal } = abortScope(params.controller, params.signal);
     const llm = this.usesLLM ? this.llm : undefined;
     const tracker: Tracker = { usage: undefined, calls: 0, reasoning: [] };
     const clock = params.clock ?? new QueryClock();
@@ -121,6 +122,7 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
         }),
       maxConcurrency: this.maxConcurrency,
       accumulateSeparator: this.accumulateSeparator,
+      progress: progressReporter(events, params.queryId, this.responseMode),
       complete: async (prompt) => {
         const observer = new LLMCallObserver(events, params.queryId, prompt, false);
         try {

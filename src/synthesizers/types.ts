@@ -1,10 +1,11 @@
+import type { SynthesizeProgressEvent } from "../instrumentation/events.js";
 import type { LLM } from "../llms/types.js";
 import type { PromptHelper } from "../prompts/prompt-helper.js";
 import type { PromptLike, PromptTemplate } from "../prompts/prompt-template.js";
 import type { NodeWithScore } from "../schema/node.js";
 import type { Response } from "../schema/response.js";
-import type { StreamingResponse } from "../schema/streaming-response.js";
 import type { QueryClock } from "../schema/timings.js";
+import type { StreamingResponse } from "../streaming/streaming-response.js";
 
 /** How retrieved text is turned into an answer. `compact` is the default. */
 export const RESPONSE_MODES = [
@@ -100,7 +101,15 @@ export interface ModeContext {
   maxConcurrency: number;
   accumulateSeparator: string;
   complete(prompt: string): Promise<string>;
+  /**
+   * Reports a step of a mode that makes calls before its final one (a `synthesize-progress` event); absent when
+   * nobody listens, so modes call it as `ctx.progress?.(…)`.
+   */
+  progress?(step: ProgressStep): void;
 }
+
+/** What a mode reports of one step; the synthesizer adds the query id and the mode. */
+export type ProgressStep = Omit<SynthesizeProgressEvent, "type" | "queryId" | "mode">;
 
 /** A response mode: does its intermediate calls and returns the final step. */
 export type ModePlanner = (ctx: ModeContext) => Promise<FinalStep>;

@@ -5,8 +5,8 @@ import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.j
 import { StreamdexError } from "../../src/errors/index.js";
 import type { StreamdexEvent } from "../../src/instrumentation/events.js";
 import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import type { AnswerPart } from "../../src/schema/answer-part.js";
 import { Settings } from "../../src/settings/settings.js";
+import type { AnswerPart } from "../../src/streaming/answer-part.js";
 import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
 import type { ResponseMode } from "../../src/synthesizers/types.js";
 import { FixedRetriever, nodes } from "../support/fixtures.js";

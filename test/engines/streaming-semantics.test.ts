@@ -9,7 +9,7 @@ import {
 } from "../../src/errors/index.js";
 import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
 import { Response } from "../../src/schema/response.js";
-import { StreamingResponse } from "../../src/schema/streaming-response.js";
+import { StreamingResponse } from "../../src/streaming/streaming-response.js";
 import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
 import { collect, FixedRetriever, nodes, settle } from "../support/fixtures.js";
 

@@ -9,11 +9,11 @@ import { loadIndexFromStorage, VectorStoreIndex } from "../../src/indices/vector
 import { MockLLM } from "../../src/llms/mock-llm.js";
 import { Document, TextNode } from "../../src/schema/node.js";
 import { Response } from "../../src/schema/response.js";
-import { StreamingResponse } from "../../src/schema/streaming-response.js";
 import { Settings } from "../../src/settings/settings.js";
 import { storageContextFromDefaults } from "../../src/storage/storage-context.js";
 import { AnnVectorStore } from "../../src/storage/vector-store/ann/index.js";
 import { SimpleVectorStore } from "../../src/storage/vector-store/simple-vector-store.js";
+import { StreamingResponse } from "../../src/streaming/streaming-response.js";
 import { collect } from "../support/fixtures.js";
 
 /** A MockEmbedding that also counts query embeddings (`batchCalls` counts every provider-like request). */

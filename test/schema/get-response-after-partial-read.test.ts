@@ -4,8 +4,8 @@ import { StreamConsumedError, StreamInterruptedError } from "../../src/errors/in
 import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
 import type { LLMStream } from "../../src/llms/types.js";
 import { OpenAI } from "../../src/providers/openai/index.js";
-import { StreamingResponse } from "../../src/schema/streaming-response.js";
 import { streamParts } from "../../src/streaming/stream-parts.js";
+import { StreamingResponse } from "../../src/streaming/streaming-response.js";
 import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../support/fake-openai/server.js";
 import { FixedRetriever, nodes } from "../support/fixtures.js";

@@ -2,7 +2,7 @@ import { describe, expectTypeOf, it } from "vitest";
 import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
 import { MockLLM } from "../../src/llms/mock-llm.js";
 import type { Response } from "../../src/schema/response.js";
-import type { StreamingResponse } from "../../src/schema/streaming-response.js";
+import type { StreamingResponse } from "../../src/streaming/streaming-response.js";
 import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
 import { FixedRetriever } from "../support/fixtures.js";
 

@@ -1,6 +1,8 @@
 import type { NodeWithScore } from "../../schema/node.js";
 import { Response } from "../../schema/response.js";
 import type { QueryTimings } from "../../schema/timings.js";
+import { Settings } from "../../settings/settings.js";
+import type { StreamingResponse } from "../../streaming/streaming-response.js";
 import type { ResponseMode } from "../../synthesizers/types.js";
 import {
   printAnswer,
@@ -11,6 +13,7 @@ import {
 } from "../answer-view.js";
 import { type CliContext, EXIT } from "../context.js";
 import { type ModelChoice, UsageError } from "../models.js";
+import { SynthesisProgress } from "../progress.js";
 import type { Workspace } from "../workspace.js";
 import { engineFor, type IndexFlags, int, mode, models, noIndex, refreshIndex, withIndex } from "./shared.js";
 
@@ -61,8 +64,31 @@ async function answer(
 
   const streaming = !flags["no-stream"] && !flags.json;
   const engine = engineFor(ws.retriever(topK), choice, { streaming, mode: responseMode });
-  const result = await engine.query(question, { signal: ctx.interrupt });
+  // "refining 2/4" on a terminal while the earlier calls of a multi-call mode run.
+  const progress = new SynthesisProgress(ctx.stderr, Settings.events);
+  try {
+    const result = await engine.query(question, { signal: ctx.interrupt });
+    progress.detach();
+    return await show(ctx, result, question, flags, { choice, ws, view, progress });
+  } finally {
+    progress.stop();
+  }
+}
+
+async function show(
+  ctx: CliContext,
+  result: Response | StreamingResponse,
+  question: string,
+  flags: AskFlags,
+  {
+    choice,
+    ws,
+    view,
+    progress,
+  }: { choice: ModelChoice; ws: Workspace; view: ReasoningView; progress: SynthesisProgress },
+): Promise<number> {
   if (result instanceof Response) {
+    progress.clear();
     if (flags.json) {
       const reasoning = flags["no-reasoning"] ? {} : { reasoning: result.reasoning };
       ctx.stdout.write(
@@ -75,7 +101,8 @@ async function answer(
     }
     return EXIT.ok;
   }
-  await printAnswerStream(ctx, result, view);
+  await printAnswerStream(ctx, result, view, () => progress.clear());
+  progress.clear(); // an answer with nothing to print
   ctx.stdout.write("\n");
   printSources(ctx, result.sourceNodes);
   if (flags.timings) printTimings(ctx, result.timings);

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { AbortError, InvalidArgumentError } from "../../errors/index.js";
 import { LLMCallObserver } from "../../instrumentation/llm-call-observer.js";
+import { QueryLifecycle } from "../../instrumentation/query-lifecycle.js";
 import { assertCanStream, messagesToPrompt } from "../../llms/base-llm.js";
 import type { ChatMessage, LLM, LLMStream, TokenUsage } from "../../llms/types.js";
 import { ChatMemoryBuffer, MESSAGE_OVERHEAD_TOKENS } from "../../memory/chat-memory-buffer.js";
@@ -8,9 +8,10 @@ import type { ChatTurn } from "../../memory/chat-turn.js";
 import type { PendingTurn } from "../../memory/pending-turn.js";
 import type { NodeWithScore } from "../../schema/node.js";
 import { addUsage, Response } from "../../schema/response.js";
-import { StreamingResponse } from "../../schema/streaming-response.js";
+import type { QueryClock } from "../../schema/timings.js";
 import { Settings } from "../../settings/settings.js";
-import { abortReason, throwIfAborted } from "../../utils/abort.js";
+import { StreamingResponse } from "../../streaming/streaming-response.js";
+import { throwIfAborted } from "../../utils/abort.js";
 import { describe, optionalBoolean, requireNonEmptyString } from "../../utils/validate.js";
 import type { ChatEngine, ChatMode, ChatOptions, ChatOutput } from "./types.js";
 
@@ -39,6 +40,8 @@ export interface ChatPlanContext {
   signal: AbortSignal;
   /** Ties instrumentation events together (`queryId`). */
   chatId: string;
+  /** The message's clock: a mode records its retrieval time here (`retrieveMs`); condensing counts itself. */
+  clock: QueryClock;
   /** Counts tokens as the memory does. */
   countTokens(text: string): number;
   /** The conversation, newest message last, within the token limit minus `initialTokenCount`. */
@@ -111,74 +114,69 @@ export abstract class BaseChatEngine<S extends boolean> implements ChatEngine<S>
     }
     const memory = checkMemory("options.memory", options.memory) ?? this.memory;
     this.assertReady(streaming);
-    const signal = options.signal;
-    if (signal?.aborted) throw abortReason(signal);
-
-    const events = Settings.events;
-    const chatId = randomUUID();
-    events.emit({ type: "query-start", queryId: chatId, query: message, streaming });
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const combined = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+    const lifecycle = QueryLifecycle.start({ query: message, streaming, signal: options.signal });
+    const { controller, clock, queryId: chatId } = lifecycle;
+    const combined = lifecycle.signal;
     const turn = memory.startTurn(message);
     turn.attach({
       partialText: () => "",
       stop: () =>
         controller.abort(new AbortError("A newer message in this conversation interrupted the answer.")),
     });
-    try {
-      const llm = this.llm;
-      const tokenizer = memory.tokenizer ?? (await llm.getTokenizer?.()) ?? Settings.tokenizer;
-      const tokenLimit = Math.floor(llm.metadata.contextWindow * 0.75);
-      const tracker: { usage: TokenUsage | undefined } = { usage: undefined };
-      const ctx: ChatPlanContext = {
-        message,
-        memory,
-        streaming,
-        signal: combined,
-        chatId,
-        countTokens: (text) => tokenizer.countTokens(text),
-        history: (initialTokenCount) => {
-          throwIfAborted(combined);
-          return memory.get({ initialTokenCount, tokenLimit, tokenizer });
-        },
-        complete: async (prompt) => {
-          const observer = new LLMCallObserver(events, chatId, prompt, false);
-          try {
-            const res = await llm.complete(prompt, { signal: combined });
-            tracker.usage = addUsage(tracker.usage, res.usage);
-            observer.onEnd(res.text, res.usage, res.finishReason);
-            return res.text;
-          } catch (error) {
-            observer.onError(error, "");
-            throw error;
-          }
-        },
-      };
-      const step = await this.plan(ctx);
-      throwIfAborted(combined);
-      const result =
-        step.kind === "result"
-          ? step.result
-          : await finalCall(llm, step, {
-              streaming,
-              chatId,
-              controller,
-              signal: combined,
-              usage: tracker.usage,
-            });
-      record(result, turn, chatId);
-      return result;
-    } catch (error) {
-      controller.abort();
-      turn.interrupt("");
-      events.emit({ type: "query-end", queryId: chatId, text: "", error });
-      if (signal?.aborted) throw abortReason(signal);
-      throw error;
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-    }
+    return lifecycle.run(async () => {
+      try {
+        const llm = this.llm;
+        const tokenizer = memory.tokenizer ?? (await llm.getTokenizer?.()) ?? Settings.tokenizer;
+        const tokenLimit = Math.floor(llm.metadata.contextWindow * 0.75);
+        const tracker: { usage: TokenUsage | undefined } = { usage: undefined };
+        const events = Settings.events;
+        const ctx: ChatPlanContext = {
+          message,
+          memory,
+          streaming,
+          signal: combined,
+          chatId,
+          clock,
+          countTokens: (text) => tokenizer.countTokens(text),
+          history: (initialTokenCount) => {
+            throwIfAborted(combined);
+            return memory.get({ initialTokenCount, tokenLimit, tokenizer });
+          },
+          complete: async (prompt) => {
+            const observer = new LLMCallObserver(events, chatId, prompt, false);
+            const started = performance.now();
+            try {
+              const res = await llm.complete(prompt, { signal: combined });
+              tracker.usage = addUsage(tracker.usage, res.usage);
+              clock.priorCallsMs = (clock.priorCallsMs ?? 0) + (performance.now() - started);
+              observer.onEnd(res.text, res.usage, res.finishReason);
+              return res.text;
+            } catch (error) {
+              observer.onError(error, "");
+              throw error;
+            }
+          },
+        };
+        const step = await this.plan(ctx);
+        throwIfAborted(combined);
+        const result =
+          step.kind === "result"
+            ? step.result
+            : await finalCall(llm, step, {
+                streaming,
+                chatId,
+                controller,
+                clock,
+                signal: combined,
+                usage: tracker.usage,
+              });
+        record(result, turn);
+        return result;
+      } catch (error) {
+        turn.interrupt("");
+        throw error;
+      }
+    });
   }
 }
 
@@ -190,6 +188,7 @@ async function finalCall(
     streaming: boolean;
     chatId: string;
     controller: AbortController;
+    clock: QueryClock;
     signal: AbortSignal;
     usage: TokenUsage | undefined;
   },
@@ -207,6 +206,7 @@ async function finalCall(
         signal: call.signal,
         priorUsage: call.usage,
         hooks: observer,
+        clock: call.clock,
       });
     }
     const res = await llm.chat(step.messages, { signal: call.signal });
@@ -215,6 +215,7 @@ async function finalCall(
       response: res.message.content,
       sourceNodes: step.sourceNodes,
       usage: addUsage(call.usage, res.usage),
+      timings: call.clock.timings(performance.now(), undefined, undefined, 0),
     });
   } catch (error) {
     observer.onError(error, "");
@@ -222,28 +223,20 @@ async function finalCall(
   }
 }
 
-/** Writes the assistant turn when the answer ends, however it ends. */
-function record(result: StreamingResponse | Response, turn: PendingTurn, chatId: string): void {
-  const events = Settings.events;
+/**
+ * Writes the assistant turn when the answer ends, however it ends (before the query's own `query-end`, which the
+ * lifecycle emits after this).
+ */
+function record(result: StreamingResponse | Response, turn: PendingTurn): void {
   if (!(result instanceof StreamingResponse)) {
     turn.complete(result.response);
-    events.emit({ type: "query-end", queryId: chatId, text: result.response, usage: result.usage });
     return;
   }
   turn.attach({ partialText: () => result.responseTxt, stop: () => void result.cancel() });
   result.observe({
-    onEnd: (text) => {
-      turn.complete(text);
-      events.emit({ type: "query-end", queryId: chatId, text, usage: result.usage });
-    },
-    onError: (error, text) => {
-      turn.interrupt(text);
-      events.emit({ type: "query-end", queryId: chatId, text, error });
-    },
-    onCancel: (text) => {
-      turn.interrupt(text);
-      events.emit({ type: "query-end", queryId: chatId, text, cancelled: true });
-    },
+    onEnd: (text) => turn.complete(text),
+    onError: (_error, text) => turn.interrupt(text),
+    onCancel: (text) => turn.interrupt(text),
   });
 }
 

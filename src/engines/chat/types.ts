@@ -1,7 +1,7 @@
 import type { ChatMemoryBuffer } from "../../memory/chat-memory-buffer.js";
 import type { ChatTurn } from "../../memory/chat-turn.js";
 import type { Response } from "../../schema/response.js";
-import type { StreamingResponse } from "../../schema/streaming-response.js";
+import type { StreamingResponse } from "../../streaming/streaming-response.js";
 
 /** How `index.asChatEngine()` answers; see the README's "Chat engines" section. */
 export const CHAT_MODES = ["simple", "context", "condense_question", "condense_plus_context"] as const;

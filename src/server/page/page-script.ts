@@ -2,7 +2,8 @@
  * The page's script (inlined; allowed by hash in the page's CSP): posts the question to `api/query`, reads the
  * server-sent events with a stream reader and renders the answer as it grows. `reasoning` events go to the
  * "Reasoning" block (shown at the first one, open while the model reasons, folded at the first answer delta
- * unless the reader opened or closed it meanwhile), never into the answer. Stop aborts the fetch, which closes the
+ * unless the reader opened or closed it meanwhile), never into the answer. `progress` events (a multi-call mode's
+ * earlier calls) show in the status line: "Refining 2/4…". Stop aborts the fetch, which closes the
  * connection, which aborts the provider request on the server.
  */
 export const PAGE_SCRIPT = `
@@ -42,6 +43,14 @@ function words(text) {
 function setStatus(text, isError) {
   statusLine.textContent = text;
   statusLine.classList.toggle("error", Boolean(isError));
+}
+
+/** A multi-call mode's earlier calls: "Refining 2/4…", "Summarizing level 1 (3/5)…". */
+function progressText(p) {
+  if (p.level !== null && p.level !== undefined) {
+    return "Summarizing level " + p.level + " (" + p.done + "/" + p.total + ")…";
+  }
+  return "Refining " + p.step + "/" + p.total + "…";
 }
 
 function setBusy(busy) {
@@ -126,7 +135,8 @@ async function ask() {
       throw new Error((problem && problem.error && problem.error.message) || res.status + " " + res.statusText);
     }
     await readEvents(res.body, (event, data) => {
-      if (event === "sources") {
+      if (event === "progress") setStatus(progressText(data));
+      else if (event === "sources") {
         renderSources(data.sourceNodes);
         answer.dataset.state = "streaming";
         setStatus("Writing the answer…");

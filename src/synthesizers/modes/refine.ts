@@ -14,6 +14,7 @@ export async function refineOver(ctx: ModeContext, texts: string[]): Promise<Fin
   let answer: string | undefined;
   // Each step's prompt is only known once the previous answer is, so pieces are fitted as we go.
   const pending = [...texts];
+  let step = 0;
   while (pending.length > 0) {
     const text = pending.shift()!;
     const template = answer === undefined ? prompts.qa : prompts.refine;
@@ -22,8 +23,14 @@ export async function refineOver(ctx: ModeContext, texts: string[]): Promise<Fin
     const pieces = helper.repack(template, values, [text]);
     pending.unshift(...pieces.slice(1));
     const prompt = template.format({ ...values, context: pieces[0] ?? "" });
-    if (pending.length === 0) return { kind: "prompt", prompt };
+    step++;
+    const total = step + pending.length;
+    const final = pending.length === 0;
+    // A single call has no earlier calls to report.
+    if (total > 1) ctx.progress?.({ step, total, done: step - 1, phase: "start", final });
+    if (final) return { kind: "prompt", prompt };
     answer = await ctx.complete(prompt);
+    ctx.progress?.({ step, total, done: step, phase: "end", final: false });
   }
   return { kind: "prompt", prompt: prompts.qa.format({ query, context: "" }) };
 }

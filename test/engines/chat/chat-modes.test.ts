@@ -8,8 +8,8 @@ import { InvalidArgumentError, NotImplementedError } from "../../../src/errors/i
 import { MockLLM, type MockLLMOptions } from "../../../src/llms/mock-llm.js";
 import type { ChatMemoryBuffer } from "../../../src/memory/chat-memory-buffer.js";
 import { Response } from "../../../src/schema/response.js";
-import { StreamingResponse } from "../../../src/schema/streaming-response.js";
 import { Settings } from "../../../src/settings/settings.js";
+import { StreamingResponse } from "../../../src/streaming/streaming-response.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { collect, FixedRetriever, nodes, settle } from "../../support/fixtures.js";
 

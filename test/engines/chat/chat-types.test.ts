@@ -9,7 +9,7 @@ import { VectorStoreIndex } from "../../../src/indices/vector-store-index.js";
 import { MockLLM } from "../../../src/llms/mock-llm.js";
 import { Document } from "../../../src/schema/node.js";
 import type { Response } from "../../../src/schema/response.js";
-import type { StreamingResponse } from "../../../src/schema/streaming-response.js";
+import type { StreamingResponse } from "../../../src/streaming/streaming-response.js";
 
 describe("chat engine types follow the flag and the mode (no casts in user code)", () => {
   it("asChatEngine", async () => {

@@ -13,7 +13,7 @@ import {
 import type { LLMStreamPart } from "../../../src/llms/types.js";
 import { HuggingFaceLLM, type HuggingFaceLLMOptions } from "../../../src/providers/huggingface/index.js";
 import { modelCacheStats } from "../../../src/providers/huggingface/model-cache.js";
-import { StreamingResponse } from "../../../src/schema/streaming-response.js";
+import { StreamingResponse } from "../../../src/streaming/streaming-response.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { ensureFailingGpt2, ensureTinyGpt2 } from "../../fixtures/onnx/make-tiny-gpt2.js";
 import { FixedRetriever, nodes, settle } from "../../support/fixtures.js";

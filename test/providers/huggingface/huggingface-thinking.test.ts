@@ -6,7 +6,7 @@ import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engin
 import { InvalidArgumentError } from "../../../src/errors/index.js";
 import type { LLMStreamPart } from "../../../src/llms/types.js";
 import { HuggingFaceLLM, type HuggingFaceLLMOptions } from "../../../src/providers/huggingface/index.js";
-import type { AnswerPart } from "../../../src/schema/answer-part.js";
+import type { AnswerPart } from "../../../src/streaming/answer-part.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import {
   ensureTinyGpt2,

@@ -21,7 +21,7 @@ import {
   StreamInterruptedError,
 } from "../../../src/errors/index.js";
 import { implementsStreaming, LangChainLLM } from "../../../src/providers/langchain/index.js";
-import { StreamingResponse } from "../../../src/schema/streaming-response.js";
+import { StreamingResponse } from "../../../src/streaming/streaming-response.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { collect, FixedRetriever, nodes, settle } from "../../support/fixtures.js";
 

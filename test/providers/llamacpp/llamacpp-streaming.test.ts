@@ -6,7 +6,7 @@ import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engin
 import { AbortError, BadRequestError, isAbortError } from "../../../src/errors/index.js";
 import type { LLMStreamPart } from "../../../src/llms/types.js";
 import { LlamaCpp, type LlamaCppOptions } from "../../../src/providers/llamacpp/index.js";
-import { StreamingResponse } from "../../../src/schema/streaming-response.js";
+import { StreamingResponse } from "../../../src/streaming/streaming-response.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { ensureTinyGguf } from "../../fixtures/make-tiny-gguf.js";
 import { FixedRetriever, nodes, settle } from "../../support/fixtures.js";

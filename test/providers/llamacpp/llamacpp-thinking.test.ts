@@ -4,7 +4,7 @@ import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engin
 import { InvalidArgumentError } from "../../../src/errors/index.js";
 import type { LLMStreamPart } from "../../../src/llms/types.js";
 import { LlamaCpp, type LlamaCppOptions } from "../../../src/providers/llamacpp/index.js";
-import type { AnswerPart } from "../../../src/schema/answer-part.js";
+import type { AnswerPart } from "../../../src/streaming/answer-part.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import {
   ensureTinyGguf,

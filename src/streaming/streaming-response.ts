@@ -2,13 +2,13 @@ import type { ServerResponse } from "node:http";
 import { AbortError, isAbortError, StreamConsumedError, StreamInterruptedError } from "../errors/index.js";
 import { legacyParts } from "../llms/stream-part.js";
 import type { LLMStreamPart, ReasoningDeltaPart, TextDeltaPart, TokenUsage } from "../llms/types.js";
-import { type PipeOptions, pipeToNodeResponse } from "../streaming/node-response.js";
-import { iterableToReadableStream, SSE_HEADERS, toEventStream } from "../streaming/web-streams.js";
-import { writeRespectingBackpressure } from "../streaming/writable.js";
+import type { NodeWithScore } from "../schema/node.js";
+import { addUsage, Response, type ResponseMetadata, sourceMetadata } from "../schema/response.js";
+import { QueryClock, type QueryTimings } from "../schema/timings.js";
 import { type AnswerPart, answerParts } from "./answer-part.js";
-import type { NodeWithScore } from "./node.js";
-import { addUsage, Response, type ResponseMetadata, sourceMetadata } from "./response.js";
-import { QueryClock, type QueryTimings } from "./timings.js";
+import { type PipeOptions, pipeToNodeResponse } from "./node-response.js";
+import { iterableToReadableStream, SSE_HEADERS, toEventStream } from "./web-streams.js";
+import { writeRespectingBackpressure } from "./writable.js";
 
 /**
  * Observers of one streamed answer (instrumentation). They see every delta and the end, never consume the

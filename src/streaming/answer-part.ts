@@ -1,7 +1,7 @@
 import { StreamdexError } from "../errors/index.js";
 import type { ReasoningDeltaPart, TextDeltaPart, TokenUsage } from "../llms/types.js";
-import type { NodeWithScore } from "./node.js";
-import type { QueryTimings } from "./timings.js";
+import type { NodeWithScore } from "../schema/node.js";
+import type { QueryTimings } from "../schema/timings.js";
 
 /**
  * One part of a streamed answer (`StreamingResponse.parts`): a discriminated union on `type`. `sources` comes
