@@ -1,10 +1,12 @@
 import type { ServerResponse } from "node:http";
 import { AbortError, isAbortError, StreamConsumedError, StreamInterruptedError } from "../errors/index.js";
+import { estimateUsage } from "../llms/estimate-usage.js";
 import { legacyParts } from "../llms/stream-part.js";
 import type { LLMStreamPart, ReasoningDeltaPart, TextDeltaPart, TokenUsage } from "../llms/types.js";
 import type { NodeWithScore } from "../schema/node.js";
 import { addUsage, Response, type ResponseMetadata, sourceMetadata } from "../schema/response.js";
 import { QueryClock, type QueryTimings } from "../schema/timings.js";
+import type { Tokenizer } from "../utils/tokenizer.js";
 import { type AnswerPart, answerParts } from "./answer-part.js";
 import { type PipeOptions, pipeToNodeResponse } from "./node-response.js";
 import { iterableToReadableStream, SSE_HEADERS, toEventStream } from "./web-streams.js";
@@ -34,6 +36,11 @@ export interface StreamingResponseInit {
   metadata?: ResponseMetadata;
   /** Usage of the LLM calls made before the streamed one (refine, tree_summarize...). */
   priorUsage?: TokenUsage;
+  /**
+   * The streamed call's prompt and the model's tokenizer: when the provider reports no usage for it (or the stream
+   * is cancelled or fails first), its usage is counted from them and flagged `estimated: true`.
+   */
+  estimate?: { prompt: string; tokenizer: Tokenizer };
   /**
    * Owned by the query: aborted when the stream ends in any way (cancel, `break`, error, signal, or its normal
    * end), which stops every provider request of the query and releases its signal listeners.
@@ -487,8 +494,7 @@ export class StreamingResponse implements AsyncIterable<string> {
 
   private finish(): void {
     this.state = "done";
-    this.usage = addUsage(this.init.priorUsage, this.streamUsage);
-    this.endClock();
+    this.settleUsage();
     this.release();
     const text = this.responseTxt;
     this.notify("onEnd", (h) => h.onEnd?.(text, this.streamUsage, this.finishReason));
@@ -497,14 +503,19 @@ export class StreamingResponse implements AsyncIterable<string> {
   private fail(error: unknown): void {
     this.state = "errored";
     this.error = error;
-    this.usage = addUsage(this.init.priorUsage, this.streamUsage);
-    this.endClock();
+    this.settleUsage();
     this.release();
     const text = this.responseTxt;
     this.notify("onError", (h) => h.onError?.(error, text));
   }
 
-  private endClock(): void {
+  /** The query's usage (counting the streamed call's when the provider gave none) and timings, at the end. */
+  private settleUsage(): void {
+    const estimate = this.init.estimate;
+    if (this.streamUsage === undefined && estimate && this.init.stream !== undefined) {
+      this.streamUsage = estimateUsage(estimate.tokenizer, estimate.prompt, this.responseTxt, this.reasoning);
+    }
+    this.usage = addUsage(this.init.priorUsage, this.streamUsage);
     const usage = this.streamUsage;
     const answerTokens = usage ? usage.completionTokens - (usage.reasoningTokens ?? 0) : this.deltaCount;
     this.timings = this.clock.timings(performance.now(), this.firstReasoning, this.firstText, answerTokens);
@@ -531,8 +542,7 @@ export class StreamingResponse implements AsyncIterable<string> {
     if (why === "aborted") this.fail(this.abortedBySignal());
     else {
       this.state = "cancelled";
-      this.usage = addUsage(this.init.priorUsage, this.streamUsage);
-      this.endClock();
+      this.settleUsage();
       this.release();
       const text = this.responseTxt;
       this.notify("onCancel", (h) => h.onCancel?.(text));

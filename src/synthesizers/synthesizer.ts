@@ -2,6 +2,7 @@ import { InvalidArgumentError } from "../errors/index.js";
 import { LLMCallObserver } from "../instrumentation/llm-call-observer.js";
 import { abortScope } from "../instrumentation/query-lifecycle.js";
 import { assertCanStream } from "../llms/base-llm.js";
+import { estimateUsage } from "../llms/estimate-usage.js";
 import type { LLM, LLMStream, TokenUsage } from "../llms/types.js";
 import {
   DEFAULT_GENERATION_PROMPT,
@@ -18,6 +19,7 @@ import { Settings } from "../settings/settings.js";
 import { orderedStreams } from "../streaming/ordered-streams.js";
 import { StreamingResponse } from "../streaming/streaming-response.js";
 import { mapConcurrent } from "../utils/map-concurrent.js";
+import type { Tokenizer } from "../utils/tokenizer.js";
 import { optionalBoolean, optionalInteger } from "../utils/validate.js";
 import { progressReporter } from "./progress.js";
 import type {
@@ -111,6 +113,7 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
     const clock = params.clock ?? new QueryClock();
     const events = Settings.events;
 
+    const tokenizer = llm?.getTokenizer ? await llm.getTokenizer() : Settings.tokenizer;
     const ctx: ModeContext = {
       query: params.query,
       chunks: params.nodes.map((n) => n.node.getContent(MetadataMode.LLM)),
@@ -118,7 +121,7 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
       helper:
         this.options.promptHelper ??
         PromptHelper.fromLLMMetadata(llm?.metadata ?? DEFAULT_METADATA, {
-          tokenizer: llm?.getTokenizer ? await llm.getTokenizer() : undefined,
+          tokenizer: llm?.getTokenizer ? tokenizer : undefined,
         }),
       maxConcurrency: this.maxConcurrency,
       accumulateSeparator: this.accumulateSeparator,
@@ -127,7 +130,9 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
         const observer = new LLMCallObserver(events, params.queryId, prompt, false);
         try {
           const res = await llm!.complete(prompt, { signal });
-          tracker.usage = addUsage(tracker.usage, res.usage);
+          // A provider that reports no usage: counted with the model's tokenizer (flagged estimated).
+          const usage = res.usage ?? estimateUsage(tokenizer, prompt, res.text, res.reasoning);
+          tracker.usage = addUsage(tracker.usage, usage);
           tracker.calls++;
           if (res.reasoning) tracker.reasoning.push(res.reasoning);
           observer.onEnd(res.text, res.usage, res.finishReason);
@@ -154,6 +159,7 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
       return (await this.stream(step, llm, { ...params, signal }, controller, tracker, {
         ...base,
         clock,
+        tokenizer,
       })) as SynthesizerOutput<S>;
     }
     const text = await this.completeStep(step, ctx);
@@ -179,7 +185,15 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
     params: SynthesizeParams & { signal: AbortSignal },
     controller: AbortController,
     tracker: Tracker,
-    base: { sourceNodes: NodeWithScore[]; metadata: Record<string, unknown>; clock: QueryClock },
+    {
+      tokenizer,
+      ...base
+    }: {
+      sourceNodes: NodeWithScore[];
+      metadata: Record<string, unknown>;
+      clock: QueryClock;
+      tokenizer: Tokenizer;
+    },
   ): Promise<StreamingResponse> {
     const events = Settings.events;
     const common = { ...base, controller, signal: params.signal, priorUsage: tracker.usage };
@@ -195,7 +209,12 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
         observer.onError(error, "");
         throw error;
       }
-      return new StreamingResponse({ ...common, stream, hooks: observer });
+      return new StreamingResponse({
+        ...common,
+        stream,
+        hooks: observer,
+        estimate: { prompt: step.prompt, tokenizer },
+      });
     }
     const stream = await orderedStreams({
       count: step.prompts.length,

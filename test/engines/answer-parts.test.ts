@@ -100,9 +100,50 @@ describe("errors, cancels and timings", () => {
     if (last.type !== "error") return;
     expect(last.error).toBeInstanceOf(StreamdexError);
     expect(last.partialText).toBe("one two");
-    expect(res.usage?.completionTokens).toBe(4); // the first call's
+    // The first call's reported usage (4 words), plus the failed call's counted as far as it was delivered.
+    expect(res.usage).toMatchObject({
+      completionTokens: 4 + Settings.tokenizer.countTokens("one two"),
+      estimated: true,
+    });
     expect(res.timings?.totalMs).toBeGreaterThan(0);
     expect(res.timings?.priorCallsMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("usage the provider does not report is counted with the tokenizer and flagged estimated", async () => {
+    const llm = new MockLLM({
+      response: "The answer is here.",
+      reasoning: "Let me think.",
+      reportUsage: false,
+    });
+    const res = await engine(llm).query("q");
+    await res.getResponse();
+    const t = Settings.tokenizer;
+    expect(res.usage).toEqual({
+      promptTokens: t.countTokens(llm.calls[0]!.prompt),
+      completionTokens: t.countTokens("The answer is here.") + t.countTokens("Let me think."),
+      totalTokens:
+        t.countTokens(llm.calls[0]!.prompt) +
+        t.countTokens("The answer is here.") +
+        t.countTokens("Let me think."),
+      reasoningTokens: t.countTokens("Let me think."),
+      estimated: true,
+    });
+    // Reported usage is taken as it is: no estimate.
+    const reported = await engine(thinking()).query("q");
+    await reported.getResponse();
+    expect(reported.usage?.estimated).toBeUndefined();
+  });
+
+  it("a cancelled answer reports the usage so far: what was delivered, counted", async () => {
+    const llm = new MockLLM({ response: Array(50).fill("w").join(" ") });
+    const res = await engine(llm).query("q");
+    let seen = 0;
+    for await (const _ of res.responseGen) if (++seen === 3) break;
+    expect(res.usage).toMatchObject({
+      completionTokens: Settings.tokenizer.countTokens(res.responseTxt),
+      estimated: true,
+    });
+    expect(res.usage!.promptTokens).toBeGreaterThan(0);
   });
 
   it("cancel() while reading parts ends them with a cancelled part, and the provider call is aborted", async () => {
