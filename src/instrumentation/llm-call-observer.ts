@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { TokenUsage } from "../llms/types.js";
-import type { StreamHooks } from "../streaming/streaming-response.js";
+import type { StreamHooks } from "../streaming/stream-observers.js";
 import type { EventDispatcher } from "./events.js";
 
 /**

@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from "../errors/index.js";
 import { describe } from "../utils/validate.js";
 import { ThinkSplitter, type ThinkSplitterOptions } from "./think-splitter.js";
-import type { LLMStreamPart } from "./types.js";
+import type { LLMStreamPart, TokenUsage } from "./types.js";
 
 /**
  * Whether a local model's output is split into reasoning and answer at a `<think>…</think>` block that opens it
@@ -136,4 +136,27 @@ export class ThinkTokens {
     if (reasoning !== "") push({ type: "reasoning-delta", text: reasoning, raw });
     if (answer !== "") push({ type: "text-delta", text: answer, raw });
   }
+}
+
+/**
+ * The end of a local model's generation (llama.cpp, transformers.js): the decoder's held-back `rest`, through the
+ * think splitter when it is on (its held-back tag text too), then the `finish` part with the usage, its
+ * `reasoningTokens` and `"unterminated-reasoning"` when a think block never closed.
+ */
+export function pushGenerationEnd(
+  push: PartSink,
+  think: ThinkTokens | undefined,
+  rest: string,
+  usage: TokenUsage,
+  finishReason: string | undefined,
+): void {
+  let reason = finishReason;
+  if (think) {
+    think.rest(rest, push);
+    if (think.end(push)) reason = UNTERMINATED_REASONING;
+    usage.reasoningTokens = think.reasoningTokens;
+  } else if (rest !== "") {
+    push({ type: "text-delta", text: rest });
+  }
+  push({ type: "finish", usage, finishReason: reason });
 }

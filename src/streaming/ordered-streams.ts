@@ -1,7 +1,7 @@
 import { legacyParts } from "../llms/stream-part.js";
 import type { LLMStream, LLMStreamPart, TokenUsage } from "../llms/types.js";
 import { addUsage } from "../schema/response.js";
-import type { StreamHooks } from "./streaming-response.js";
+import type { StreamHooks } from "./stream-observers.js";
 
 /** One started call of {@link orderedStreams}: its accepted stream and its observer. */
 export interface StartedCall {

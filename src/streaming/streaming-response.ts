@@ -9,22 +9,11 @@ import { QueryClock, type QueryTimings } from "../schema/timings.js";
 import type { Tokenizer } from "../utils/tokenizer.js";
 import { type AnswerPart, answerParts } from "./answer-part.js";
 import { type PipeOptions, pipeToNodeResponse } from "./node-response.js";
+import { type StreamHooks, StreamObservers } from "./stream-observers.js";
 import { iterableToReadableStream, SSE_HEADERS, toEventStream } from "./web-streams.js";
 import { writeRespectingBackpressure } from "./writable.js";
 
-/**
- * Observers of one streamed answer (instrumentation). They see every delta and the end, never consume the
- * stream, and an exception in one is reported as a process warning, never thrown into the stream.
- */
-export interface StreamHooks {
-  onDelta?(delta: string, index: number): void;
-  /** Each piece of the model's reasoning (never part of the text). */
-  onReasoning?(delta: string): void;
-  /** `usage` is the streamed call's own usage (not the query's total, which is on the response). */
-  onEnd?(text: string, usage: TokenUsage | undefined, finishReason: string | undefined): void;
-  onError?(error: unknown, partialText: string): void;
-  onCancel?(partialText: string): void;
-}
+export type { StreamHooks };
 
 /** What a {@link StreamingResponse} is built from. */
 export interface StreamingResponseInit {
@@ -108,7 +97,7 @@ export class StreamingResponse implements AsyncIterable<string> {
 
   private readonly init: StreamingResponseInit;
   private readonly stream: AsyncIterable<LLMStreamPart>;
-  private readonly hooks: StreamHooks[] = [];
+  private readonly observers = new StreamObservers();
   /** Deltas so far, joined lazily into {@link StreamingResponse.responseTxt} (cheaper than `+=` per delta). */
   private readonly textChunks: string[] = [];
   private joined = "";
@@ -133,7 +122,7 @@ export class StreamingResponse implements AsyncIterable<string> {
     this.stream = init.stream ?? oneChunk(init.text ?? "");
     this.sourceNodes = init.sourceNodes ?? [];
     this.metadata = init.metadata ?? sourceMetadata(this.sourceNodes);
-    if (init.hooks) this.hooks.push(init.hooks);
+    if (init.hooks) this.observers.add(init.hooks);
     // From now on, not only once reading starts: an abort before the first read still ends the stream, stops its
     // provider requests and tells the observers.
     this.attachSignal();
@@ -284,7 +273,7 @@ export class StreamingResponse implements AsyncIterable<string> {
    * Add it before reading starts to see every delta.
    */
   observe(hooks: StreamHooks): void {
-    this.hooks.push(hooks);
+    this.observers.add(hooks);
   }
 
   /**
@@ -427,7 +416,7 @@ export class StreamingResponse implements AsyncIterable<string> {
     if (text === "" && this.init.stream !== undefined) return false;
     if (this.deltaCount === 0) this.firstText = performance.now();
     this.textChunks.push(text);
-    if (this.hooks.length > 0) this.emitDelta(text);
+    if (this.observers.active) this.observers.delta(text, this.deltaCount);
     this.deltaCount++;
     return true;
   }
@@ -435,14 +424,7 @@ export class StreamingResponse implements AsyncIterable<string> {
   private takeReasoning(text: string): void {
     if (this.reasoning === "") this.firstReasoning = performance.now();
     this.reasoning += text;
-    for (const hooks of this.hooks) {
-      if (!hooks.onReasoning) continue;
-      try {
-        hooks.onReasoning(text);
-      } catch (error) {
-        process.emitWarning(`streamdex: a StreamingResponse observer's onReasoning threw: ${String(error)}`);
-      }
-    }
+    if (this.observers.active) this.observers.reasoning(text);
   }
 
   /**
@@ -497,7 +479,7 @@ export class StreamingResponse implements AsyncIterable<string> {
     this.settleUsage();
     this.release();
     const text = this.responseTxt;
-    this.notify("onEnd", (h) => h.onEnd?.(text, this.streamUsage, this.finishReason));
+    this.observers.notify("onEnd", (h) => h.onEnd?.(text, this.streamUsage, this.finishReason));
   }
 
   private fail(error: unknown): void {
@@ -506,7 +488,7 @@ export class StreamingResponse implements AsyncIterable<string> {
     this.settleUsage();
     this.release();
     const text = this.responseTxt;
-    this.notify("onError", (h) => h.onError?.(error, text));
+    this.observers.notify("onError", (h) => h.onError?.(error, text));
   }
 
   /** The query's usage (counting the streamed call's when the provider gave none) and timings, at the end. */
@@ -545,7 +527,7 @@ export class StreamingResponse implements AsyncIterable<string> {
       this.settleUsage();
       this.release();
       const text = this.responseTxt;
-      this.notify("onCancel", (h) => h.onCancel?.(text));
+      this.observers.notify("onCancel", (h) => h.onCancel?.(text));
     }
     const source = this.source ?? this.stream[Symbol.asyncIterator]();
     this.source = source;
@@ -576,28 +558,6 @@ export class StreamingResponse implements AsyncIterable<string> {
       cause: this.init.signal?.reason,
       partialText: this.responseTxt,
     });
-  }
-
-  /** The per-delta path of {@link StreamingResponse.notify}, without a closure per delta. */
-  private emitDelta(delta: string): void {
-    for (const hooks of this.hooks) {
-      if (!hooks.onDelta) continue;
-      try {
-        hooks.onDelta(delta, this.deltaCount);
-      } catch (error) {
-        process.emitWarning(`streamdex: a StreamingResponse observer's onDelta threw: ${String(error)}`);
-      }
-    }
-  }
-
-  private notify(what: keyof StreamHooks, call: (hooks: StreamHooks) => void): void {
-    for (const hooks of this.hooks) {
-      try {
-        call(hooks);
-      } catch (error) {
-        process.emitWarning(`streamdex: a StreamingResponse observer's ${what} threw: ${String(error)}`);
-      }
-    }
   }
 
   /** After the end: the reasoning, then the text, each whole (after an error: the error). */

@@ -1,7 +1,7 @@
 import type { BaseStreamer, PreTrainedModel, StoppingCriteria, Tensor } from "@huggingface/transformers";
 import { ProviderError } from "../../errors/index.js";
 import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
-import { ThinkTokens, UNTERMINATED_REASONING } from "../../llms/think-tokens.js";
+import { pushGenerationEnd, ThinkTokens } from "../../llms/think-tokens.js";
 import type { LLMStream, LLMStreamPart, TokenUsage } from "../../llms/types.js";
 import { ChunkQueue } from "../../streaming/chunk-queue.js";
 import { type DecodeFn, IncrementalDecoder } from "./incremental-decoder.js";
@@ -149,7 +149,7 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
         stopping_criteria: [this.stopCriterion()],
       });
       if (!this.stopped) {
-        let finishReason =
+        const finishReason =
           this.lastToken !== undefined && spec.eosTokenIds.has(this.lastToken)
             ? "stop"
             : this.generated >= spec.maxNewTokens
@@ -160,15 +160,7 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
           completionTokens: this.generated,
           totalTokens: spec.promptTokens + this.generated,
         };
-        const rest = this.decoder.flush();
-        if (this.think) {
-          this.think.rest(rest, this.push);
-          if (this.think.end(this.push)) finishReason = UNTERMINATED_REASONING;
-          usage.reasoningTokens = this.think.reasoningTokens;
-        } else if (rest !== "") {
-          this.chunks.push({ type: "text-delta", text: rest });
-        }
-        this.chunks.push({ type: "finish", usage, finishReason });
+        pushGenerationEnd(this.push, this.think, this.decoder.flush(), usage, finishReason);
       }
     } catch (error) {
       if (!(error instanceof Halt) && !this.stopped) {

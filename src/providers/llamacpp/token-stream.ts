@@ -1,7 +1,7 @@
 import type { LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token } from "node-llama-cpp";
 import { ProviderError } from "../../errors/index.js";
 import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
-import { ThinkTokens, UNTERMINATED_REASONING } from "../../llms/think-tokens.js";
+import { pushGenerationEnd, ThinkTokens } from "../../llms/think-tokens.js";
 import type { LLMStream, LLMStreamPart, TokenUsage } from "../../llms/types.js";
 import { ChunkQueue } from "../../streaming/chunk-queue.js";
 import { anySignal } from "../../utils/abort.js";
@@ -140,15 +140,7 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMStreamPa
           completionTokens: generated,
           totalTokens: spec.tokens.length + generated,
         };
-        const rest = this.decoder.flush();
-        if (this.think) {
-          this.think.rest(rest, this.push);
-          if (this.think.end(this.push)) finishReason = UNTERMINATED_REASONING;
-          usage.reasoningTokens = this.think.reasoningTokens;
-        } else if (rest !== "") {
-          this.chunks.push({ type: "text-delta", text: rest });
-        }
-        this.chunks.push({ type: "finish", usage, finishReason });
+        pushGenerationEnd(this.push, this.think, this.decoder.flush(), usage, finishReason);
       }
     } catch (error) {
       if (!this.stopped) {
