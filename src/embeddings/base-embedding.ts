@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from "../errors/index.js";
 import { throwIfAborted } from "../utils/abort.js";
 import { mapConcurrent } from "../utils/map-concurrent.js";
+import { defaultTokenizer } from "../utils/tokenizer.js";
 import { optionalBoolean, optionalInteger } from "../utils/validate.js";
 import { EmbeddingFeed, type VectorsListener } from "./embedding-feed.js";
 import { QueryCoalescer } from "./query-coalescer.js";
@@ -10,6 +11,18 @@ export interface EmbedCallOptions {
   signal?: AbortSignal;
   /** Called after each batch with the number of texts embedded so far. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * {@link BaseEmbedding.getQueryEmbedding} only: called once the query is embedded, with the tokens it took
+   * (a query's `usage.embeddingTokens`).
+   */
+  onUsage?: (usage: EmbeddingUsage) => void;
+}
+
+/** The tokens of one query embedding. */
+export interface EmbeddingUsage {
+  tokens: number;
+  /** Counted with a tokenizer that may not be the model's (the default cl100k one). */
+  estimated?: boolean;
 }
 
 /** Batching options shared by every embedding model. */
@@ -54,12 +67,28 @@ export abstract class BaseEmbedding {
   protected abstract embedBatch(texts: string[], options: EmbedCallOptions): Promise<Float32Array[]>;
 
   /**
-   * Embeds a query (coalesced with concurrent queries when `coalesceQueries` is on). Override when the model
-   * embeds queries differently from documents.
+   * Embeds a query (coalesced with concurrent queries when `coalesceQueries` is on); `onUsage` then gets its
+   * tokens ({@link countQueryTokens}).
    */
   async getQueryEmbedding(query: string, options: EmbedCallOptions = {}): Promise<Float32Array> {
-    if (this.coalescer) return this.coalescer.embed(query, options.signal);
+    const vector = this.coalescer
+      ? await this.coalescer.embed(query, options.signal)
+      : await this.embedQuery(query, options);
+    if (options.onUsage) options.onUsage(await this.countQueryTokens(query));
+    return vector;
+  }
+
+  /** Embeds one query (not coalesced). Override when the model embeds queries differently from documents. */
+  protected embedQuery(query: string, options: EmbedCallOptions): Promise<Float32Array> {
     return this.getTextEmbedding(query, options);
+  }
+
+  /**
+   * The tokens a query embedding takes, for its usage. By default counted with the default (cl100k) tokenizer
+   * and flagged `estimated`; a model that knows its own tokenizer overrides it.
+   */
+  protected countQueryTokens(query: string): EmbeddingUsage | Promise<EmbeddingUsage> {
+    return { tokens: defaultTokenizer().countTokens(query), estimated: true };
   }
 
   /** Embeds one text. */

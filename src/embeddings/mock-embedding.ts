@@ -1,6 +1,11 @@
 import { contentWords } from "../utils/text.js";
 import { optionalInteger } from "../utils/validate.js";
-import { BaseEmbedding, type BaseEmbeddingOptions, type EmbedCallOptions } from "./base-embedding.js";
+import {
+  BaseEmbedding,
+  type BaseEmbeddingOptions,
+  type EmbedCallOptions,
+  type EmbeddingUsage,
+} from "./base-embedding.js";
 
 /** Options of {@link MockEmbedding}. */
 export interface MockEmbeddingOptions extends BaseEmbeddingOptions {
@@ -31,6 +36,11 @@ export class MockEmbedding extends BaseEmbedding {
   protected async embedBatch(texts: string[], _options: EmbedCallOptions): Promise<Float32Array[]> {
     this.batchCalls++;
     return texts.map((t) => hashedBagOfWords(t, this.dimensions));
+  }
+
+  /** The words hashed: its "tokens". */
+  protected override countQueryTokens(query: string): EmbeddingUsage {
+    return { tokens: contentWords(query).length };
   }
 }
 

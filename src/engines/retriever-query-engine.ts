@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from "../errors/index.js";
 import { QueryLifecycle } from "../instrumentation/query-lifecycle.js";
+import type { TokenUsage } from "../llms/types.js";
 import type { NodePostprocessor } from "../postprocessors/types.js";
-import type { BaseRetriever } from "../retrievers/types.js";
+import type { BaseRetriever, RetrieveOptions } from "../retrievers/types.js";
 import type { NodeWithScore } from "../schema/node.js";
 import { Settings } from "../settings/settings.js";
 import type { StreamingResponse } from "../streaming/streaming-response.js";
@@ -14,6 +15,8 @@ import { describe, requireNonEmptyString } from "../utils/validate.js";
 export interface QueryOptions {
   /** Aborts retrieval and every LLM request; a stream being read then throws `AbortError`. */
   signal?: AbortSignal;
+  /** Usage spent before this query (e.g. a chat engine's condensing call), counted in the answer's `usage`. */
+  priorUsage?: TokenUsage;
 }
 
 /** What a {@link RetrieverQueryEngine} is built from. */
@@ -72,8 +75,11 @@ export class RetrieverQueryEngine<S extends boolean = false> {
   }
 
   /** Retrieves and post-processes the nodes for `query`, without calling the LLM. */
-  async retrieve(query: string, options: QueryOptions = {}): Promise<NodeWithScore[]> {
-    let nodes = await this.retriever.retrieve(query, { signal: options.signal });
+  async retrieve(
+    query: string,
+    options: QueryOptions & Pick<RetrieveOptions, "onUsage"> = {},
+  ): Promise<NodeWithScore[]> {
+    let nodes = await this.retriever.retrieve(query, { signal: options.signal, onUsage: options.onUsage });
     for (const p of this.nodePostprocessors) {
       throwIfAborted(options.signal);
       nodes = await p.postprocessNodes(nodes, query);
@@ -89,13 +95,21 @@ export class RetrieverQueryEngine<S extends boolean = false> {
     requireNonEmptyString("query", query, 'Pass the question as a non-empty string: engine.query("…").');
     this.responseSynthesizer.assertReady();
     const signal = options.signal;
-    const lifecycle = QueryLifecycle.start({ query, streaming: this.streaming, signal });
-    return lifecycle.run(async ({ controller, clock, queryId }) => {
-      const nodes = await this.retrieve(query, { signal: controller.signal });
+    const lifecycle = QueryLifecycle.start({
+      query,
+      streaming: this.streaming,
+      signal,
+      priorUsage: options.priorUsage,
+    });
+    return lifecycle.run(async ({ controller, clock, queryId, usage }) => {
+      const nodes = await this.retrieve(query, {
+        signal: controller.signal,
+        onUsage: (u) => usage.addEmbedding(u),
+      });
       clock.retrieveMs = clock.elapsed();
       const events = Settings.events;
       if (events.has("retrieve-end")) events.emit({ type: "retrieve-end", queryId, nodes });
-      return this.responseSynthesizer.synthesize({ query, nodes, signal, controller, queryId, clock });
+      return this.responseSynthesizer.synthesize({ query, nodes, signal, controller, queryId, clock, usage });
     });
   }
 }

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
+import type { TokenUsage } from "../llms/types.js";
 import type { Response } from "../schema/response.js";
 import { QueryClock } from "../schema/timings.js";
 import { Settings } from "../settings/settings.js";
 import { StreamingResponse } from "../streaming/streaming-response.js";
 import { abortReason } from "../utils/abort.js";
 import type { EventDispatcher } from "./events.js";
+import { UsageMeter } from "./usage-meter.js";
 
 /** What {@link QueryLifecycle.start} takes. */
 export interface QueryLifecycleOptions {
@@ -16,6 +18,8 @@ export interface QueryLifecycleOptions {
   signal?: AbortSignal;
   /** Default: `Settings.events` (read once, at the start). */
   events?: EventDispatcher;
+  /** Usage spent before the query (a chat engine's condensing call): counted in its total. */
+  priorUsage?: TokenUsage;
 }
 
 /**
@@ -31,9 +35,10 @@ export function abortScope(
 }
 
 /**
- * One query (or chat message) from its start to its end: its id, its {@link QueryClock}, its `AbortController`
- * (linked to the caller's signal while the query runs), and its `query-start` / `query-end` events. The query
- * engine and the chat engines run their work through {@link QueryLifecycle.run}.
+ * One query (or chat message) from its start to its end: its id, its {@link QueryClock}, its {@link UsageMeter},
+ * its `AbortController` (linked to the caller's signal while the query runs), and its `query-start` / `query-end`
+ * events. The query engine and the chat engines run their work through {@link QueryLifecycle.run}; the retrieval
+ * adds the query embedding's tokens to {@link usage}, and the synthesizer (or chat engine) its LLM calls'.
  *
  * - `query-start` is emitted by {@link start}; exactly one `query-end` follows: when a finished `Response` is
  *   returned, when a `StreamingResponse` ends (normally, by an error or by cancel), or when the work throws.
@@ -53,6 +58,8 @@ export class QueryLifecycle {
   readonly queryId: string = randomUUID();
   /** Started before `query-start` is emitted. */
   readonly clock: QueryClock = new QueryClock();
+  /** The query's usage before its answer's own stream: the query embedding and the calls made so far. */
+  readonly usage: UsageMeter = new UsageMeter();
   /** Aborted on an error, by the caller's signal while the work runs, or when the streamed answer ends. */
   readonly controller: AbortController = new AbortController();
   /** The caller's signal, if any. */
@@ -65,6 +72,7 @@ export class QueryLifecycle {
   private constructor(options: QueryLifecycleOptions) {
     this.events = options.events ?? Settings.events;
     this.callerSignal = options.signal;
+    this.usage.add(options.priorUsage);
     this.events.emit({
       type: "query-start",
       queryId: this.queryId,
@@ -159,7 +167,14 @@ export class QueryLifecycle {
     this.controller.abort();
     if (!this.ended) {
       this.ended = true;
-      this.events.emit({ type: "query-end", queryId: this.queryId, text: "", error });
+      this.events.emit({
+        type: "query-end",
+        queryId: this.queryId,
+        text: "",
+        error,
+        usage: this.usage.total,
+        timings: this.clock.timings(performance.now(), undefined, undefined, 0),
+      });
     }
     return this.callerSignal?.aborted ? abortReason(this.callerSignal) : error;
   }

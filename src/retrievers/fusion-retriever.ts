@@ -58,9 +58,9 @@ export class QueryFusionRetriever implements BaseRetriever {
 
   async retrieve(query: string, options: RetrieveOptions = {}): Promise<NodeWithScore[]> {
     requireNonEmptyString("query", query, "Pass the question as a non-empty string.");
-    const { signal } = options;
+    const { signal, onUsage } = options;
     throwIfAborted(signal);
-    const lists = await Promise.all(this.retrievers.map((r) => r.retrieve(query, { signal })));
+    const lists = await Promise.all(this.retrievers.map((r) => r.retrieve(query, { signal, onUsage })));
     throwIfAborted(signal);
     return reciprocalRankFusion(lists, this.k).slice(0, this.similarityTopK);
   }

@@ -52,7 +52,10 @@ export class VectorIndexRetriever implements BaseRetriever {
       return [];
     }
     const embedModel = this.embedModelOverride ?? this.index.embedModel;
-    const queryEmbedding = await embedModel.getQueryEmbedding(query, { signal: options.signal });
+    const queryEmbedding = await embedModel.getQueryEmbedding(query, {
+      signal: options.signal,
+      onUsage: options.onUsage,
+    });
     throwIfAborted(options.signal);
     const result = await this.index.vectorStore.query({
       queryEmbedding,

@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from "../errors/index.js";
 import { LLMCallObserver } from "../instrumentation/llm-call-observer.js";
 import { abortScope } from "../instrumentation/query-lifecycle.js";
+import { UsageMeter } from "../instrumentation/usage-meter.js";
 import { assertCanStream } from "../llms/base-llm.js";
-import { estimateUsage } from "../llms/estimate-usage.js";
-import type { LLM, LLMStream, TokenUsage } from "../llms/types.js";
+import type { LLM, LLMStream } from "../llms/types.js";
 import {
   DEFAULT_GENERATION_PROMPT,
   DEFAULT_QA_PROMPT,
@@ -13,7 +13,7 @@ import {
 import { PromptHelper } from "../prompts/prompt-helper.js";
 import { toPrompt } from "../prompts/prompt-template.js";
 import { MetadataMode, type NodeWithScore } from "../schema/node.js";
-import { addUsage, Response, sourceMetadata } from "../schema/response.js";
+import { Response, sourceMetadata } from "../schema/response.js";
 import { QueryClock } from "../schema/timings.js";
 import { Settings } from "../settings/settings.js";
 import { orderedStreams } from "../streaming/ordered-streams.js";
@@ -109,7 +109,7 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
     this.assertReady();
     const { controller, signal } = abortScope(params.controller, params.signal);
     const llm = this.usesLLM ? this.llm : undefined;
-    const tracker: Tracker = { usage: undefined, calls: 0, reasoning: [] };
+    const tracker: Tracker = { usage: params.usage ?? new UsageMeter(), calls: 0, reasoning: [] };
     const clock = params.clock ?? new QueryClock();
     const events = Settings.events;
 
@@ -131,8 +131,10 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
         try {
           const res = await llm!.complete(prompt, { signal });
           // A provider that reports no usage: counted with the model's tokenizer (flagged estimated).
-          const usage = res.usage ?? estimateUsage(tokenizer, prompt, res.text, res.reasoning);
-          tracker.usage = addUsage(tracker.usage, usage);
+          tracker.usage.addCall(
+            { prompt, text: res.text, reasoning: res.reasoning, usage: res.usage },
+            tokenizer,
+          );
           tracker.calls++;
           if (res.reasoning) tracker.reasoning.push(res.reasoning);
           observer.onEnd(res.text, res.usage, res.finishReason);
@@ -167,7 +169,7 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
       response: text,
       reasoning: tracker.reasoning.join("\n\n"),
       ...base,
-      usage: tracker.usage,
+      usage: tracker.usage.total,
       timings: clock.timings(performance.now(), undefined, undefined, 0),
     }) as SynthesizerOutput<S>;
   }
@@ -196,7 +198,7 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
     },
   ): Promise<StreamingResponse> {
     const events = Settings.events;
-    const common = { ...base, controller, signal: params.signal, priorUsage: tracker.usage };
+    const common = { ...base, controller, signal: params.signal, priorUsage: tracker.usage.total };
     if (step.kind === "text") {
       return new StreamingResponse({ ...common, text: step.text });
     }
@@ -238,7 +240,8 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
 
 /** What the calls of one synthesis added up to. */
 interface Tracker {
-  usage: TokenUsage | undefined;
+  /** The query's (given by the query engine), else the synthesis' own. */
+  usage: UsageMeter;
   /** Calls made (not streamed). */
   calls: number;
   /** Their reasoning (reset before the final step: only the answer's own is reported). */

@@ -1,4 +1,5 @@
 import type { SynthesizeProgressEvent } from "../instrumentation/events.js";
+import type { UsageMeter } from "../instrumentation/usage-meter.js";
 import type { LLM } from "../llms/types.js";
 import type { PromptHelper } from "../prompts/prompt-helper.js";
 import type { PromptLike, PromptTemplate } from "../prompts/prompt-template.js";
@@ -36,6 +37,8 @@ export interface SynthesizeParams {
   queryId?: string;
   /** The query's clock: the synthesizer adds the time of the calls made before the answer's own. */
   clock?: QueryClock;
+  /** The query's usage so far (its query embedding): the synthesizer adds its calls, and the answer its own. */
+  usage?: UsageMeter;
 }
 
 /** Turns a question and retrieved nodes into an answer, streamed or not. */

@@ -1,6 +1,7 @@
 import { AbortError, InvalidArgumentError } from "../../errors/index.js";
 import { LLMCallObserver } from "../../instrumentation/llm-call-observer.js";
 import { QueryLifecycle } from "../../instrumentation/query-lifecycle.js";
+import type { UsageMeter } from "../../instrumentation/usage-meter.js";
 import { assertCanStream, messagesToPrompt } from "../../llms/base-llm.js";
 import type { ChatMessage, LLM, LLMStream, TokenUsage } from "../../llms/types.js";
 import { ChatMemoryBuffer, MESSAGE_OVERHEAD_TOKENS } from "../../memory/chat-memory-buffer.js";
@@ -42,6 +43,8 @@ export interface ChatPlanContext {
   chatId: string;
   /** The message's clock: a mode records its retrieval time here (`retrieveMs`); condensing counts itself. */
   clock: QueryClock;
+  /** The message's usage so far: a mode adds its retrieval's query embedding here; `complete` adds its calls. */
+  usage: UsageMeter;
   /** Counts tokens as the memory does. */
   countTokens(text: string): number;
   /** The conversation, newest message last, within the token limit minus `initialTokenCount`. */
@@ -115,7 +118,7 @@ export abstract class BaseChatEngine<S extends boolean> implements ChatEngine<S>
     const memory = checkMemory("options.memory", options.memory) ?? this.memory;
     this.assertReady(streaming);
     const lifecycle = QueryLifecycle.start({ query: message, streaming, signal: options.signal });
-    const { controller, clock, queryId: chatId } = lifecycle;
+    const { controller, clock, queryId: chatId, usage } = lifecycle;
     const combined = lifecycle.signal;
     const turn = memory.startTurn(message);
     turn.attach({
@@ -128,7 +131,6 @@ export abstract class BaseChatEngine<S extends boolean> implements ChatEngine<S>
         const llm = this.llm;
         const tokenizer = memory.tokenizer ?? (await llm.getTokenizer?.()) ?? Settings.tokenizer;
         const tokenLimit = Math.floor(llm.metadata.contextWindow * 0.75);
-        const tracker: { usage: TokenUsage | undefined } = { usage: undefined };
         const events = Settings.events;
         const ctx: ChatPlanContext = {
           message,
@@ -137,6 +139,7 @@ export abstract class BaseChatEngine<S extends boolean> implements ChatEngine<S>
           signal: combined,
           chatId,
           clock,
+          usage,
           countTokens: (text) => tokenizer.countTokens(text),
           history: (initialTokenCount) => {
             throwIfAborted(combined);
@@ -147,7 +150,11 @@ export abstract class BaseChatEngine<S extends boolean> implements ChatEngine<S>
             const started = performance.now();
             try {
               const res = await llm.complete(prompt, { signal: combined });
-              tracker.usage = addUsage(tracker.usage, res.usage);
+              // A provider that reports no usage: counted with the model's tokenizer (flagged estimated).
+              usage.addCall(
+                { prompt, text: res.text, reasoning: res.reasoning, usage: res.usage },
+                tokenizer,
+              );
               clock.priorCallsMs = (clock.priorCallsMs ?? 0) + (performance.now() - started);
               observer.onEnd(res.text, res.usage, res.finishReason);
               return res.text;
@@ -168,7 +175,7 @@ export abstract class BaseChatEngine<S extends boolean> implements ChatEngine<S>
                 controller,
                 clock,
                 signal: combined,
-                usage: tracker.usage,
+                usage: usage.total,
               });
         record(result, turn);
         return result;

@@ -72,7 +72,10 @@ export class CondenseQuestionChatEngine<S extends boolean = false> extends BaseC
 
   protected async plan(ctx: ChatPlanContext): Promise<ChatFinalStep> {
     const question = await condenseQuestion(ctx, this.condenseTemplate);
-    const result = await this.engineFor(ctx.streaming).query(question, { signal: ctx.signal });
+    const result = await this.engineFor(ctx.streaming).query(question, {
+      signal: ctx.signal,
+      priorUsage: ctx.usage.total,
+    });
     return { kind: "result", result };
   }
 

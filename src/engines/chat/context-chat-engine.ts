@@ -60,7 +60,7 @@ export class ContextChatEngine<S extends boolean = false> extends BaseChatEngine
   protected async plan(ctx: ChatPlanContext): Promise<ChatFinalStep> {
     const query = await this.retrievalQuery(ctx);
     const retrieving = performance.now();
-    const nodes = await retrieveNodes(this.retrieval, query, ctx.signal);
+    const nodes = await retrieveNodes(this.retrieval, query, ctx.signal, (u) => ctx.usage.addEmbedding(u));
     ctx.clock.retrieveMs = performance.now() - retrieving;
     const events = Settings.events;
     if (events.has("retrieve-end")) events.emit({ type: "retrieve-end", queryId: ctx.chatId, nodes });

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "../../errors/index.js";
 import type { NodePostprocessor } from "../../postprocessors/types.js";
-import type { BaseRetriever } from "../../retrievers/types.js";
+import type { BaseRetriever, RetrieveOptions } from "../../retrievers/types.js";
 import { MetadataMode, type NodeWithScore } from "../../schema/node.js";
 import { throwIfAborted } from "../../utils/abort.js";
 import { describe } from "../../utils/validate.js";
@@ -38,8 +38,9 @@ export async function retrieveNodes(
   retrieval: ChatRetrieval,
   query: string,
   signal: AbortSignal,
+  onUsage?: RetrieveOptions["onUsage"],
 ): Promise<NodeWithScore[]> {
-  let nodes = await retrieval.retriever.retrieve(query, { signal });
+  let nodes = await retrieval.retriever.retrieve(query, { signal, onUsage });
   for (const p of retrieval.nodePostprocessors) {
     throwIfAborted(signal);
     nodes = await p.postprocessNodes(nodes, query);

@@ -2,6 +2,7 @@ import {
   BaseEmbedding,
   type BaseEmbeddingOptions,
   type EmbedCallOptions,
+  type EmbeddingUsage,
 } from "../../embeddings/base-embedding.js";
 import { InvalidArgumentError, ProviderError } from "../../errors/index.js";
 import { throwIfAborted } from "../../utils/abort.js";
@@ -58,6 +59,12 @@ export class HuggingFaceEmbedding extends BaseEmbedding {
   /** Loads the model now, instead of on the first call. */
   async load(): Promise<void> {
     await this.encoder();
+  }
+
+  /** Counted with the model's own tokenizer, special tokens included. */
+  protected override async countQueryTokens(query: string): Promise<EmbeddingUsage> {
+    const { pipeline } = await this.encoder();
+    return { tokens: pipeline.tokenizer.encode(query).length };
   }
 
   protected async embedBatch(texts: string[], options: EmbedCallOptions): Promise<Float32Array[]> {

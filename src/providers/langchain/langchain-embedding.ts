@@ -50,7 +50,7 @@ export class LangChainEmbedding extends BaseEmbedding {
   }
 
   /** Embeds a query with the model's `embedQuery` (some models embed queries differently from documents). */
-  override async getQueryEmbedding(query: string, options: EmbedCallOptions = {}): Promise<Float32Array> {
+  protected override async embedQuery(query: string, options: EmbedCallOptions): Promise<Float32Array> {
     throwIfAborted(options.signal);
     const vector = await this.call(() => this.embeddings.embedQuery(query), "embedQuery", options);
     throwIfAborted(options.signal);

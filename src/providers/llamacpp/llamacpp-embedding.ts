@@ -3,6 +3,7 @@ import {
   BaseEmbedding,
   type BaseEmbeddingOptions,
   type EmbedCallOptions,
+  type EmbeddingUsage,
 } from "../../embeddings/base-embedding.js";
 import { BadRequestError } from "../../errors/index.js";
 import { throwIfAborted } from "../../utils/abort.js";
@@ -62,6 +63,12 @@ export class LlamaCppEmbedding extends BaseEmbedding {
       this.localPath = path;
       if (header.trainContextSize) this.contextSize = Math.min(this.contextSize, header.trainContextSize);
     }
+  }
+
+  /** Counted with the model's own tokenizer. */
+  protected override async countQueryTokens(query: string): Promise<EmbeddingUsage> {
+    const context = await this.getContext();
+    return { tokens: context.model.tokenize(query).length };
   }
 
   protected async embedBatch(texts: string[], options: EmbedCallOptions): Promise<Float32Array[]> {

@@ -2,10 +2,12 @@ import {
   BaseEmbedding,
   type BaseEmbeddingOptions,
   type EmbedCallOptions,
+  type EmbeddingUsage,
 } from "../../embeddings/base-embedding.js";
 import { InvalidArgumentError } from "../../errors/index.js";
 import { Settings } from "../../settings/settings.js";
 import { splitByTokens } from "../../utils/token-cut.js";
+import { defaultTokenizer } from "../../utils/tokenizer.js";
 import { type OpenAIClientOptions, type ResolvedClient, resolveClient } from "./client.js";
 import { type EmbeddingsRequestBody, encodeEmbeddingsBody } from "./embeddings-request.js";
 import { decodeEmbeddingsBody } from "./embeddings-response.js";
@@ -28,6 +30,9 @@ export interface OpenAIEmbeddingOptions extends OpenAIClientOptions, BaseEmbeddi
   /** Transfer format: `"base64"` (default, decoded straight into `Float32Array`) or `"float"` (JSON numbers). */
   encodingFormat?: "base64" | "float";
 }
+
+/** OpenAI's embedding models, which count tokens with cl100k_base. */
+const OPENAI_CL100K_EMBEDDERS = /^text-embedding-(3-(small|large)|ada-002)$/;
 
 /**
  * OpenAI embeddings (and OpenAI-compatible servers' `/v1/embeddings`) through the official SDK. Batches of
@@ -65,6 +70,12 @@ export class OpenAIEmbedding extends BaseEmbedding {
     this.longInputs = options.longInputs ?? "error";
     this.encodingFormat = options.encodingFormat ?? "base64";
     this.conn = resolveClient(options);
+  }
+
+  /** Counted with cl100k, the tokenizer of OpenAI's embedding models (estimated for any other model). */
+  protected override countQueryTokens(query: string): EmbeddingUsage {
+    const tokens = defaultTokenizer().countTokens(query);
+    return OPENAI_CL100K_EMBEDDERS.test(this.model) ? { tokens } : { tokens, estimated: true };
   }
 
   protected async embedBatch(texts: string[], options: EmbedCallOptions): Promise<Float32Array[]> {

@@ -1,4 +1,4 @@
-import { env } from "@huggingface/transformers";
+import { AutoTokenizer, env } from "@huggingface/transformers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VectorStoreIndex } from "../../../src/indices/vector-store-index.js";
 import { MockLLM } from "../../../src/llms/mock-llm.js";
@@ -92,5 +92,11 @@ describe("HuggingFaceEmbedding: a real BERT encoder through transformers.js", ()
     const engine = index.asQueryEngine({ llm: new MockLLM(), similarityTopK: 1 });
     const res = await engine.query("the author programmed a computer at school");
     expect(res.sourceNodes[0]?.node.getContent()).toContain("programmed a computer");
+    // The query embedding's tokens, counted with the model's own tokenizer, special tokens included.
+    const tokenizer = await AutoTokenizer.from_pretrained(model);
+    const ids = tokenizer.encode("the author programmed a computer at school");
+    expect(ids.length).toBeGreaterThan(7); // [CLS] … [SEP]
+    expect(res.usage?.embeddingTokens).toBe(ids.length);
+    expect(res.usage?.estimated).toBeUndefined();
   });
 });

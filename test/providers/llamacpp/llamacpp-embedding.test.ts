@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadRequestError } from "../../../src/errors/index.js";
-import { LlamaCppEmbedding } from "../../../src/providers/llamacpp/index.js";
+import { LlamaCpp, LlamaCppEmbedding } from "../../../src/providers/llamacpp/index.js";
 import { ensureTinyGguf } from "../../fixtures/make-tiny-gguf.js";
 
 let embed: LlamaCppEmbedding;
@@ -24,6 +24,19 @@ describe("LlamaCppEmbedding on the tiny model", () => {
     expect(Array.from(a2!)).toEqual(Array.from(a!));
     expect(Array.from(b!)).not.toEqual(Array.from(a!));
     expect(await embed.getQueryEmbedding("the lighthouse keeper")).toEqual(a);
+  });
+
+  it("a query's usage is its token count in the model's own vocabulary (not estimated)", async () => {
+    const query = "the lighthouse keeper wrote an essay";
+    const usage: { tokens: number; estimated?: boolean }[] = [];
+    await embed.getQueryEmbedding(query, { onUsage: (u) => usage.push(u) });
+    const llm = new LlamaCpp({ modelPath: ensureTinyGguf(), threads: 1, contextSize: 128 });
+    try {
+      const tokenizer = await llm.getTokenizer();
+      expect(usage).toEqual([{ tokens: tokenizer.encode(query).length }]);
+    } finally {
+      await llm.dispose();
+    }
   });
 
   it("a text longer than the context is a BadRequestError naming chunkSize", async () => {

@@ -40,6 +40,20 @@ describe("OpenAIEmbedding", () => {
     expect(asFloats).toEqual(vectors[7]);
   });
 
+  it("a query's usage is counted with cl100k: exact for OpenAI's models, estimated for any other", async () => {
+    const query = "Who kept the lighthouse?";
+    const { defaultTokenizer } = await import("../../../src/utils/tokenizer.js");
+    const tokens = defaultTokenizer().countTokens(query);
+    for (const [model, expected] of [
+      ["text-embedding-3-small", { tokens }],
+      ["nomic-embed-text", { tokens, estimated: true }],
+    ] as const) {
+      const seen: unknown[] = [];
+      await embed({ model }).getQueryEmbedding(query, { onUsage: (u) => seen.push(u) });
+      expect(seen).toEqual([expected]);
+    }
+  });
+
   it("keeps at most maxConcurrency requests in flight", async () => {
     server.configure({ headersDelayMs: 30 });
     await embed({ embedBatchSize: 1, maxConcurrency: 2 }).getTextEmbeddings(texts(6));
