@@ -1,6 +1,8 @@
+import { estimateUsage } from "../llms/estimate-usage.js";
 import { legacyParts } from "../llms/stream-part.js";
 import type { LLMStream, LLMStreamPart, TokenUsage } from "../llms/types.js";
 import { addUsage } from "../schema/response.js";
+import type { Tokenizer } from "../utils/tokenizer.js";
 import type { StreamHooks } from "./stream-observers.js";
 
 /** One started call of {@link orderedStreams}: its accepted stream and its observer. */
@@ -24,6 +26,20 @@ export interface OrderedStreamsOptions {
   signal?: AbortSignal;
   /** Text emitted before answer `i` (a label, a separator). */
   prefix?(i: number): string;
+  /**
+   * Each call's prompt and the model's tokenizer: a call whose provider reports no usage (or that is cut by a
+   * cancel or an error first) is counted from them, flagged `estimated: true`.
+   */
+  estimate?: { prompt(i: number): string; tokenizer: Tokenizer };
+}
+
+/** The stream of {@link orderedStreams}, which can say what its calls have used so far. */
+export interface OrderedStream extends AsyncIterableIterator<LLMStreamPart> {
+  /**
+   * The usage of the calls so far: the finished ones, the one being read (its text so far, estimated) and the
+   * ones accepted but not read yet (their prompts, estimated). What the final `finish` part carries once all ended.
+   */
+  usageSoFar(): TokenUsage | undefined;
 }
 
 /**
@@ -33,8 +49,8 @@ export interface OrderedStreamsOptions {
  * ends in any way, every call still running is aborted. Text and reasoning parts pass through in order; one
  * `finish` part at the end carries the summed usage.
  */
-export async function orderedStreams(options: OrderedStreamsOptions): Promise<LLMStream> {
-  const calls: { controller: AbortController; started: Promise<StartedCall> }[] = [];
+export async function orderedStreams(options: OrderedStreamsOptions): Promise<OrderedStream> {
+  const calls: Call[] = [];
   const startUpTo = (end: number) => {
     for (let i = calls.length; i < Math.min(end, options.count); i++) {
       const controller = new AbortController();
@@ -42,8 +58,15 @@ export async function orderedStreams(options: OrderedStreamsOptions): Promise<LL
         ? AbortSignal.any([options.signal, controller.signal])
         : controller.signal;
       const started = options.start(i, signal);
-      started.catch(() => {}); // observed when its turn comes; never an unhandled rejection
-      calls.push({ controller, started });
+      const call: Call = { controller, started, accepted: false };
+      // Observed when its turn comes; never an unhandled rejection.
+      started.then(
+        () => {
+          call.accepted = true;
+        },
+        () => {},
+      );
+      calls.push(call);
     }
   };
   const abortAll = () => {
@@ -56,10 +79,12 @@ export async function orderedStreams(options: OrderedStreamsOptions): Promise<LL
     abortAll();
     throw error;
   }
-  const generator = run(options, calls, startUpTo, abortAll);
+  const meter = new CallMeter(options, calls);
+  const generator = run(options, calls, startUpTo, abortAll, meter);
   // A generator returned before its first `next()` skips its `finally`: stop the calls and tell their observers here.
   let started = false;
-  const iterator: AsyncIterableIterator<LLMStreamPart> = {
+  const iterator: OrderedStream = {
+    usageSoFar: () => meter.soFar(),
     next: () => {
       started = true;
       return generator.next();
@@ -77,6 +102,53 @@ export async function orderedStreams(options: OrderedStreamsOptions): Promise<LL
   return iterator;
 }
 
+/** One call of {@link orderedStreams}. */
+interface Call {
+  controller: AbortController;
+  started: Promise<StartedCall>;
+  /** The provider accepted it (its prompt was sent and taken). */
+  accepted: boolean;
+}
+
+/** The usage of {@link orderedStreams}' calls: each finished call's, and the one being read as far as it got. */
+class CallMeter {
+  /** Of the finished calls. */
+  done: TokenUsage | undefined;
+  /** Calls finished. */
+  finished = 0;
+  /** The call being read: its text and reasoning so far. */
+  text = "";
+  reasoning = "";
+
+  constructor(
+    private readonly options: OrderedStreamsOptions,
+    private readonly calls: Call[],
+  ) {}
+
+  /** Call `i` ended: its provider's usage, else counted. */
+  end(i: number, usage: TokenUsage | undefined): void {
+    this.done = addUsage(this.done, usage ?? this.estimate(i, this.text, this.reasoning));
+    this.finished = i + 1;
+    this.text = "";
+    this.reasoning = "";
+  }
+
+  soFar(): TokenUsage | undefined {
+    let usage = this.done;
+    for (let i = this.finished; i < this.calls.length; i++) {
+      if (!this.calls[i]!.accepted) continue;
+      const current = i === this.finished;
+      usage = addUsage(usage, this.estimate(i, current ? this.text : "", current ? this.reasoning : ""));
+    }
+    return usage;
+  }
+
+  private estimate(i: number, text: string, reasoning: string): TokenUsage | undefined {
+    const e = this.options.estimate;
+    return e ? estimateUsage(e.tokenizer, e.prompt(i), text, reasoning) : undefined;
+  }
+}
+
 /** Tells the observers of calls `from` onwards, none of which was read, that they were cancelled. */
 function cancelWaiting(calls: { started: Promise<StartedCall> }[], from: number): void {
   for (let i = from; i < calls.length; i++) {
@@ -89,11 +161,11 @@ function cancelWaiting(calls: { started: Promise<StartedCall> }[], from: number)
 
 async function* run(
   options: OrderedStreamsOptions,
-  calls: { started: Promise<StartedCall> }[],
+  calls: Call[],
   startUpTo: (end: number) => void,
   abortAll: () => void,
+  meter: CallMeter,
 ): AsyncGenerator<LLMStreamPart> {
-  let usage: TokenUsage | undefined;
   let finishReason: string | undefined;
   let current = 0;
   let currentCall: StartedCall | undefined;
@@ -117,10 +189,13 @@ async function* run(
             } else if (part.type === "text-delta") {
               if (part.text === "") continue;
               text += part.text;
+              meter.text = text;
               currentCall.hooks?.onDelta?.(part.text, index++);
               yield { type: "text-delta", text: part.text };
             } else if (part.type === "reasoning-delta") {
-              if (part.text !== "") yield { type: "reasoning-delta", text: part.text };
+              if (part.text === "") continue;
+              meter.reasoning += part.text;
+              yield { type: "reasoning-delta", text: part.text };
             }
           }
         }
@@ -131,10 +206,10 @@ async function* run(
       }
       currentCall.hooks?.onEnd?.(text, callUsage, callFinish);
       currentCall = undefined;
-      usage = addUsage(usage, callUsage);
+      meter.end(current, callUsage);
       finishReason = callFinish ?? finishReason;
     }
-    yield { type: "finish", usage, finishReason };
+    yield { type: "finish", usage: meter.done, finishReason };
   } finally {
     // Stopped early (break, cancel, error) or done: abort whatever still runs and tell its observers.
     abortAll();

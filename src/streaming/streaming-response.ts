@@ -31,6 +31,11 @@ export interface StreamingResponseInit {
    */
   estimate?: { prompt: string; tokenizer: Tokenizer };
   /**
+   * For a stream of several calls (the accumulate modes): their usage so far, each counted when its provider gave
+   * none. Read when the stream ends in any way, in place of the stream's own `finish` usage.
+   */
+  usageSoFar?: () => TokenUsage | undefined;
+  /**
    * Owned by the query: aborted when the stream ends in any way (cancel, `break`, error, signal, or its normal
    * end), which stops every provider request of the query and releases its signal listeners.
    */
@@ -494,6 +499,7 @@ export class StreamingResponse implements AsyncIterable<string> {
   /** The query's usage (counting the streamed call's when the provider gave none) and timings, at the end. */
   private settleUsage(): void {
     const estimate = this.init.estimate;
+    if (this.init.usageSoFar) this.streamUsage = this.init.usageSoFar() ?? this.streamUsage;
     if (this.streamUsage === undefined && estimate && this.init.stream !== undefined) {
       this.streamUsage = estimateUsage(estimate.tokenizer, estimate.prompt, this.responseTxt, this.reasoning);
     }

@@ -223,6 +223,7 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
       concurrency: this.maxConcurrency,
       signal: params.signal,
       prefix: (i) => `${i === 0 ? "" : step.separator}Response ${i + 1}: `,
+      estimate: { prompt: (i) => step.prompts[i]!, tokenizer },
       start: async (i, signal) => {
         const prompt = step.prompts[i]!;
         const observer = new LLMCallObserver(events, params.queryId, prompt, true);
@@ -234,7 +235,7 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
         }
       },
     });
-    return new StreamingResponse({ ...common, stream });
+    return new StreamingResponse({ ...common, stream, usageSoFar: () => stream.usageSoFar() });
   }
 }
 

@@ -146,6 +146,52 @@ describe("errors, cancels and timings", () => {
     expect(res.usage!.promptTokens).toBeGreaterThan(0);
   });
 
+  it("accumulate: each call the provider reports no usage for is counted from its own prompt and answer", async () => {
+    const llm = new MockLLM({ response: (_p, i) => `Answer number ${i}.`, reportUsage: false });
+    const res = await engine(llm, "accumulate", 3).query("q");
+    await res.getResponse();
+    expect(llm.calls).toHaveLength(3);
+    const t = Settings.tokenizer;
+    const prompts = llm.calls.reduce((n, c) => n + t.countTokens(c.prompt), 0);
+    const answers = [0, 1, 2].reduce((n, i) => n + t.countTokens(`Answer number ${i}.`), 0);
+    expect(res.usage).toEqual({
+      promptTokens: prompts,
+      completionTokens: answers,
+      totalTokens: prompts + answers,
+      estimated: true,
+    });
+  });
+
+  it("accumulate, cancelled in the second answer: the first call's usage, the second's so far, the third's prompt", async () => {
+    const llm = new MockLLM({ response: (_p, i) => Array(20).fill(`w${i}`).join(" ") });
+    const synth = getResponseSynthesizer({
+      streaming: true,
+      responseMode: "accumulate",
+      llm,
+      maxConcurrency: 2,
+    });
+    const res = await new RetrieverQueryEngine({
+      retriever: new FixedRetriever(nodes(3)),
+      responseSynthesizer: synth,
+    }).query("q");
+    let second = 0;
+    for await (const text of res.responseGen) if (text.includes("w1") && ++second === 4) break;
+    const [first, call2, call3] = llm.calls;
+    expect(first?.finished).toBe(true);
+    expect(call2?.aborted).toBe(true);
+    const t = Settings.tokenizer;
+    const words = (p: string) => p.split(/\s+/).filter(Boolean).length;
+    const secondText = res.responseTxt.slice(res.responseTxt.indexOf("Response 2: ") + "Response 2: ".length);
+    // Call 1 as the provider reported it; call 2 as far as it was read and call 3's prompt, counted.
+    const promptTokens =
+      words(first!.prompt) + t.countTokens(call2!.prompt) + (call3 ? t.countTokens(call3.prompt) : 0);
+    expect(res.usage).toMatchObject({
+      promptTokens,
+      completionTokens: 20 + t.countTokens(secondText),
+      estimated: true,
+    });
+  });
+
   it("cancel() while reading parts ends them with a cancelled part, and the provider call is aborted", async () => {
     const llm = thinking({ response: Array(50).fill("w").join(" ") });
     const res = await engine(llm).query("q");
