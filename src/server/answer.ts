@@ -8,7 +8,12 @@ import { StreamingResponse } from "../streaming/streaming-response.js";
 import { formatSSE, SSE_HEADERS } from "../streaming/web-streams.js";
 import { toHttpError } from "./http-error.js";
 import { BASE_HEADERS, type CoreReply, jsonReply } from "./reply.js";
-import { UI_MESSAGE_STREAM_HEADERS, uiMessageStream } from "./ui-message-stream.js";
+import {
+  UI_MESSAGE_STREAM_HEADERS,
+  uiMessageChunk,
+  uiMessageStream,
+  uiProgressChunk,
+} from "./ui-message-stream.js";
 
 /** The wire format of a streamed answer. */
 export type StreamFormat = "sse" | "ui-message-stream";
@@ -35,7 +40,7 @@ export interface AnswerContext {
  * a status). Once it resolves to a stream, `onEnd` runs when the stream ends or is cancelled.
  */
 export async function answer(ctx: AnswerContext): Promise<CoreReply> {
-  if (ctx.stream && ctx.format === "sse") return answerWithProgress(ctx);
+  if (ctx.stream) return answerWithProgress(ctx);
   return reply(ctx, await ctx.run(ctx.signal));
 }
 
@@ -100,8 +105,9 @@ type Settled = { result: StreamingResponse | Response } | { error: unknown };
 const progressScope = new AsyncLocalStorage<object>();
 
 /**
- * A streamed SSE answer that reports the progress of a multi-call response mode (`refine`, `compact` over several
- * packs, `tree_summarize`) as `progress` events while its earlier calls run. The reply waits, as without progress,
+ * A streamed answer that reports the progress of a multi-call response mode (`refine`, `compact` over several
+ * packs, `tree_summarize`) while its earlier calls run: `progress` events in SSE, transient `data-progress` chunks
+ * in the UI message stream (which `useChat` hands to `onData`). The reply waits, as without progress,
  * until the answer starts, except once the first earlier call has succeeded: the stream then starts at once
  * (status 200) with the progress so far, and the rest of the answer follows when it starts, or an `error` event if
  * it fails. So a failure of the first call (a provider that is down, a bad key) is still an error status.
@@ -148,10 +154,16 @@ async function answerWithProgress(ctx: AnswerContext): Promise<CoreReply> {
     ended = true;
     ctx.onEnd(`stream ${outcome} ${streaming?.deltaCount ?? 0} deltas`);
   };
+  const ui = ctx.format === "ui-message-stream";
+  const messageId = `msg-${crypto.randomUUID()}`;
   async function* events(): AsyncGenerator<string> {
+    if (ui) yield uiMessageChunk({ type: "start", messageId });
     // The progress as it comes, until the answer starts or fails.
     while (true) {
-      while (pending.length > 0) yield progressSSE(pending.shift()!);
+      while (pending.length > 0) {
+        const event = pending.shift()!;
+        yield ui ? uiProgressChunk(progressData(event)) : progressSSE(event);
+      }
       if (done) break;
       await new Promise<void>((resolve) => {
         wake = resolve;
@@ -162,11 +174,17 @@ async function answerWithProgress(ctx: AnswerContext): Promise<CoreReply> {
     if ("error" in done) {
       if (signal.aborted) {
         outcome = "cancelled";
-        yield formatSSE({ type: "cancelled", partialText: "" });
+        yield ui ? uiMessageChunk({ type: "abort" }) : formatSSE({ type: "cancelled", partialText: "" });
+        if (ui) yield UI_DONE;
         return;
       }
       const error = toHttpError(done.error);
       outcome = `error ${error.code}`;
+      if (ui) {
+        yield uiMessageChunk({ type: "error", errorText: error.message });
+        yield UI_DONE;
+        return;
+      }
       const cause = (done.error as { cause?: unknown } | undefined)?.cause;
       yield formatSSE({
         type: "error",
@@ -190,7 +208,7 @@ async function answerWithProgress(ctx: AnswerContext): Promise<CoreReply> {
       await streaming.cancel();
       return;
     }
-    yield* sseEvents(streaming);
+    yield* ui ? uiMessageStream(streaming, messageId, { started: true }) : sseEvents(streaming);
   }
   return {
     status: 200,
@@ -211,10 +229,17 @@ async function answerWithProgress(ctx: AnswerContext): Promise<CoreReply> {
   };
 }
 
-/** A `progress` event: the fields of a `synthesize-progress` event (its query id left out). */
-function progressSSE(event: SynthesizeProgressEvent): string {
+const UI_DONE = "data: [DONE]\n\n";
+
+/** The fields of a `synthesize-progress` event a client sees (its query id left out). */
+function progressData(event: SynthesizeProgressEvent) {
   const { mode, step, total, level, done, phase, final } = event;
-  return `event: progress\ndata: ${JSON.stringify({ mode, step, total, level: level ?? null, done, phase, final })}\n\n`;
+  return { mode, step, total, level: level ?? null, done, phase, final };
+}
+
+/** A `progress` event. */
+function progressSSE(event: SynthesizeProgressEvent): string {
+  return `event: progress\ndata: ${JSON.stringify(progressData(event))}\n\n`;
 }
 
 /** A finished answer from an engine that does not stream, as a one-chunk stream. */

@@ -17,11 +17,13 @@ const FINISH_REASONS = new Set(["stop", "length", "content-filter", "tool-calls"
  * a `source-document` per source, the model's reasoning as `reasoning-start`, `reasoning-delta`s and
  * `reasoning-end` (a new reasoning part each time reasoning resumes after text), `text-start`, one `text-delta`
  * per delta, `text-end`, then `finish` (usage and timings in its `messageMetadata`), or `error` (`errorText`) or `abort`;
- * and `data: [DONE]` last. Stopping the iteration cancels the answer.
+ * and `data: [DONE]` last. Stopping the iteration cancels the answer. With `started`, the `start` chunk was sent
+ * already (before progress chunks) and is not repeated.
  */
 export async function* uiMessageStream(
   response: StreamingResponse,
   messageId: string = `msg-${crypto.randomUUID()}`,
+  options: { started?: boolean } = {},
 ): AsyncGenerator<string> {
   const textId = `text-${messageId}`;
   let textOpen = false;
@@ -34,7 +36,7 @@ export async function* uiMessageStream(
     if (!textOpen) yield data({ type: "text-start", id: textId });
     textOpen = true;
   }
-  yield data({ type: "start", messageId });
+  if (!options.started) yield data({ type: "start", messageId });
   for await (const part of streamParts(response)) {
     switch (part.type) {
       case "sources":
@@ -99,4 +101,15 @@ function sourceDocument({ node, score }: NodeWithScore) {
 
 function data(chunk: unknown): string {
   return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
+/** One chunk of the UI message stream, as its `data:` line. */
+export const uiMessageChunk: (chunk: unknown) => string = data;
+
+/**
+ * A multi-call mode's progress ("refining 2/4") as a transient `data-progress` chunk: `useChat` hands it to its
+ * `onData` callback and keeps it out of the message.
+ */
+export function uiProgressChunk(progress: unknown): string {
+  return data({ type: "data-progress", data: progress, transient: true });
 }

@@ -385,3 +385,95 @@ describe("POST /api/chat (AI SDK UI message stream, read by the real `ai` packag
     expect(chatRequests).toEqual([{ topK: 1, mode: "refine", chatMode: undefined, streaming: true }]);
   });
 });
+
+describe("progress of a multi-call mode in the UI message stream", () => {
+  it("condense_question + refine: transient data-progress chunks (the ai schema's), to useChat's onData, not the message", async () => {
+    const { url } = servers.track(await mockServer({ response: "ok" }));
+    const body = { chatMode: "condense_question", mode: "refine", topK: 3 };
+    // Every chunk as the ai package parses it.
+    const res = await postJson(`${url}/api/chat`, {
+      id: "p1",
+      messages: [userMessage("q")],
+      trigger: "submit-message",
+      ...body,
+    });
+    const chunks: UIMessageChunk[] = [];
+    const parsed = parseJsonEventStream({ stream: res.body!, schema: uiMessageChunkSchema }).getReader();
+    for (let r = await parsed.read(); !r.done; r = await parsed.read()) {
+      if (!r.value.success) throw r.value.error;
+      chunks.push(r.value.value);
+    }
+    const types = chunks.map((c) => c.type);
+    expect(types.slice(0, 6)).toEqual([
+      "start",
+      "data-progress",
+      "data-progress",
+      "data-progress",
+      "data-progress",
+      "data-progress",
+    ]);
+    expect(types.filter((t) => t === "start")).toHaveLength(1);
+    expect(types.slice(6, 8)).toEqual(["source-document", "source-document"]);
+    expect(types.at(-1)).toBe("finish");
+    expect(chunks[1]).toEqual({
+      type: "data-progress",
+      transient: true,
+      data: { mode: "refine", step: 1, total: 3, level: null, done: 0, phase: "start", final: false },
+    });
+
+    // The AI SDK's chat client: progress reaches onData, the message keeps only the answer and its sources.
+    const seen: unknown[] = [];
+    const chat = new (class extends AbstractChat<UIMessage> {
+      constructor() {
+        super({
+          transport: new DefaultChatTransport({ api: `${url}/api/chat`, body }),
+          state: new PlainChatState(),
+          onData: (part) => void seen.push(part.data),
+        });
+      }
+    })();
+    await chat.sendMessage({ text: "q" });
+    expect(chat.error).toBeUndefined();
+    expect(seen.map((d) => (d as { step: number; phase: string }).phase)).toEqual([
+      "start",
+      "end",
+      "start",
+      "end",
+      "start",
+    ]);
+    const reply = chat.messages.at(-1)!;
+    expect(reply.parts.some((p) => p.type.startsWith("data-"))).toBe(false);
+    expect(reply.parts.filter((p) => p.type === "text")).toEqual([
+      expect.objectContaining({ text: "ok", state: "done" }),
+    ]);
+  });
+
+  it("a later earlier call failing: an error chunk after the progress, then [DONE]", async () => {
+    const error = new Error("provider down");
+    const { url } = servers.track(
+      await mockServer({ response: "ok", failOnStart: (i) => (i === 1 ? error : undefined) }),
+    );
+    const res = await postJson(`${url}/api/chat`, {
+      id: "p2",
+      messages: [userMessage("q")],
+      trigger: "submit-message",
+      chatMode: "condense_question",
+      mode: "refine",
+      topK: 3,
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const chunks = text
+      .split("\n\n")
+      .filter((l) => l.startsWith("data: ") && l !== "data: [DONE]")
+      .map((l) => JSON.parse(l.slice(6)) as { type: string });
+    expect(chunks.map((c) => c.type)).toEqual([
+      "start",
+      "data-progress",
+      "data-progress",
+      "data-progress",
+      "error",
+    ]);
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+  });
+});
