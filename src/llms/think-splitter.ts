@@ -8,13 +8,17 @@ export interface ThinkSplit {
 
 /** What {@link ThinkSplitter.end} flushed, and whether a think block was left open. */
 export interface ThinkSplitEnd extends ThinkSplit {
-  /** The content opened a think block that never closed: everything after the open tag was reasoning. */
+  /**
+   * A think block (opened by the content, or by the prompt with `opened`) never closed: everything after the
+   * open tag was reasoning.
+   */
   readonly unterminated: boolean;
 }
 
 /**
  * Where a {@link ThinkSplitter} is: `"start"` (nothing decided yet: the content so far is empty, whitespace,
- * or a prefix of the open tag), `"reasoning"` (inside the opening think block) or `"text"` (the answer).
+ * or a prefix of the open tag; with `opened`, this is already inside the block), `"reasoning"` (inside the
+ * opening think block) or `"text"` (the answer).
  */
 export type ThinkPhase = "start" | "reasoning" | "text";
 
@@ -24,6 +28,11 @@ export interface ThinkSplitterOptions {
   openTag?: string;
   /** The tag that closes it (default `"</think>"`); non-empty. */
   closeTag?: string;
+  /**
+   * The prompt already opened the block (e.g. a chat template whose generation prompt ends with `"<think>\n"`):
+   * the content starts inside the reasoning, and an open tag the model writes again first is dropped.
+   */
+  opened?: boolean;
 }
 
 const NONE: ThinkSplit = Object.freeze({ reasoning: "", text: "" });
@@ -71,6 +80,9 @@ function split(reasoning: string, text: string): ThinkSplit {
  *   after `</think>`) is dropped, so an empty block (`"<think>\n\n</think>\n\n"`) yields no reasoning at all.
  * - A block that never closes stays reasoning to the end: `end()` reports `unterminated: true` and the
  *   answer is empty.
+ * - With `opened` (the prompt ends with the open tag, as DeepSeek-R1's and Qwen3-Thinking's templates do), the
+ *   content starts inside the block: whatever comes first is reasoning up to the close tag, except an open tag
+ *   the model writes again at the very start (after optional whitespace), which is dropped.
  *
  * Once the block is closed (phase `"text"`, leading whitespace past), `push` returns each chunk as is.
  *
@@ -88,6 +100,8 @@ function split(reasoning: string, text: string): ThinkSplit {
 export class ThinkSplitter {
   private readonly openTag: string;
   private readonly closeTag: string;
+  /** The prompt opened the block: content that is not the open tag is reasoning, not text. */
+  private readonly opened: boolean;
   private state: ThinkPhase = "start";
   /** "start": the content so far (whitespace, then a prefix of the open tag); "reasoning": a close-tag prefix. */
   private held = "";
@@ -112,6 +126,7 @@ export class ThinkSplitter {
     }
     this.openTag = openTag;
     this.closeTag = closeTag;
+    this.opened = options.opened === true;
   }
 
   /** Where the splitter is (see {@link ThinkPhase}). */
@@ -130,13 +145,18 @@ export class ThinkSplitter {
   }
 
   /**
-   * Ends the content: flushes what was held back (a lone tag prefix such as `"<thi"` is text at the start and
-   * reasoning inside the block) and says whether a think block was left open. Call it once, after the last push.
+   * Ends the content: flushes what was held back (a lone tag prefix such as `"<thi"` is text at the start, and
+   * reasoning inside the block or with `opened`) and says whether a think block was left open. Call it once,
+   * after the last push.
    */
   end(): ThinkSplitEnd {
     const held = this.held;
     this.held = "";
     this.heldSpace = 0;
+    if (this.state === "start" && this.opened) {
+      this.state = "reasoning";
+      return { reasoning: held.slice(skipSpace(held, 0)), text: "", unterminated: true };
+    }
     if (this.state === "reasoning") return { reasoning: held, text: "", unterminated: true };
     if (this.state === "start") this.state = "text";
     return { reasoning: "", text: held, unterminated: false };
@@ -164,9 +184,14 @@ export class ThinkSplitter {
       this.heldSpace = i;
       return NONE;
     }
-    // Not the open tag: the content is answer text from its first character, whitespace included.
     this.held = "";
     this.heldSpace = 0;
+    // Not the open tag. With `opened`, it is the reasoning (its leading whitespace dropped).
+    if (this.opened) {
+      this.state = "reasoning";
+      return this.pushReasoning(i === 0 ? s : s.slice(i));
+    }
+    // Otherwise, the content is answer text from its first character, whitespace included.
     this.state = "text";
     return { reasoning: "", text: s };
   }

@@ -76,6 +76,32 @@ export function resolveThinkTags(
   return { openTag: option.open, closeTag: option.close };
 }
 
+/**
+ * Whether a prompt pre-fills the open tag, so the model's output starts inside the reasoning: `promptTail` (the
+ * end of the prompt as sent, special tokens spelt out) ends with `tags.openTag` (default `"<think>"`), trailing
+ * whitespace ignored. DeepSeek-R1 distills' and Qwen3-Thinking's templates end their generation prompt with
+ * `"<think>\n"`. Pass the result as the splitter's `opened`.
+ */
+export function promptOpensThink(promptTail: string, tags: ThinkSplitterOptions = {}): boolean {
+  return promptTail.trimEnd().endsWith(tags.openTag ?? DEFAULT_OPEN);
+}
+
+/**
+ * How many of a prompt's last tokens to detokenize for {@link promptOpensThink}: enough for the open tag (each
+ * of its characters at most a token) and the whitespace after it.
+ */
+export function promptTailTokens(tags: ThinkSplitterOptions = {}): number {
+  return Math.max(8, (tags.openTag ?? DEFAULT_OPEN).length + 4);
+}
+
+/**
+ * The splitter options for one generation: `tags` with `opened: true` when `promptTail` ends with the open tag
+ * (see {@link promptOpensThink}), else `tags` as they are.
+ */
+export function thinkTagsForPrompt(tags: ThinkSplitterOptions, promptTail: string): ThinkSplitterOptions {
+  return promptOpensThink(promptTail, tags) ? { ...tags, opened: true } : tags;
+}
+
 /** Where a generation's parts go (the stream's queue). */
 export type PartSink = (part: LLMStreamPart) => void;
 
@@ -86,10 +112,13 @@ export type PartSink = (part: LLMStreamPart) => void;
  * holds back while a tag is incomplete.
  *
  * It also counts the reasoning tokens: those generated inside the block, its open and close tags included (tokens
- * that only held back whitespace or part of the open tag count once the block is known to open).
+ * that only held back whitespace or part of the open tag count once the block is known to open). With `opened`
+ * (the prompt opened the block), every token up to and including the one that closes it is a reasoning token.
  */
 export class ThinkTokens {
   private readonly splitter: ThinkSplitter;
+  /** The prompt opened the block: tokens before it closes are reasoning, whatever they hold. */
+  private readonly opened: boolean;
   /** Tokens seen while the splitter had not decided yet (whitespace, a prefix of the open tag). */
   private undecided = 0;
   /** Reasoning tokens so far. */
@@ -97,6 +126,7 @@ export class ThinkTokens {
 
   constructor(tags: ThinkSplitterOptions) {
     this.splitter = new ThinkSplitter(tags);
+    this.opened = tags.opened === true;
   }
 
   /** One generated token's text (`""` while the decoder holds it back), given to `push` as parts. */
@@ -122,7 +152,7 @@ export class ThinkTokens {
     const before = this.splitter.phase;
     if (before === "text" && text === "") return;
     const { reasoning, text: answer } = this.splitter.push(text);
-    if (before === "reasoning") {
+    if (before === "reasoning" || (this.opened && before === "start")) {
       this.reasoningTokens += tokens;
     } else if (before === "start") {
       const after = this.splitter.phase;

@@ -180,6 +180,124 @@ describe("ThinkSplitter", () => {
     expect(run(["<think>x</think>"], opts)).toMatchObject({ reasoning: "", text: "<think>x</think>" });
   });
 
+  it("opened: the content starts inside the block (the prompt ended with <think>)", () => {
+    const opened = { opened: true };
+    const out = run(["Okay", ", the user", "\n", "</think>", "\n\n", "Paris", "."], opened);
+    expect(out.pushes).toEqual([r("Okay"), r(", the user"), r("\n"), none, none, t("Paris"), t(".")]);
+    expect(out).toMatchObject({ reasoning: "Okay, the user\n", text: "Paris.", unterminated: false });
+    // Leading whitespace of the reasoning is dropped; a "<" that is not the open tag is reasoning.
+    expect(run(["\n", " why", "</think>", "ans"], opened)).toMatchObject({ reasoning: "why", text: "ans" });
+    expect(run(["<b>why</b></think>ans"], opened)).toMatchObject({ reasoning: "<b>why</b>", text: "ans" });
+    // Without `opened`, the same content is answer text.
+    expect(run(["why</think>ans"])).toMatchObject({ reasoning: "", text: "why</think>ans" });
+  });
+
+  it("opened: tags split across chunks in any way are recognised", () => {
+    const cases: string[][] = [
+      ["why", "</", "think>", "ans"],
+      ["w", "h", "y", "<", "/", "t", "h", "i", "n", "k", ">", "a", "n", "s"],
+      ["wh", "y</th", "ink>a", "ns"],
+      ["why</think>ans"],
+      ["why</think", ">", "ans"],
+      ["", "why", "", "</think>", "", "ans", ""],
+      // The open tag written again first (split anyhow) is dropped.
+      ["<think>why</think>ans"],
+      ["<th", "ink>", "why", "</", "think>", "ans"],
+      ["<", "t", "h", "i", "n", "k", ">", "w", "hy<", "/think>", "ans"],
+      ["\n", "<think>", "\n", "why", "</think>", "\n\n", "ans"],
+      ["<thi", "nk>why</think", ">", "ans"],
+    ];
+    for (const chunks of cases) {
+      expect(run(chunks, { opened: true }), JSON.stringify(chunks)).toMatchObject({
+        reasoning: "why",
+        text: "ans",
+        unterminated: false,
+      });
+    }
+  });
+
+  it("opened: holds text back only while a tag could be incomplete", () => {
+    const s = new ThinkSplitter({ opened: true });
+    expect(s.push("\n")).toEqual(none);
+    expect(s.phase).toBe("start");
+    expect(s.push("<th")).toEqual(none); // could still be a re-written <think>
+    expect(s.push("e")).toEqual(r("<the")); // cannot: reasoning at once
+    expect(s.phase).toBe("reasoning");
+    expect(s.push(" x </thi")).toEqual(r(" x "));
+    expect(s.push("s")).toEqual(r("</this"));
+    expect(s.push("</think>\n\nA")).toEqual(t("A"));
+    expect(s.phase).toBe("text");
+
+    const lt = new ThinkSplitter({ opened: true });
+    expect(lt.push("<")).toEqual(none); // <think> or </think>
+    expect(lt.push("/")).toEqual(none); // </think> only: held inside the block
+    expect(lt.phase).toBe("reasoning");
+    expect(lt.push("think>ok")).toEqual(t("ok"));
+
+    // A re-written open tag is dropped once, like the whitespace after it; a second one is reasoning.
+    const again = new ThinkSplitter({ opened: true });
+    expect(again.push("<think>")).toEqual(none);
+    expect(again.push("\n")).toEqual(none);
+    expect(again.push("<think>x")).toEqual(r("<think>x"));
+  });
+
+  it("opened: an empty block gives no reasoning", () => {
+    expect(run(["\n</think>\n\nAnswer"], { opened: true })).toEqual({
+      pushes: [t("Answer")],
+      reasoning: "",
+      text: "Answer",
+      unterminated: false,
+    });
+    const out = run(["\n", "</think>", "\n\n", "Answer"], { opened: true });
+    expect(out.pushes).toEqual([none, none, none, t("Answer")]);
+    expect(run(["</think>Answer"], { opened: true })).toMatchObject({ reasoning: "", text: "Answer" });
+  });
+
+  it("opened: a block that never closes is reasoning to the end, and says so", () => {
+    expect(run(["still ", "thinking"], { opened: true })).toEqual({
+      pushes: [r("still "), r("thinking")],
+      reasoning: "still thinking",
+      text: "",
+      unterminated: true,
+    });
+    // Whitespace only, nothing at all, or a lone open-tag prefix: an unterminated block.
+    expect(run(["\n", "  "], { opened: true })).toEqual({
+      pushes: [none, none],
+      reasoning: "",
+      text: "",
+      unterminated: true,
+    });
+    expect(run([], { opened: true })).toMatchObject({ reasoning: "", text: "", unterminated: true });
+    expect(run(["<think>"], { opened: true })).toMatchObject({ reasoning: "", text: "", unterminated: true });
+    expect(run([" \n<thi"], { opened: true })).toMatchObject({
+      reasoning: "<thi",
+      text: "",
+      unterminated: true,
+    });
+    const s = new ThinkSplitter({ opened: true });
+    expect(s.push("abc</thi")).toEqual(r("abc"));
+    expect(s.end()).toEqual({ reasoning: "</thi", text: "", unterminated: true });
+  });
+
+  it("opened: takes other tags; the answer after the block passes through as is", () => {
+    const opts = { openTag: "<reasoning>", closeTag: "</reasoning>", opened: true };
+    expect(run(["<reason", "ing>why</reas", "oning>\nans"], opts)).toMatchObject({
+      reasoning: "why",
+      text: "ans",
+    });
+    expect(run(["why</reas", "oning>\nans"], opts)).toMatchObject({ reasoning: "why", text: "ans" });
+    expect(run(["<think>x</think>"], opts)).toMatchObject({
+      reasoning: "<think>x</think>",
+      text: "",
+      unterminated: true,
+    });
+    const s = new ThinkSplitter({ opened: true });
+    s.push("r</think>A");
+    const chunk = ` token ${Math.random()}`;
+    expect(s.push(chunk).text).toBe(chunk);
+    expect(s.push(" <think>y</think>")).toEqual(t(" <think>y</think>"));
+  });
+
   it("refuses empty tags and an open tag that starts with whitespace", () => {
     expect(() => new ThinkSplitter({ openTag: "" })).toThrow(InvalidArgumentError);
     expect(() => new ThinkSplitter({ openTag: " <t>" })).toThrow(InvalidArgumentError);
@@ -202,10 +320,20 @@ describe("ThinkSplitter", () => {
       "<think>\n\n</think>\n\n  Hi \n",
     ];
     const rand = mulberry32(15);
-    for (const sample of samples) {
-      const whole = run([sample]);
-      const chars = run([...sample]);
-      expect(chars, sample).toMatchObject({
+    const cases = [
+      ...samples.map((sample) => ({ sample, options: {} })),
+      ...[
+        ...samples,
+        "\n</think>\n\nAnswer",
+        "Let me see </thinking> and </think>Done",
+        "  \n<think>\nagain</think>ok",
+        "never closes <thi",
+      ].map((sample) => ({ sample, options: { opened: true } })),
+    ];
+    for (const { sample, options } of cases) {
+      const whole = run([sample], options);
+      const chars = run([...sample], options);
+      expect(chars, `${sample} ${JSON.stringify(options)}`).toMatchObject({
         reasoning: whole.reasoning,
         text: whole.text,
         unterminated: whole.unterminated,
@@ -218,7 +346,7 @@ describe("ThinkSplitter", () => {
           chunks.push(sample.slice(at, at + n));
           at += n;
         }
-        const out = run(chunks);
+        const out = run(chunks, options);
         // Output arrives in order: what each push releases extends what came before.
         let reasoning = "";
         let text = "";
@@ -235,12 +363,13 @@ describe("ThinkSplitter", () => {
         if (!same || !inOrder) {
           const { reasoning: wr, text: wt, unterminated: wu } = whole;
           expect({
+            options,
             chunks,
             reasoning: out.reasoning,
             text: out.text,
             unterminated: out.unterminated,
             inOrder,
-          }).toEqual({ chunks, reasoning: wr, text: wt, unterminated: wu, inOrder: true });
+          }).toEqual({ options, chunks, reasoning: wr, text: wt, unterminated: wu, inOrder: true });
         }
       }
     }

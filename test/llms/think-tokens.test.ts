@@ -1,9 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../src/errors/index.js";
+import type { ThinkSplitterOptions } from "../../src/llms/think-splitter.js";
 import {
+  promptOpensThink,
+  promptTailTokens,
   resolveThinkTags,
   ThinkTokens,
   templateUsesThinkTags,
+  thinkTagsForPrompt,
   validateThinkTags,
 } from "../../src/llms/think-tokens.js";
 import type { LLMStreamPart } from "../../src/llms/types.js";
@@ -11,7 +15,7 @@ import { CHATML_TEMPLATE } from "../fixtures/make-tiny-gguf.js";
 import { THINKING_CHATML_TEMPLATE } from "../fixtures/thinking-script.js";
 
 /** Feeds one text per token; returns the parts of each token, then of the end, and the counts. */
-function run(tokens: string[], tags = {}) {
+function run(tokens: string[], tags: ThinkSplitterOptions = {}) {
   const think = new ThinkTokens(tags);
   const perToken = tokens.map((text, i) => {
     const parts: LLMStreamPart[] = [];
@@ -102,6 +106,97 @@ describe("ThinkTokens: one generation's tokens as reasoning and text parts", () 
   it("splits at custom tags", () => {
     const { perToken } = run(["<r>", "x", "</r>", "y"], { openTag: "<r>", closeTag: "</r>" });
     expect(perToken.map(brief)).toEqual([[], ["R:x"], [], ["y"]]);
+  });
+});
+
+describe("ThinkTokens opened: the prompt pre-filled the open tag", () => {
+  const opened = { opened: true };
+
+  it("every token up to and including the close tag is a reasoning token", () => {
+    const { perToken, last, unterminated, reasoningTokens } = run(
+      ["The user", " asks.", "</think>", "\n\n", "Paris", "."],
+      opened,
+    );
+    expect(perToken.map(brief)).toEqual([["R:The user"], ["R: asks."], [], [], ["Paris"], ["."]]);
+    expect(last).toEqual([]);
+    expect(unterminated).toBe(false);
+    expect(reasoningTokens).toBe(3);
+  });
+
+  it("whitespace and tag prefixes held at the start count as reasoning, as does a re-written open tag", () => {
+    expect(run(["\n", "<", "/think>", "ok"], opened)).toMatchObject({ reasoningTokens: 3 });
+    const again = run(["<th", "ink>", "\n", "hm", "</think>", "ok"], opened);
+    expect(again.perToken.map(brief)).toEqual([[], [], [], ["R:hm"], [], ["ok"]]);
+    expect(again.reasoningTokens).toBe(5);
+  });
+
+  it("an empty block: its tokens are reasoning, no reasoning text", () => {
+    const { perToken, reasoningTokens } = run(["\n", "</think>", "\n\n", "Answer"], opened);
+    expect(perToken.map(brief)).toEqual([[], [], [], ["Answer"]]);
+    expect(reasoningTokens).toBe(2);
+    // One token holding the close tag and the answer: a reasoning token (it closes the block).
+    expect(run(["</think>Answer", " more"], opened)).toMatchObject({ reasoningTokens: 1 });
+    expect(run(["\n</think>\n\nAnswer"], opened)).toMatchObject({ reasoningTokens: 1, unterminated: false });
+  });
+
+  it("never closed: every token is reasoning, whitespace-only ones included", () => {
+    const { perToken, last, unterminated, reasoningTokens } = run(["still", " going", " </thi"], opened);
+    expect(perToken.map(brief)).toEqual([["R:still"], ["R: going"], ["R: "]]);
+    expect(brief(last)).toEqual(["R:</thi"]);
+    expect(unterminated).toBe(true);
+    expect(reasoningTokens).toBe(3);
+    expect(run(["\n", " "], opened)).toMatchObject({ unterminated: true, reasoningTokens: 2, last: [] });
+    const prefix = run(["<thi"], opened);
+    expect(prefix).toMatchObject({ unterminated: true, reasoningTokens: 1 });
+    expect(brief(prefix.last)).toEqual(["R:<thi"]);
+  });
+
+  it("a token the decoder held back is counted, its text split at the end", () => {
+    const think = new ThinkTokens(opened);
+    const parts: LLMStreamPart[] = [];
+    const push = (p: LLMStreamPart) => parts.push(p);
+    think.token("", undefined, push);
+    think.rest("é</think>ok", push);
+    think.end(push);
+    expect(brief(parts)).toEqual(["R:é", "ok"]);
+    expect(think.reasoningTokens).toBe(1);
+  });
+});
+
+describe("promptOpensThink", () => {
+  it("is true when the prompt ends with the open tag, trailing whitespace ignored", () => {
+    expect(promptOpensThink("<|im_start|>assistant\n<think>\n")).toBe(true);
+    expect(promptOpensThink("<｜Assistant｜><think>\n")).toBe(true);
+    expect(promptOpensThink("x <think>")).toBe(true);
+    expect(promptOpensThink("<think> \n\t\n")).toBe(true);
+    expect(promptOpensThink("<think>", {})).toBe(true);
+  });
+
+  it("is false for a tag elsewhere, a closed block, or no tag", () => {
+    expect(promptOpensThink("<|im_start|>assistant\n")).toBe(false);
+    expect(promptOpensThink("<think>\n\n</think>\n\n")).toBe(false); // Qwen3 with enable_thinking: false
+    expect(promptOpensThink("Use <think> tags. Answer:")).toBe(false);
+    expect(promptOpensThink("<think>x")).toBe(false);
+    expect(promptOpensThink("think>")).toBe(false);
+    expect(promptOpensThink("")).toBe(false);
+  });
+
+  it("looks for the configured open tag", () => {
+    const tags = { openTag: "<reasoning>", closeTag: "</reasoning>" };
+    expect(promptOpensThink("assistant: <reasoning>\n", tags)).toBe(true);
+    expect(promptOpensThink("assistant: <think>\n", tags)).toBe(false);
+    expect(promptTailTokens()).toBeGreaterThanOrEqual(8);
+    expect(promptTailTokens()).toBeLessThanOrEqual(16); // a handful of tokens
+    expect(promptTailTokens({ openTag: "<|begin_of_thought|>" })).toBeGreaterThan(
+      "<|begin_of_thought|>".length,
+    );
+  });
+
+  it("thinkTagsForPrompt adds opened only when the prompt opens the block", () => {
+    const tags = { openTag: "<r>", closeTag: "</r>" };
+    expect(thinkTagsForPrompt(tags, "q <r>\n")).toEqual({ ...tags, opened: true });
+    expect(thinkTagsForPrompt(tags, "q")).toBe(tags);
+    expect(thinkTagsForPrompt({}, "a\n<think>\n")).toEqual({ opened: true });
   });
 });
 

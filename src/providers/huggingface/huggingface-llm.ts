@@ -1,8 +1,8 @@
-import type { PreTrainedModel, Tensor } from "@huggingface/transformers";
+import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from "@huggingface/transformers";
 import { BadRequestError } from "../../errors/index.js";
 import { BaseLLM, messagesToPrompt } from "../../llms/base-llm.js";
 import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
-import { resolveThinkTags } from "../../llms/think-tokens.js";
+import { promptTailTokens, resolveThinkTags, thinkTagsForPrompt } from "../../llms/think-tokens.js";
 import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream } from "../../llms/types.js";
 import { raceAbort, throwIfAborted } from "../../utils/abort.js";
 import type { Tokenizer } from "../../utils/tokenizer.js";
@@ -42,6 +42,8 @@ const DEFAULT_CONTEXT = 2048;
  *
  * A reasoning model's `<think>…</think>` block that opens the answer streams as `reasoning-delta` parts, apart
  * from the answer (by default when the chat template uses think tags; see {@link HuggingFaceLLMOptions.thinkTags}).
+ * After a prompt that ends with the open tag (a template that pre-fills it), the output is reasoning up to the
+ * close tag.
  *
  * @example
  * ```ts
@@ -167,7 +169,7 @@ export class HuggingFaceLLM extends BaseLLM {
       signal,
       onToken: this.onToken,
       onEnd: () => this.streams.delete(stream),
-      think: ready.think,
+      think: promptThink(loaded.tokenizer, prompt, ready.think),
     });
     this.streams.add(stream);
     return stream;
@@ -243,6 +245,25 @@ function applyTemplate(ready: Ready, messages: ChatMessage[]): Prompt {
     return_tensor: true,
   });
   return promptOf(encoded.input_ids, encoded.attention_mask);
+}
+
+/**
+ * The think tags for one prompt: `opened` when the prompt as sent ends with the open tag (a chat template that
+ * pre-fills `<think>\n`, or a raw prompt ending with it). Only its last few tokens are decoded, special ones
+ * spelt out.
+ */
+function promptThink(
+  tokenizer: PreTrainedTokenizer,
+  prompt: Prompt,
+  think: ThinkSplitterOptions | undefined,
+): ThinkSplitterOptions | undefined {
+  if (!think || prompt.length === 0) return think;
+  const tail = prompt.inputIds.slice(null, [
+    Math.max(0, prompt.length - promptTailTokens(think)),
+    prompt.length,
+  ]);
+  const text = tokenizer.decode(tail, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  return thinkTagsForPrompt(think, text);
 }
 
 function promptOf(inputIds: Tensor, attentionMask: Tensor): Prompt {

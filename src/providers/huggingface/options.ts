@@ -56,8 +56,10 @@ export interface HuggingFaceLLMOptions extends HuggingFaceModelOptions {
    * parts (`reasoning-delta`, `ChatResponse.reasoning`), apart from the answer text. Default: on when the
    * tokenizer's `chat_template` (tokenizer_config.json or chat_template.jinja) contains `"<think>"`. `false`
    * leaves the block in the answer text; `true` splits whatever the template; `{ open, close }` splits at other
-   * tags. The reasoning tokens are counted in `usage.reasoningTokens`, and a block that never closes ends with
-   * `finishReason: "unterminated-reasoning"`.
+   * tags. When the prompt as sent ends with the open tag (templates that pre-fill `<think>\n`, as DeepSeek-R1
+   * distills and Qwen3-Thinking-2507 do, or a raw prompt ending with it), the output starts inside the reasoning
+   * and is split at the close tag alone. The reasoning tokens are counted in `usage.reasoningTokens`, and a block
+   * that never closes ends with `finishReason: "unterminated-reasoning"`.
    */
   thinkTags?: ThinkTagsOption;
 }

@@ -3,7 +3,7 @@ import type { ChatWrapper, LlamaModel, SequenceEvaluateOptions, Token } from "no
 import { BadRequestError } from "../../errors/index.js";
 import { BaseLLM, messagesToPrompt } from "../../llms/base-llm.js";
 import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
-import { resolveThinkTags } from "../../llms/think-tokens.js";
+import { promptTailTokens, resolveThinkTags, thinkTagsForPrompt } from "../../llms/think-tokens.js";
 import type { ChatMessage, LLMCallOptions, LLMMetadata, LLMStream } from "../../llms/types.js";
 import { raceAbort, throwIfAborted } from "../../utils/abort.js";
 import type { Tokenizer } from "../../utils/tokenizer.js";
@@ -34,6 +34,8 @@ interface Ready {
  *
  * A reasoning model's `<think>…</think>` block that opens the answer streams as `reasoning-delta` parts, apart
  * from the answer (by default when the chat template uses think tags; see {@link LlamaCppOptions.thinkTags}).
+ * After a prompt that ends with the open tag (a template that pre-fills it), the output is reasoning up to the
+ * close tag.
  *
  * @example
  * ```ts
@@ -163,7 +165,7 @@ export class LlamaCpp extends BaseLLM {
       readAhead: this.opts.readAheadTokens,
       signal,
       onToken: this.onToken,
-      think: ready.think,
+      think: promptThink(ready.shared.model, prompt.tokens, ready.think),
     });
     this.streams.add(stream);
     return stream;
@@ -233,6 +235,20 @@ export class LlamaCpp extends BaseLLM {
     }
     this.metadata.contextWindow = usableWindow(this.contextSize, this.metadata.isChatModel);
   }
+}
+
+/**
+ * The think tags for one prompt: `opened` when the prompt as sent ends with the open tag (a chat template that
+ * pre-fills `<think>\n`, or a raw prompt ending with it). Only its last few tokens are decoded, special ones
+ * spelt out.
+ */
+function promptThink(
+  model: LlamaModel,
+  tokens: readonly Token[],
+  think: ThinkSplitterOptions | undefined,
+): ThinkSplitterOptions | undefined {
+  if (!think || tokens.length === 0) return think;
+  return thinkTagsForPrompt(think, model.detokenize(tokens.slice(-promptTailTokens(think)), true));
 }
 
 /**

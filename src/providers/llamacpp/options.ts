@@ -56,8 +56,11 @@ export interface LlamaCppOptions {
    * Split a `<think>…</think>` block that opens the answer (Qwen3, DeepSeek-R1 distills, QwQ) into reasoning
    * parts (`reasoning-delta`, `ChatResponse.reasoning`), apart from the answer text. Default: on when the GGUF's
    * `tokenizer.chat_template` contains `"<think>"`. `false` leaves the block in the answer text; `true` splits
-   * whatever the template; `{ open, close }` splits at other tags. The reasoning tokens are counted in
-   * `usage.reasoningTokens`, and a block that never closes ends with `finishReason: "unterminated-reasoning"`.
+   * whatever the template; `{ open, close }` splits at other tags. When the prompt as sent ends with the open
+   * tag (templates that pre-fill `<think>\n`, as DeepSeek-R1 distills and Qwen3-Thinking-2507 do, or a raw
+   * prompt ending with it), the output starts inside the reasoning and is split at the close tag alone. The
+   * reasoning tokens are counted in `usage.reasoningTokens`, and a block that never closes ends with
+   * `finishReason: "unterminated-reasoning"`.
    */
   thinkTags?: ThinkTagsOption;
   /**

@@ -8,11 +8,13 @@ import type { LLMStreamPart } from "../../../src/llms/types.js";
 import { HuggingFaceLLM, type HuggingFaceLLMOptions } from "../../../src/providers/huggingface/index.js";
 import type { AnswerPart } from "../../../src/streaming/answer-part.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
+import { GENERATOR_KEY } from "../../fixtures/generator-key.js";
 import {
   ensureTinyGpt2,
   ensureTinyThinkingGpt2,
   makeTinyThinkingGpt2,
 } from "../../fixtures/onnx/make-tiny-gpt2.js";
+import { ensureModelDir, GENERATED_DIR } from "../../fixtures/onnx/model-dir.js";
 import {
   ANSWER_WORDS,
   REASONING_WORDS,
@@ -23,12 +25,20 @@ import {
   SCRIPT_TOKENS,
   THINK_CLOSE,
   THINK_OPEN,
+  THINKING_CHATML_TEMPLATE,
 } from "../../fixtures/thinking-script.js";
 import { FixedRetriever, nodes, settle } from "../../support/fixtures.js";
 
 let thinkingPath: string;
 let randomPath: string;
+let prefilledPath: string;
 const created: HuggingFaceLLM[] = [];
+
+/** The thinking template with a generation prompt that pre-fills the open tag, as DeepSeek-R1's does. */
+const PREFILLED_TEMPLATE = THINKING_CHATML_TEMPLATE.replace(
+  "{{ '<|im_start|>assistant\\n' }}",
+  "{{ '<|im_start|>assistant\\n<think>' }}",
+);
 
 /** transformers.js counts the end-of-sequence token (`<|im_end|>`) that ends the script as generated. */
 const GENERATED = SCRIPT_TOKENS + 1;
@@ -71,6 +81,11 @@ beforeAll(() => {
   env.allowRemoteModels = false;
   thinkingPath = ensureTinyThinkingGpt2();
   randomPath = ensureTinyGpt2();
+  prefilledPath = ensureModelDir(join(GENERATED_DIR, `tiny-gpt2-thinking-prefilled-${GENERATOR_KEY}`), () => {
+    const files = makeTinyThinkingGpt2();
+    const config = files["tokenizer_config.json"] as Record<string, unknown>;
+    return { ...files, "tokenizer_config.json": { ...config, chat_template: PREFILLED_TEMPLATE } };
+  });
 });
 
 afterAll(async () => {
@@ -265,5 +280,95 @@ describe("HuggingFaceLLM thinkTags", () => {
       new HuggingFaceLLM({ model: thinkingPath, thinkTags: thinkTags as HuggingFaceLLMOptions["thinkTags"] });
     expect(() => make("on")).toThrow(InvalidArgumentError);
     expect(() => make({ open: "", close: "</think>" })).toThrow(/thinkTags\.open/);
+  });
+});
+
+describe("HuggingFaceLLM: a prompt that pre-fills the open tag (the output starts inside the reasoning)", () => {
+  /** The script after a prompt that ends with the `<think>` token: no open tag, so one reasoning token less. */
+  const PREFILLED_REASONING_TOKENS = SCRIPT_REASONING_TOKENS - 1;
+
+  function expectSplit(parts: LLMStreamPart[], reasoningTokens: number) {
+    expect(parts.map((p) => p.type)).toEqual([
+      ...REASONING_WORDS.map(() => "reasoning-delta"),
+      ...Array.from({ length: SCRIPT_ANSWER_TOKENS }, () => "text-delta"),
+      "finish",
+    ]);
+    expect(textsOf(parts, "reasoning-delta")).toEqual(REASONING_WORDS.map((w, i) => (i === 0 ? w : ` ${w}`)));
+    expect(textsOf(parts, "reasoning-delta").join("")).toBe(SCRIPT_REASONING);
+    expect(textsOf(parts, "text-delta").join("")).toBe(SCRIPT_ANSWER);
+    expect(parts.at(-1)).toMatchObject({
+      type: "finish",
+      finishReason: "stop",
+      // transformers.js counts the end-of-sequence token as generated.
+      usage: { completionTokens: reasoningTokens + SCRIPT_ANSWER_TOKENS + 1, reasoningTokens },
+    });
+  }
+
+  it("the pre-filling fixture: the thinking template with <think> after its generation prompt", () => {
+    expect(PREFILLED_TEMPLATE).not.toBe(THINKING_CHATML_TEMPLATE);
+    const config = JSON.parse(readFileSync(join(prefilledPath, "tokenizer_config.json"), "utf8"));
+    expect(config.chat_template).toBe(PREFILLED_TEMPLATE);
+  });
+
+  it("the chat path: a chat template whose generation prompt ends with <think>", async () => {
+    const plain = new HuggingFaceLLM({ model: prefilledPath, thinkTags: false });
+    const llm = new HuggingFaceLLM({ model: prefilledPath });
+    created.push(plain, llm);
+    // Without thinkTags the pre-filled output shows: it starts inside the reasoning.
+    expect((await plain.complete("What did the author do?")).text).toBe(
+      ` ${SCRIPT_REASONING}${THINK_CLOSE} ${SCRIPT_ANSWER}`,
+    );
+    expectSplit(
+      await partsOf(await llm.streamComplete("What did the author do?")),
+      PREFILLED_REASONING_TOKENS,
+    );
+    const turn = await llm.chat([{ role: "user", content: "What did the author do?" }]);
+    expect(turn.message).toEqual({ role: "assistant", content: SCRIPT_ANSWER });
+    expect(turn.reasoning).toBe(SCRIPT_REASONING);
+    expect(turn.usage?.reasoningTokens).toBe(PREFILLED_REASONING_TOKENS);
+    const res = await engineFor(llm).query("What did the author do growing up?");
+    const final = await res.getResponse();
+    expect(final.response).toBe(SCRIPT_ANSWER);
+    expect(final.reasoning).toBe(SCRIPT_REASONING);
+  });
+
+  it("a raw prompt ending with <think>: the same split", async () => {
+    const { llm } = thinking({ isChatModel: false });
+    expectSplit(
+      await partsOf(await llm.streamComplete(`What did the author do? ${THINK_OPEN}`)),
+      PREFILLED_REASONING_TOKENS,
+    );
+    const done = await llm.complete(`Question: why?\n${THINK_OPEN}`);
+    expect(done).toMatchObject({ text: SCRIPT_ANSWER, reasoning: SCRIPT_REASONING, finishReason: "stop" });
+    expect(done.usage?.reasoningTokens).toBe(PREFILLED_REASONING_TOKENS);
+  });
+
+  it("a prompt ending with <think>\\n (the model writes <think> again): the same split", async () => {
+    const { llm } = thinking({ isChatModel: false });
+    const parts = await partsOf(await llm.streamComplete(`What did the author do? ${THINK_OPEN}\n`));
+    expectSplit(parts, SCRIPT_REASONING_TOKENS);
+  });
+
+  it("a <think> in the middle of the prompt changes nothing", async () => {
+    const { llm } = thinking({ isChatModel: false });
+    const parts = await partsOf(await llm.streamComplete(`Use ${THINK_OPEN} tags. Answer:`));
+    expectSplit(parts, SCRIPT_REASONING_TOKENS);
+  });
+
+  it("is decided per call, at the configured open tag", async () => {
+    const { llm } = thinking({
+      isChatModel: false,
+      thinkTags: { open: "<reasoning>", close: "</reasoning>" },
+    });
+    const whole = `${THINK_OPEN} ${SCRIPT_REASONING}${THINK_CLOSE} ${SCRIPT_ANSWER}`;
+    // The prompt opens a <reasoning> block the model never closes: all of it is reasoning.
+    const opened = await llm.complete("Think first. <reasoning>\n");
+    expect(opened).toMatchObject({ text: "", reasoning: whole, finishReason: "unterminated-reasoning" });
+    expect(opened.usage).toMatchObject({ completionTokens: GENERATED, reasoningTokens: GENERATED });
+    // The next call on the same model, whose prompt does not end with the tag, is answer text again.
+    const plain = await llm.complete("Say <reasoning> first:");
+    expect(plain).toMatchObject({ text: whole, finishReason: "stop" });
+    expect(plain.reasoning).toBeUndefined();
+    expect(plain.usage?.reasoningTokens).toBe(0);
   });
 });

@@ -261,3 +261,79 @@ describe("LlamaCpp thinkTags", () => {
     expect(() => make({ open: "", close: "</think>" })).toThrow(/thinkTags\.open/);
   });
 });
+
+describe("LlamaCpp: a prompt that pre-fills the open tag (the output starts inside the reasoning)", () => {
+  /** The script after a prompt that ends with the `<think>` token: no open tag, so one reasoning token less. */
+  const PREFILLED_REASONING_TOKENS = SCRIPT_REASONING_TOKENS - 1;
+
+  function expectSplit(parts: LLMStreamPart[], reasoningTokens: number) {
+    expect(parts.map((p) => p.type)).toEqual([
+      ...REASONING_WORDS.map(() => "reasoning-delta"),
+      ...Array.from({ length: SCRIPT_ANSWER_TOKENS }, () => "text-delta"),
+      "finish",
+    ]);
+    expect(textsOf(parts, "reasoning-delta")).toEqual(REASONING_WORDS.map((w, i) => (i === 0 ? w : ` ${w}`)));
+    expect(textsOf(parts, "reasoning-delta").join("")).toBe(SCRIPT_REASONING);
+    expect(textsOf(parts, "text-delta").join("")).toBe(SCRIPT_ANSWER);
+    expect(parts.at(-1)).toMatchObject({
+      type: "finish",
+      finishReason: "stop",
+      usage: { completionTokens: reasoningTokens + SCRIPT_ANSWER_TOKENS, reasoningTokens },
+    });
+  }
+
+  it("a raw prompt ending with <think>: the model writes no open tag, and the reasoning is still apart", async () => {
+    const { llm } = thinking({ isChatModel: false });
+    // Without thinkTags the pre-filled output shows: it starts inside the reasoning.
+    const { llm: plain } = thinking({ isChatModel: false, thinkTags: false });
+    const raw = await plain.complete(`What did the author do? ${THINK_OPEN}`);
+    expect(raw.text).toBe(`${SCRIPT_REASONING}${THINK_CLOSE} ${SCRIPT_ANSWER}`);
+
+    const parts = await partsOf(await llm.streamComplete(`What did the author do? ${THINK_OPEN}`));
+    expectSplit(parts, PREFILLED_REASONING_TOKENS);
+    const done = await llm.complete(`Question: why?\n${THINK_OPEN}`);
+    expect(done).toMatchObject({ text: SCRIPT_ANSWER, reasoning: SCRIPT_REASONING, finishReason: "stop" });
+    expect(done.usage?.reasoningTokens).toBe(PREFILLED_REASONING_TOKENS);
+  });
+
+  it("a prompt ending with <think>\\n (the model writes <think> again): the same split", async () => {
+    const { llm } = thinking({ isChatModel: false });
+    const parts = await partsOf(await llm.streamComplete(`What did the author do? ${THINK_OPEN}\n`));
+    expectSplit(parts, SCRIPT_REASONING_TOKENS);
+  });
+
+  it("the chat path: an assistant turn pre-filled with <think> is continued inside the reasoning", async () => {
+    const { llm } = thinking();
+    const messages = [
+      { role: "user" as const, content: "What did the author do?" },
+      { role: "assistant" as const, content: THINK_OPEN },
+    ];
+    expectSplit(await partsOf(await llm.streamChat(messages)), PREFILLED_REASONING_TOKENS);
+    const turn = await llm.chat(messages);
+    expect(turn.message).toEqual({ role: "assistant", content: SCRIPT_ANSWER });
+    expect(turn.reasoning).toBe(SCRIPT_REASONING);
+  });
+
+  it("a <think> in the middle of the prompt changes nothing", async () => {
+    const { llm } = thinking({ isChatModel: false });
+    const parts = await partsOf(await llm.streamComplete(`Use ${THINK_OPEN} tags. Answer:`));
+    expectSplit(parts, SCRIPT_REASONING_TOKENS);
+  });
+
+  it("is decided per call, at the configured open tag", async () => {
+    const { llm } = thinking({
+      isChatModel: false,
+      thinkTags: { open: "<reasoning>", close: "</reasoning>" },
+    });
+    const whole = `${THINK_OPEN} ${SCRIPT_REASONING}${THINK_CLOSE} ${SCRIPT_ANSWER}`;
+    // The prompt opens a <reasoning> block the model never closes: all of it is reasoning.
+    const opened = await llm.complete("Think first. <reasoning>\n");
+    expect(opened).toMatchObject({ text: "", reasoning: whole, finishReason: "unterminated-reasoning" });
+    expect(opened.usage).toMatchObject({ completionTokens: SCRIPT_TOKENS, reasoningTokens: SCRIPT_TOKENS });
+    // The next call on the same model, whose prompt does not end with the tag, is answer text again.
+    const plain = await llm.complete("Say <reasoning> first:");
+    expect(plain).toMatchObject({ text: whole, finishReason: "stop" });
+    expect(plain.reasoning).toBeUndefined();
+    expect(plain.usage?.reasoningTokens).toBe(0);
+  });
+});
