@@ -3,7 +3,7 @@
  * figures are context. Run on an otherwise idle machine; numbers from a loaded 2-core box are noisy.
  *
  *   npm run bench                 # everything
- *   npm run bench -- stream       # only benchmarks whose name contains "stream" (also: vector, ingest, request, llamacpp, huggingface, splitter)
+ *   npm run bench -- stream       # only benchmarks whose name contains "stream" (also: citation, vector, ingest, request, llamacpp, huggingface, splitter)
  *   npm run bench -- ann          # the approximate index at 1M x 384 (opt-in: see below)
  *
  * `ann` is not part of a plain `npm run bench`: its first run builds a 1M x 384 HNSW index (about 3-5 minutes on
@@ -13,6 +13,7 @@
  */
 import { benchAnn } from "./ann.bench.js";
 import type { BenchResult } from "./bench-support.js";
+import { benchCitationParser } from "./citation-parser.bench.js";
 import { benchHuggingFace } from "./huggingface.bench.js";
 import { benchIngest } from "./ingest.bench.js";
 import { benchLlamaCpp } from "./llamacpp.bench.js";
@@ -27,6 +28,7 @@ const OPT_IN = new Set(["ann"]);
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ["ann", () => benchAnn()],
   ["stream", () => benchStreamingOverhead()],
+  ["citation", () => benchCitationParser()],
   ["vector", () => benchVectorStore()],
   ["ingest", () => benchIngest()],
   ["request", () => benchRequestBody()],
