@@ -12,7 +12,11 @@
  * @module
  */
 
-export type { BaseEmbeddingOptions, EmbedCallOptions } from "./embeddings/base-embedding.js";
+export type { Citation, CitationParserOptions, SourceLookup } from "./citations/citation-parser.js";
+export { CitationParser, parseCitations } from "./citations/citation-parser.js";
+export type { NumberSourcesOptions } from "./citations/numbered-sources.js";
+export { CitationSource, numberSources } from "./citations/numbered-sources.js";
+export type { BaseEmbeddingOptions, EmbedCallOptions, EmbeddingUsage } from "./embeddings/base-embedding.js";
 export { BaseEmbedding } from "./embeddings/base-embedding.js";
 export type { MockEmbeddingOptions } from "./embeddings/mock-embedding.js";
 export { MockEmbedding } from "./embeddings/mock-embedding.js";
@@ -35,6 +39,8 @@ export type { SimpleChatEngineOptions } from "./engines/chat/simple-chat-engine.
 export { SimpleChatEngine } from "./engines/chat/simple-chat-engine.js";
 export type { ChatEngine, ChatMode, ChatOptions, ChatOutput } from "./engines/chat/types.js";
 export { CHAT_MODES, isChatMode } from "./engines/chat/types.js";
+export type { CitationOptions, CitationQueryEngineOptions } from "./engines/citation-query-engine.js";
+export { CitationQueryEngine, getCitationSynthesizer } from "./engines/citation-query-engine.js";
 export type { QueryOptions, RetrieverQueryEngineOptions } from "./engines/retriever-query-engine.js";
 export { RetrieverQueryEngine } from "./engines/retriever-query-engine.js";
 export * from "./errors/index.js";
@@ -94,6 +100,11 @@ export { PendingTurn } from "./memory/pending-turn.js";
 export { SimilarityPostprocessor } from "./postprocessors/similarity-postprocessor.js";
 export type { NodePostprocessor } from "./postprocessors/types.js";
 export {
+  CITATION_QA_PROMPT,
+  CITATION_REFINE_PROMPT,
+  CITATION_SUMMARY_PROMPT,
+} from "./prompts/citation-prompts.js";
+export {
   DEFAULT_GENERATION_PROMPT,
   DEFAULT_QA_PROMPT,
   DEFAULT_REFINE_PROMPT,
@@ -138,7 +149,7 @@ export type {
   VectorStoreQuery,
   VectorStoreQueryResult,
 } from "./storage/vector-store/types.js";
-export type { AnswerPart } from "./streaming/answer-part.js";
+export type { AnswerPart, CitationPart } from "./streaming/answer-part.js";
 export type { PipeOptions } from "./streaming/node-response.js";
 export { pipeToNodeResponse } from "./streaming/node-response.js";
 export type { OrderedStreamsOptions, StartedCall } from "./streaming/ordered-streams.js";

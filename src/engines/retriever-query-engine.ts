@@ -1,3 +1,4 @@
+import type { CitationParserOptions } from "../citations/citation-parser.js";
 import { InvalidArgumentError } from "../errors/index.js";
 import { QueryLifecycle } from "../instrumentation/query-lifecycle.js";
 import type { TokenUsage } from "../llms/types.js";
@@ -47,6 +48,8 @@ export class RetrieverQueryEngine<S extends boolean = false> {
   readonly retriever: BaseRetriever;
   readonly responseSynthesizer: ResponseSynthesizer<S>;
   readonly nodePostprocessors: NodePostprocessor[];
+  /** A citing engine's: the retrieved nodes are numbered sources whose `[n]` markers are parsed. */
+  protected readonly citing: boolean | CitationParserOptions = false;
 
   constructor(options: RetrieverQueryEngineOptions<S>) {
     if (!options || typeof options.retriever?.retrieve !== "function") {
@@ -109,7 +112,16 @@ export class RetrieverQueryEngine<S extends boolean = false> {
       clock.retrieveMs = clock.elapsed();
       const events = Settings.events;
       if (events.has("retrieve-end")) events.emit({ type: "retrieve-end", queryId, nodes });
-      return this.responseSynthesizer.synthesize({ query, nodes, signal, controller, queryId, clock, usage });
+      return this.responseSynthesizer.synthesize({
+        query,
+        nodes,
+        signal,
+        controller,
+        queryId,
+        clock,
+        usage,
+        ...(this.citing ? { citations: this.citing } : {}),
+      });
     });
   }
 }

@@ -7,6 +7,7 @@ import {
   type DEFAULT_CHAT_MODE,
 } from "../engines/chat/create-chat-engine.js";
 import type { ChatMode } from "../engines/chat/types.js";
+import { type CitationOptions, CitationQueryEngine } from "../engines/citation-query-engine.js";
 import { RetrieverQueryEngine } from "../engines/retriever-query-engine.js";
 import { InvalidArgumentError } from "../errors/index.js";
 import { splitInSteps } from "../ingestion/split-in-steps.js";
@@ -56,7 +57,14 @@ export interface VectorStoreIndexOptions {
 }
 
 /** Options of {@link VectorStoreIndex.asQueryEngine}: retrieval plus every synthesizer option. */
-export interface VectorQueryEngineOptions<S extends boolean> extends ResponseSynthesizerOptions<S> {
+export interface VectorQueryEngineOptions<S extends boolean>
+  extends ResponseSynthesizerOptions<S>,
+    CitationOptions {
+  /**
+   * Cite the sources: a {@link CitationQueryEngine} (numbered sources, `[n]` markers mapped to them as the answer
+   * streams; `citationChunkSize`, `citationChunkOverlap`, `citationParser` apply).
+   */
+  citations?: boolean;
   /** Nodes retrieved per query (default 2). */
   similarityTopK?: number;
   /** Use this synthesizer instead of building one from the options above. */
@@ -294,13 +302,27 @@ export class VectorStoreIndex {
 
   /**
    * A query engine over this index. `streaming: true` makes `query()` resolve to a `StreamingResponse`
-   * (and the engine's type says so).
+   * (and the engine's type says so); `citations: true` makes it a {@link CitationQueryEngine}.
    */
   asQueryEngine<S extends boolean = false>(
     options: VectorQueryEngineOptions<S> = {},
   ): RetrieverQueryEngine<S> {
-    const { similarityTopK, responseSynthesizer, nodePostprocessors, docIds, filters, ...synthOptions } =
-      options;
+    if (options.citations) {
+      const { citations: _citations, ...rest } = options;
+      return CitationQueryEngine.fromIndex<S>(this, rest);
+    }
+    const {
+      similarityTopK,
+      responseSynthesizer,
+      nodePostprocessors,
+      docIds,
+      filters,
+      citations: _citations,
+      citationChunkSize: _size,
+      citationChunkOverlap: _overlap,
+      citationParser: _parser,
+      ...synthOptions
+    } = options;
     const retriever = this.asRetriever({ similarityTopK, docIds, filters });
     return new RetrieverQueryEngine<S>({
       retriever,

@@ -1,3 +1,4 @@
+import type { Citation } from "../citations/citation-parser.js";
 import type { TokenUsage } from "../llms/types.js";
 import type { NodeWithScore } from "./node.js";
 import type { QueryTimings } from "./timings.js";
@@ -25,6 +26,8 @@ export class Response {
   readonly usage: TokenUsage | undefined;
   /** Where the query's time went (retrieval, earlier calls, first tokens, total), when measured. */
   readonly timings: QueryTimings | undefined;
+  /** The answer's citation markers in order (a citing engine only; `nodeId: null` for a number with no source). */
+  readonly citations: Citation[];
 
   constructor(init: {
     response: string;
@@ -33,6 +36,7 @@ export class Response {
     metadata?: ResponseMetadata;
     usage?: TokenUsage;
     timings?: QueryTimings;
+    citations?: Citation[];
   }) {
     this.response = init.response;
     this.reasoning = init.reasoning ?? "";
@@ -40,6 +44,7 @@ export class Response {
     this.metadata = init.metadata ?? sourceMetadata(this.sourceNodes);
     this.usage = init.usage;
     this.timings = init.timings;
+    this.citations = init.citations ?? [];
   }
 
   toString(): string {

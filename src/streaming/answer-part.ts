@@ -1,3 +1,4 @@
+import type { Citation } from "../citations/citation-parser.js";
 import { StreamdexError } from "../errors/index.js";
 import type { ReasoningDeltaPart, TextDeltaPart, TokenUsage } from "../llms/types.js";
 import type { NodeWithScore } from "../schema/node.js";
@@ -20,9 +21,17 @@ export type AnswerPart =
   | { type: "sources"; sourceNodes: NodeWithScore[] }
   | { type: "reasoning-delta"; text: string }
   | { type: "text-delta"; text: string }
+  | CitationPart
   | { type: "finish"; usage?: TokenUsage; finishReason?: string; timings?: QueryTimings }
   | { type: "error"; error: StreamdexError; partialText: string }
   | { type: "cancelled"; partialText: string };
+
+/**
+ * A citation marker of the answer (`[n]`), right after the text-delta that completed it: its source number, the
+ * id of that numbered source's node (`null` when there is no such source), and where the whole bracket group
+ * sits in `responseTxt` (`responseTxt.slice(start, end)` is e.g. `"[1, 3]"`).
+ */
+export type CitationPart = { type: "citation" } & Citation;
 
 /** What {@link answerParts} reads: a `StreamingResponse`. */
 export interface AnswerSource {
@@ -32,12 +41,12 @@ export interface AnswerSource {
   readonly finishReason: string | undefined;
   readonly timings: QueryTimings | undefined;
   readonly cancelled: boolean;
-  answerDeltas(exclusive: boolean): AsyncIterator<TextDeltaPart | ReasoningDeltaPart>;
+  answerDeltas(exclusive: boolean): AsyncIterator<TextDeltaPart | ReasoningDeltaPart | CitationPart>;
 }
 
 /**
  * The answer as {@link AnswerPart}s, over the response's one pass: `sources`, the text and reasoning deltas in the
- * model's order, then `finish`, `error` (an error is a part, not thrown) or `cancelled`. Leaving the loop early
+ * model's order (each `citation` right after the text-delta that completed it), then `finish`, `error` (an error is a part, not thrown) or `cancelled`. Leaving the loop early
  * cancels the answer. `exclusive`: as the library's transports read (never handed over to `getResponse()`).
  */
 export async function* answerParts(response: AnswerSource, exclusive = false): AsyncGenerator<AnswerPart> {

@@ -2,7 +2,7 @@ import { StreamdexError } from "../errors/index.js";
 import type { TokenUsage } from "../llms/types.js";
 import type { NodeWithScore } from "../schema/node.js";
 import type { QueryTimings } from "../schema/timings.js";
-import { answerParts } from "./answer-part.js";
+import { answerParts, type CitationPart } from "./answer-part.js";
 import type { StreamingResponse } from "./streaming-response.js";
 
 /** One part of a streamed answer, for transports that carry more than text (SSE, a UI). */
@@ -10,6 +10,7 @@ export type StreamPart =
   | { type: "sources"; sourceNodes: NodeWithScore[] }
   | { type: "reasoning-delta"; text: string }
   | { type: "text-delta"; text: string }
+  | CitationPart
   | { type: "finish"; usage?: TokenUsage; finishReason?: string; timings?: QueryTimings }
   | { type: "error"; code: string; causeCode?: string; message: string; partialText: string }
   | { type: "cancelled"; partialText: string };

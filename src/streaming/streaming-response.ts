@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { type Citation, CitationParser, type CitationParserOptions } from "../citations/citation-parser.js";
 import { AbortError, isAbortError, StreamConsumedError, StreamInterruptedError } from "../errors/index.js";
 import { estimateUsage } from "../llms/estimate-usage.js";
 import { legacyParts } from "../llms/stream-part.js";
@@ -7,7 +8,7 @@ import type { NodeWithScore } from "../schema/node.js";
 import { addUsage, Response, type ResponseMetadata, sourceMetadata } from "../schema/response.js";
 import { QueryClock, type QueryTimings } from "../schema/timings.js";
 import type { Tokenizer } from "../utils/tokenizer.js";
-import { type AnswerPart, answerParts } from "./answer-part.js";
+import { type AnswerPart, answerParts, type CitationPart } from "./answer-part.js";
 import { type PipeOptions, pipeToNodeResponse } from "./node-response.js";
 import { type StreamHooks, StreamObservers } from "./stream-observers.js";
 import { iterableToReadableStream, SSE_HEADERS, toEventStream } from "./web-streams.js";
@@ -49,7 +50,15 @@ export interface StreamingResponseInit {
   hooks?: StreamHooks;
   /** The query's clock (its start, retrieval and earlier calls); default: one started now. */
   clock?: QueryClock;
+  /**
+   * Recognise `[n]` citation markers in the answer as it streams, source `n` being `sourceNodes[n - 1]`
+   * (`citation` parts, {@link StreamingResponse.citations}). `true`: with the parser's defaults.
+   */
+  citations?: boolean | CitationParserOptions;
 }
+
+type Delta = TextDeltaPart | ReasoningDeltaPart | CitationPart;
+const NO_CITATIONS: readonly Citation[] = Object.freeze([]);
 
 type State = "idle" | "reading" | "done" | "cancelled" | "errored";
 
@@ -120,6 +129,11 @@ export class StreamingResponse implements AsyncIterable<string> {
   private readonly clock: QueryClock;
   private firstText: number | undefined;
   private firstReasoning: number | undefined;
+  private readonly parser: CitationParser | undefined;
+  private readonly citationList: Citation[] = [];
+  /** Citations of the last text delta, for the parts reader to deliver right after it. */
+  private queued: readonly Citation[] = NO_CITATIONS;
+  private queuedAt = 0;
 
   constructor(init: StreamingResponseInit) {
     this.init = init;
@@ -128,6 +142,13 @@ export class StreamingResponse implements AsyncIterable<string> {
     this.sourceNodes = init.sourceNodes ?? [];
     this.metadata = init.metadata ?? sourceMetadata(this.sourceNodes);
     if (init.hooks) this.observers.add(init.hooks);
+    if (init.citations) {
+      const sources = this.sourceNodes;
+      this.parser = new CitationParser(
+        (n) => sources[n - 1]?.node.id ?? null,
+        init.citations === true ? {} : init.citations,
+      );
+    }
     // From now on, not only once reading starts: an abort before the first read still ends the stream, stops its
     // provider requests and tells the observers.
     this.attachSignal();
@@ -143,6 +164,14 @@ export class StreamingResponse implements AsyncIterable<string> {
       this.joined = this.textChunks[0]!;
     }
     return this.joined;
+  }
+
+  /**
+   * The citation markers of the answer so far, in order (every one once the stream has ended); empty unless the
+   * engine cites (`CitationQueryEngine`). A marker whose number has no source has `nodeId: null`.
+   */
+  get citations(): readonly Citation[] {
+    return this.citationList;
   }
 
   /** The model's reasoning so far (`""` when it gave none); never part of {@link responseTxt}. */
@@ -201,7 +230,7 @@ export class StreamingResponse implements AsyncIterable<string> {
    * transports), and that refuses to take over a paused one.
    * @internal
    */
-  answerDeltas(exclusive: boolean): AsyncIterator<TextDeltaPart | ReasoningDeltaPart> {
+  answerDeltas(exclusive: boolean): AsyncIterator<Delta> {
     if (this.state === "reading")
       return exclusive ? this.open(false, this.nextDelta) : this.takeOverWith(this.nextDelta, true);
     if (this.state !== "idle") return this.replayDeltas();
@@ -265,6 +294,7 @@ export class StreamingResponse implements AsyncIterable<string> {
       sourceNodes: this.sourceNodes,
       metadata: this.metadata,
       usage: this.usage,
+      citations: [...this.citationList],
     });
   }
 
@@ -375,9 +405,16 @@ export class StreamingResponse implements AsyncIterable<string> {
     return this.source!.next().then(this.onText, this.onError);
   };
 
-  /** The parts reader's read: the next text or reasoning delta. */
-  private readonly nextDelta = (): Promise<IteratorResult<TextDeltaPart | ReasoningDeltaPart>> => {
+  /** The parts reader's read: the citations of the last text delta, else the next text or reasoning delta. */
+  private readonly nextDelta = (): Promise<IteratorResult<Delta>> => {
     if (this.state !== "reading") return this.settled();
+    if (this.queuedAt < this.queued.length) {
+      const c = this.queued[this.queuedAt++]!;
+      return Promise.resolve({
+        done: false,
+        value: { type: "citation", marker: c.marker, nodeId: c.nodeId, start: c.start, end: c.end },
+      });
+    }
     return this.source!.next().then(this.onDelta, this.onError);
   };
 
@@ -396,9 +433,7 @@ export class StreamingResponse implements AsyncIterable<string> {
 
   private readonly onDelta = (
     result: IteratorResult<LLMStreamPart>,
-  ):
-    | IteratorResult<TextDeltaPart | ReasoningDeltaPart>
-    | Promise<IteratorResult<TextDeltaPart | ReasoningDeltaPart>> => {
+  ): IteratorResult<Delta> | Promise<IteratorResult<Delta>> => {
     if (this.state !== "reading") return this.settled();
     if (result.done) {
       this.finish();
@@ -411,16 +446,27 @@ export class StreamingResponse implements AsyncIterable<string> {
       return { done: false, value: { type: "reasoning-delta", text: part.text } };
     }
     const text = part.type === "text-delta" ? part.text : this.other(part);
-    return text !== undefined && this.takeText(text)
-      ? { done: false, value: { type: "text-delta", text } }
-      : this.nextDelta();
+    if (text === undefined || !this.takeText(text)) return this.nextDelta();
+    if (this.parser) {
+      this.queued = this.lastCitations;
+      this.queuedAt = 0;
+    }
+    return { done: false, value: { type: "text-delta", text } };
   };
+
+  /** The citations the last {@link takeText} completed. */
+  private lastCitations: readonly Citation[] = NO_CITATIONS;
 
   /** Records a text delta; `false` for an empty one (a fixed text is one chunk even if empty). */
   private takeText(text: string): boolean {
     if (text === "" && this.init.stream !== undefined) return false;
     if (this.deltaCount === 0) this.firstText = performance.now();
     this.textChunks.push(text);
+    if (this.parser) {
+      const found = this.parser.push(text);
+      this.lastCitations = found;
+      for (let i = 0; i < found.length; i++) this.citationList.push(found[i]!);
+    }
     if (this.observers.active) this.observers.delta(text, this.deltaCount);
     this.deltaCount++;
     return true;
@@ -567,11 +613,12 @@ export class StreamingResponse implements AsyncIterable<string> {
   }
 
   /** After the end: the reasoning, then the text, each whole (after an error: the error). */
-  private replayDeltas(): AsyncIterator<TextDeltaPart | ReasoningDeltaPart> {
-    const queue: (TextDeltaPart | ReasoningDeltaPart)[] = [];
+  private replayDeltas(): AsyncIterator<Delta> {
+    const queue: Delta[] = [];
     if (this.state === "done") {
       if (this.reasoning !== "") queue.push({ type: "reasoning-delta", text: this.reasoning });
       if (this.responseTxt !== "") queue.push({ type: "text-delta", text: this.responseTxt });
+      for (const c of this.citationList) queue.push({ type: "citation", ...c });
     }
     return {
       next: async () => {

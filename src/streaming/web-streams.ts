@@ -37,6 +37,8 @@ export function formatSSE(part: StreamPart): string {
       return sse("reasoning", { text: part.text });
     case "text-delta":
       return sse("delta", { text: part.text });
+    case "citation":
+      return sse("citation", { marker: part.marker, nodeId: part.nodeId, start: part.start, end: part.end });
     case "finish":
       return (
         (part.usage ? sse("usage", part.usage) : "") +

@@ -1,9 +1,11 @@
+import { parseCitations } from "../citations/citation-parser.js";
 import { InvalidArgumentError } from "../errors/index.js";
 import { LLMCallObserver } from "../instrumentation/llm-call-observer.js";
 import { abortScope } from "../instrumentation/query-lifecycle.js";
 import { UsageMeter } from "../instrumentation/usage-meter.js";
 import { assertCanStream } from "../llms/base-llm.js";
 import type { LLM, LLMStream } from "../llms/types.js";
+import { sourceLabel } from "../prompts/citation-prompts.js";
 import {
   DEFAULT_GENERATION_PROMPT,
   DEFAULT_QA_PROMPT,
@@ -116,7 +118,10 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
     const tokenizer = llm?.getTokenizer ? await llm.getTokenizer() : Settings.tokenizer;
     const ctx: ModeContext = {
       query: params.query,
-      chunks: params.nodes.map((n) => n.node.getContent(MetadataMode.LLM)),
+      chunks: params.nodes.map((n, i) => {
+        const content = n.node.getContent(MetadataMode.LLM);
+        return params.citations ? `${sourceLabel(i + 1)}\n${content}` : content;
+      }),
       prompts: this.prompts,
       helper:
         this.options.promptHelper ??
@@ -165,8 +170,18 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
       })) as SynthesizerOutput<S>;
     }
     const text = await this.completeStep(step, ctx);
+    const cite = params.citations;
     return new Response({
       response: text,
+      ...(cite
+        ? {
+            citations: parseCitations(
+              text,
+              (n) => params.nodes[n - 1]?.node.id ?? null,
+              cite === true ? {} : cite,
+            ),
+          }
+        : {}),
       reasoning: tracker.reasoning.join("\n\n"),
       ...base,
       usage: tracker.usage.total,
@@ -198,7 +213,13 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
     },
   ): Promise<StreamingResponse> {
     const events = Settings.events;
-    const common = { ...base, controller, signal: params.signal, priorUsage: tracker.usage.total };
+    const common = {
+      ...base,
+      controller,
+      signal: params.signal,
+      priorUsage: tracker.usage.total,
+      citations: params.citations,
+    };
     if (step.kind === "text") {
       return new StreamingResponse({ ...common, text: step.text });
     }

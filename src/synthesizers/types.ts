@@ -1,3 +1,4 @@
+import type { CitationParserOptions } from "../citations/citation-parser.js";
 import type { SynthesizeProgressEvent } from "../instrumentation/events.js";
 import type { UsageMeter } from "../instrumentation/usage-meter.js";
 import type { LLM } from "../llms/types.js";
@@ -39,6 +40,11 @@ export interface SynthesizeParams {
   clock?: QueryClock;
   /** The query's usage so far (its query embedding): the synthesizer adds its calls, and the answer its own. */
   usage?: UsageMeter;
+  /**
+   * The nodes are numbered sources (`CitationQueryEngine`): each goes into the prompt opened by a `Source N:`
+   * line, and the answer's `[N]` markers are mapped back to them (`citation` parts, `citations`).
+   */
+  citations?: boolean | CitationParserOptions;
 }
 
 /** Turns a question and retrieved nodes into an answer, streamed or not. */
