@@ -1,4 +1,5 @@
 import { describe, expectTypeOf, it } from "vitest";
+import type { Citation } from "../../src/citations/citation-parser.js";
 import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
 import { MockLLM } from "../../src/llms/mock-llm.js";
 import type { Response } from "../../src/schema/response.js";
@@ -22,6 +23,24 @@ describe("types follow the streaming flag (no casts in user code)", () => {
     expectTypeOf(plain.query).returns.resolves.toEqualTypeOf<Response>();
     const dflt = new RetrieverQueryEngine({ retriever });
     expectTypeOf(dflt.query).returns.resolves.toEqualTypeOf<Response>();
+  });
+});
+
+describe("a citing engine's types follow the streaming flag too", () => {
+  it("CitationQueryEngine.fromIndex and asQueryEngine({ citations: true })", async () => {
+    const { CitationQueryEngine } = await import("../../src/engines/citation-query-engine.js");
+    const { VectorStoreIndex } = await import("../../src/indices/vector-store-index.js");
+    const { MockEmbedding } = await import("../../src/embeddings/mock-embedding.js");
+    const index = await VectorStoreIndex.fromDocuments([], { embedModel: new MockEmbedding() });
+    const llm = new MockLLM();
+    const streamed = CitationQueryEngine.fromIndex(index, { streaming: true, llm });
+    expectTypeOf(streamed.query).returns.resolves.toEqualTypeOf<StreamingResponse>();
+    expectTypeOf(
+      CitationQueryEngine.fromIndex(index, { llm }).query,
+    ).returns.resolves.toEqualTypeOf<Response>();
+    const viaIndex = index.asQueryEngine({ citations: true, streaming: true, llm });
+    expectTypeOf(viaIndex.query).returns.resolves.toEqualTypeOf<StreamingResponse>();
+    expectTypeOf((await streamed.query("q")).citations).toEqualTypeOf<readonly Citation[]>();
   });
 });
 
