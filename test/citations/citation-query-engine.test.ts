@@ -222,3 +222,28 @@ describe("every response mode cites, streamed and not", () => {
     }
   }
 });
+
+describe("chat: condense_question cites through its query engine", () => {
+  it("createChatEngine({ chatMode: 'condense_question', citations: true }) answers with citations; other modes refuse", async () => {
+    const { createChatEngine } = await import("../../src/engines/chat/create-chat-engine.js");
+    const { InvalidArgumentError } = await import("../../src/errors/index.js");
+    const llm = scripted(["Yes", " [", "2", "]."]);
+    const chat = createChatEngine({
+      chatMode: "condense_question",
+      citations: true,
+      retriever: new FixedRetriever(nodes(2)),
+      llm,
+      streaming: true,
+    });
+    const res = await chat.chat("q");
+    const parts = await partsOf(res.parts);
+    expect(parts.filter((p) => p.type === "citation")).toEqual([
+      { type: "citation", marker: 2, nodeId: res.sourceNodes[1]!.node.id, start: 4, end: 7 },
+    ]);
+    expect(res.sourceNodes[0]!.node).toBeInstanceOf(CitationSource);
+    expect(llm.calls[0]!.prompt).toContain("Source 1:");
+    expect(() =>
+      createChatEngine({ chatMode: "context", citations: true, retriever: new FixedRetriever([]), llm }),
+    ).toThrow(InvalidArgumentError);
+  });
+});

@@ -4,6 +4,11 @@ import type { PromptLike } from "../../prompts/prompt-template.js";
 import type { BaseRetriever } from "../../retrievers/types.js";
 import { getResponseSynthesizer } from "../../synthesizers/get-response-synthesizer.js";
 import type { ResponseSynthesizerOptions } from "../../synthesizers/types.js";
+import {
+  type CitationOptions,
+  CitationQueryEngine,
+  getCitationSynthesizer,
+} from "../citation-query-engine.js";
 import { RetrieverQueryEngine } from "../retriever-query-engine.js";
 import type { BaseChatEngineOptions } from "./base-chat-engine.js";
 import { CondensePlusContextChatEngine } from "./condense-plus-context-chat-engine.js";
@@ -30,7 +35,13 @@ export type ChatEngineOf<M extends ChatMode, S extends boolean> = M extends "sim
  */
 export interface ChatEngineFactoryOptions<S extends boolean, M extends ChatMode>
   extends ResponseSynthesizerOptions<S>,
-    BaseChatEngineOptions<S> {
+    BaseChatEngineOptions<S>,
+    CitationOptions {
+  /**
+   * Cite the sources (`condense_question` only, which answers through a query engine: a
+   * {@link CitationQueryEngine}); another mode with `citations: true` is an {@link InvalidArgumentError}.
+   */
+  citations?: boolean;
   /** Default `"condense_plus_context"`. */
   chatMode?: M;
   /** Finds the excerpts (every mode but `simple`). */
@@ -66,6 +77,13 @@ export function createChatEngine<S extends boolean = false, M extends ChatMode =
   const { retriever, nodePostprocessors, systemPrompt, contextTemplate, condenseTemplate, memory } = options;
   const { streaming, llm } = options;
   const base = { streaming, llm, memory };
+  if (options.citations && chatMode !== "condense_question") {
+    throw new InvalidArgumentError(
+      "citations",
+      `chat mode "${chatMode}" does not cite: use chatMode "condense_question", which answers through a ` +
+        "citing query engine.",
+    );
+  }
   const needsRetriever = (): BaseRetriever => {
     if (retriever === undefined) {
       throw new InvalidArgumentError("retriever", `chat mode "${chatMode}" retrieves: pass a retriever.`);
@@ -94,22 +112,31 @@ export function createChatEngine<S extends boolean = false, M extends ChatMode =
       }) as ChatEngineOf<M, S>;
     case "condense_question": {
       const synth = synthesizerOptions(options);
-      const queryEngine = new RetrieverQueryEngine<S>({
-        retriever: needsRetriever(),
-        responseSynthesizer: getResponseSynthesizer<S>(synth),
-        nodePostprocessors,
-      });
+      const engineFor = <T extends boolean>(o: ResponseSynthesizerOptions<T>): RetrieverQueryEngine<T> => {
+        if (!options.citations) {
+          return new RetrieverQueryEngine<T>({
+            retriever: needsRetriever(),
+            responseSynthesizer: getResponseSynthesizer<T>(o),
+            nodePostprocessors,
+          });
+        }
+        const { citationChunkSize, citationChunkOverlap, citationParser } = options;
+        return new CitationQueryEngine<T>({
+          retriever: needsRetriever(),
+          responseSynthesizer: getCitationSynthesizer<T>(o),
+          nodePostprocessors,
+          citationChunkSize,
+          citationChunkOverlap,
+          citationParser,
+        });
+      };
+      const queryEngine = engineFor<S>(synth);
       return new CondenseQuestionChatEngine<S>({
         llm,
         memory,
         queryEngine,
         condenseTemplate,
-        streamingQueryEngine: () =>
-          new RetrieverQueryEngine({
-            retriever: needsRetriever(),
-            responseSynthesizer: getResponseSynthesizer({ ...synth, streaming: true }),
-            nodePostprocessors,
-          }),
+        streamingQueryEngine: () => engineFor({ ...synth, streaming: true }),
       }) as ChatEngineOf<M, S>;
     }
   }
