@@ -4,6 +4,7 @@ export const MAIN_HELP = `streamdex: ask questions about your documents; answers
 Usage:
   streamdex ingest <paths...> [--persist <dir>]       index files and folders (again: only changes)
   streamdex ask "<question>" [--data <dir>] [options]  stream an answer, then list its sources
+                                                       (--citations: with [n] markers)
   streamdex chat [--data <dir>] [options]              a conversation: streamed answers that remember
   streamdex serve [--host 127.0.0.1] [--port 8787]     HTTP API (SSE) and a web page
 
@@ -64,6 +65,9 @@ Options:
   --json                 print one JSON object: question, answer, reasoning, sources, usage, timings
                          (usage.reasoningTokens when the provider reports them)
   --timings              print where the time went on stderr: retrieval, first token, total, tokens/s
+  --citations            cite the sources: [n] markers in the answer as it streams, then the sources
+                         numbered the same way (file, page or lines, first words; "not cited" ones marked,
+                         a cited number with no source flagged). With --json: citations and numbered sources
   --no-reasoning         never show the model's reasoning (nor put it in --json)
   --reasoning            show the reasoning even when stdout is not a terminal
   --llm <spec>           the model that answers (see streamdex --help)

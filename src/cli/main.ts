@@ -34,6 +34,7 @@ const OPTIONS = {
     reasoning: { type: "boolean" },
     "no-reasoning": { type: "boolean" },
     timings: { type: "boolean" },
+    citations: { type: "boolean" },
   },
   chat: {
     ...SHARED,

@@ -25,6 +25,8 @@ export interface AnswerContext {
   format: StreamFormat;
   /** `false`: answer one JSON object. */
   stream: boolean;
+  /** The client asked for citations: the JSON answer has `citations` (the stream has them as it goes, always). */
+  citations?: boolean;
   /** Aborts when the client goes away; passed to `run`. */
   signal: AbortSignal;
   headers: Record<string, string>;
@@ -56,6 +58,7 @@ async function reply(ctx: AnswerContext, result: StreamingResponse | Response): 
         reasoning: response.reasoning,
         sourceNodes: response.sourceNodes.map(serializeSource),
         usage: response.usage ?? null,
+        ...(ctx.citations ? { citations: response.citations } : {}),
         ...ctx.json,
       },
       ctx.headers,
@@ -249,6 +252,9 @@ function asStreaming(response: Response): StreamingResponse {
     sourceNodes: response.sourceNodes,
     metadata: response.metadata,
     priorUsage: response.usage,
+    // A citing engine that answered without streaming: its markers, read again from the one chunk (with the
+    // citing engine's default of counting `France[1]`), come as citation parts.
+    ...(response.citations.length > 0 ? { citations: { citeAfterWord: true } } : {}),
   });
 }
 

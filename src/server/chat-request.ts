@@ -4,7 +4,13 @@ import type { ChatTurn } from "../memory/chat-turn.js";
 import type { ResponseMode } from "../synthesizers/types.js";
 import type { StreamFormat } from "./answer.js";
 import type { ResolvedOptions } from "./options.js";
-import { badRequest, checkEngineFields, checkQuestion, requireObject } from "./query-request.js";
+import {
+  badRequest,
+  checkCitations,
+  checkEngineFields,
+  checkQuestion,
+  requireObject,
+} from "./query-request.js";
 
 /** A checked `POST /api/chat` body, in either of its two formats. */
 export interface ChatRequest {
@@ -20,31 +26,45 @@ export interface ChatRequest {
   regenerate: boolean;
   topK: number | undefined;
   mode: ResponseMode | undefined;
+  /** `"condense_question"` whenever `citations` is true. */
   chatMode: ChatMode | undefined;
   stream: boolean;
+  /** The client asked for citations (`"citations": true`); only `condense_question` can give them. */
+  citations: boolean;
 }
 
-const OWN_KEYS = new Set(["message", "conversationId", "topK", "mode", "chatMode", "stream"]);
+/** The one chat mode that can cite: it answers through a query engine (a `CitationQueryEngine`). */
+export const CITING_CHAT_MODE = "condense_question" satisfies ChatMode;
+
+const OWN_KEYS = new Set(["message", "conversationId", "topK", "mode", "chatMode", "stream", "citations"]);
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Checks a `POST /api/chat` body. Two formats:
  * - the AI SDK's (`DefaultChatTransport`): `{ id, messages: [{ id, role, parts: [{ type: "text", text }] }],
- *   trigger?, topK?, mode?, chatMode? }`; the message is the last user message, the conversation id is `id`;
- * - streamdex's: `{ message, conversationId?, topK?, mode?, chatMode?, stream? }`, answered with the same
- *   server-sent events as `/api/query`.
+ *   trigger?, topK?, mode?, chatMode?, citations? }`; the message is the last user message, the conversation id
+ *   is `id`;
+ * - streamdex's: `{ message, conversationId?, topK?, mode?, chatMode?, stream?, citations? }`, answered with the
+ *   same server-sent events as `/api/query`.
+ * `citations: true` answers in `condense_question` mode (the only one that cites; the server's `defaultChatMode`
+ * does not apply) and is refused with another `chatMode` (`citations_unsupported`).
  * Throws a 400 {@link HttpError}.
  */
 export function parseChatBody(body: unknown, options: ResolvedOptions): ChatRequest {
   const object = requireObject(body);
-  const common = { ...checkEngineFields(object, options), chatMode: checkChatMode(object.chatMode, options) };
+  const citations = checkCitations(object.citations);
+  const common = {
+    ...checkEngineFields(object, options),
+    chatMode: checkChatMode(object.chatMode, options, citations),
+    citations,
+  };
   if (object.messages !== undefined || object.message === undefined)
     return parseUIBody(object, common, options);
   const unknown = Object.keys(object).filter((k) => !OWN_KEYS.has(k));
   if (unknown.length > 0) {
     throw badRequest(
       "unknown_field",
-      `Unknown field ${JSON.stringify(unknown[0])}. Send { message, conversationId?, topK?, mode?, chatMode?, stream? }.`,
+      `Unknown field ${JSON.stringify(unknown[0])}. Send { message, conversationId?, topK?, mode?, chatMode?, stream?, citations? }.`,
     );
   }
   if (object.stream !== undefined && typeof object.stream !== "boolean") {
@@ -63,7 +83,7 @@ export function parseChatBody(body: unknown, options: ResolvedOptions): ChatRequ
 
 function parseUIBody(
   object: Record<string, unknown>,
-  common: Pick<ChatRequest, "topK" | "mode" | "chatMode">,
+  common: Pick<ChatRequest, "topK" | "mode" | "chatMode" | "citations">,
   options: ResolvedOptions,
 ): ChatRequest {
   const { messages } = object;
@@ -94,10 +114,17 @@ function parseUIBody(
   };
 }
 
-function checkChatMode(value: unknown, options: ResolvedOptions): ChatMode | undefined {
-  if (value === undefined) return options.defaultChatMode;
+function checkChatMode(value: unknown, options: ResolvedOptions, citations: boolean): ChatMode | undefined {
+  if (value === undefined) return citations ? CITING_CHAT_MODE : options.defaultChatMode;
   if (!isChatMode(value)) {
     throw badRequest("invalid_chat_mode", `Unknown \`chatMode\`. Use one of: ${CHAT_MODES.join(", ")}.`);
+  }
+  if (citations && value !== CITING_CHAT_MODE) {
+    throw badRequest(
+      "citations_unsupported",
+      `Chat mode "${value}" cannot cite its sources: \`citations\` needs chatMode "${CITING_CHAT_MODE}" ` +
+        "(the mode that answers through a query engine; the default with citations), or ask /api/query.",
+    );
   }
   return value;
 }

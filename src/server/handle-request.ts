@@ -121,11 +121,17 @@ async function route(
   if (req.path === "/api/query") {
     const request = parseQueryBody(body, opts);
     return withSlot(req, shared, log, () => {
-      const runner = opts.createEngine({ topK: request.topK, mode: request.mode, streaming: request.stream });
+      const runner = opts.createEngine({
+        topK: request.topK,
+        mode: request.mode,
+        streaming: request.stream,
+        citations: request.citations,
+      });
       return {
         run: (signal) => runner.query(request.query, { signal }),
         format: "sse",
         stream: request.stream,
+        citations: request.citations,
         headers: cors,
       };
     });
@@ -150,6 +156,7 @@ function chatAnswer(
     mode: request.mode,
     chatMode: request.chatMode,
     streaming: request.stream,
+    citations: request.citations,
   });
   const { memory, created } = conversations.get(request.conversationId);
   if (created) memory.set(request.clientHistory);
@@ -165,6 +172,7 @@ function chatAnswer(
     run: (signal) => runner.chat(request.message, { signal, memory }),
     format: request.format,
     stream: request.stream,
+    citations: request.citations,
     headers: { ...cors, [CONVERSATION_ID_HEADER]: request.conversationId },
     json: { conversationId: request.conversationId },
   };

@@ -9,18 +9,22 @@ export interface QueryRequest {
   topK: number | undefined;
   mode: ResponseMode | undefined;
   stream: boolean;
+  /** The client asked for citations (`"citations": true`). */
+  citations: boolean;
 }
 
-const QUERY_KEYS = new Set(["query", "topK", "mode", "stream"]);
+const QUERY_KEYS = new Set(["query", "topK", "mode", "stream", "citations"]);
 
-/** Checks a `POST /api/query` body: `{ query, topK?, mode?, stream? }`. Throws a 400 {@link HttpError}. */
+/**
+ * Checks a `POST /api/query` body: `{ query, topK?, mode?, stream?, citations? }`. Throws a 400 {@link HttpError}.
+ */
 export function parseQueryBody(body: unknown, options: ResolvedOptions): QueryRequest {
   const object = requireObject(body);
   const unknown = Object.keys(object).filter((k) => !QUERY_KEYS.has(k));
   if (unknown.length > 0) {
     throw badRequest(
       "unknown_field",
-      `Unknown field ${JSON.stringify(unknown[0])}. Send { query, topK?, mode?, stream? }.`,
+      `Unknown field ${JSON.stringify(unknown[0])}. Send { query, topK?, mode?, stream?, citations? }.`,
     );
   }
   if (object.stream !== undefined && typeof object.stream !== "boolean") {
@@ -30,7 +34,15 @@ export function parseQueryBody(body: unknown, options: ResolvedOptions): QueryRe
     query: checkQuestion(object.query, options.maxQuestionChars),
     ...checkEngineFields(object, options),
     stream: object.stream !== false,
+    citations: checkCitations(object.citations),
   };
+}
+
+/** Checks the optional `citations` flag of a body (`false` when omitted). */
+export function checkCitations(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw badRequest("invalid_citations", "`citations` must be true or false.");
+  return value;
 }
 
 /** Checks a question: a non-empty string of at most `maxChars` characters. Returns it trimmed. */

@@ -12,6 +12,12 @@ export interface EngineRequest {
   mode?: ResponseMode;
   /** `true`: resolve to a StreamingResponse; `false`: to a finished Response. */
   streaming: boolean;
+  /**
+   * `true`: the client asked for citations (`"citations": true`): build a citing engine (a `CitationQueryEngine`,
+   * e.g. `index.asQueryEngine({ citations: true })`), whose `[n]` markers stream as `citation` events. An engine
+   * that does not cite just answers without them.
+   */
+  citations: boolean;
 }
 
 /** Answers one question; the server aborts `signal` when the client goes away. */
@@ -25,8 +31,8 @@ export interface QueryRunner {
  *
  * @example
  * ```ts
- * const createEngine: EngineFactory = ({ topK, mode, streaming }) =>
- *   index.asQueryEngine({ streaming, similarityTopK: topK, responseMode: mode });
+ * const createEngine: EngineFactory = ({ topK, mode, streaming, citations }) =>
+ *   index.asQueryEngine({ streaming, citations, similarityTopK: topK, responseMode: mode });
  * ```
  */
 export type EngineFactory = (request: EngineRequest) => QueryRunner;
@@ -37,10 +43,16 @@ export interface ChatEngineRequest {
   topK?: number;
   /** Response mode (used by `condense_question`; the engine's default when omitted). */
   mode?: ResponseMode;
-  /** Chat mode (the engine's default when omitted). */
+  /** Chat mode (the engine's default when omitted); always `"condense_question"` when `citations` is true. */
   chatMode?: ChatMode;
   /** `true`: resolve to a StreamingResponse; `false`: to a finished Response. */
   streaming: boolean;
+  /**
+   * `true`: the client asked for citations. Only `condense_question` cites (it answers through a query engine):
+   * build a `CondenseQuestionChatEngine` whose `queryEngine` is a `CitationQueryEngine`. The server refuses
+   * citations with any other chat mode (400 `citations_unsupported`).
+   */
+  citations: boolean;
 }
 
 /**
@@ -60,8 +72,12 @@ export interface ChatRunner {
  *
  * @example
  * ```ts
- * const createChatEngine: ChatEngineFactory = ({ topK, mode, chatMode, streaming }) =>
- *   index.asChatEngine({ chatMode, streaming, similarityTopK: topK, responseMode: mode });
+ * const createChatEngine: ChatEngineFactory = ({ topK, mode, chatMode, streaming, citations }) =>
+ *   citations // chatMode is "condense_question": answer through a citing query engine
+ *     ? new CondenseQuestionChatEngine({
+ *         queryEngine: index.asQueryEngine({ citations, streaming, similarityTopK: topK, responseMode: mode }),
+ *       })
+ *     : index.asChatEngine({ chatMode, streaming, similarityTopK: topK, responseMode: mode });
  * ```
  */
 export type ChatEngineFactory = (request: ChatEngineRequest) => ChatRunner;

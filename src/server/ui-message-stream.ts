@@ -1,5 +1,5 @@
 import type { NodeWithScore } from "../schema/node.js";
-import { streamParts } from "../streaming/stream-parts.js";
+import { sourceNumbering, streamParts } from "../streaming/stream-parts.js";
 import type { StreamingResponse } from "../streaming/streaming-response.js";
 
 /** Headers of a Vercel AI SDK UI message stream (what `useChat`'s `DefaultChatTransport` reads). */
@@ -17,8 +17,11 @@ const FINISH_REASONS = new Set(["stop", "length", "content-filter", "tool-calls"
  * a `source-document` per source, the model's reasoning as `reasoning-start`, `reasoning-delta`s and
  * `reasoning-end` (a new reasoning part each time reasoning resumes after text), `text-start`, one `text-delta`
  * per delta, `text-end`, then `finish` (usage and timings in its `messageMetadata`), or `error` (`errorText`) or `abort`;
- * and `data: [DONE]` last. Stopping the iteration cancels the answer. With `started`, the `start` chunk was sent
- * already (before progress chunks) and is not repeated.
+ * and `data: [DONE]` last. A citing answer's markers come as `data-citation` chunks right after the `text-delta`
+ * that completes each (`{ id, data: { marker, nodeId, start, end } }`, one id per citation; not transient, so they
+ * stay in the message's parts, after its text part, in order), and its numbered sources as `source-document`s with
+ * their `number` in `providerMetadata.streamdex`. Stopping the iteration cancels the answer. With `started`, the
+ * `start` chunk was sent already (before progress chunks) and is not repeated.
  */
 export async function* uiMessageStream(
   response: StreamingResponse,
@@ -29,6 +32,7 @@ export async function* uiMessageStream(
   let textOpen = false;
   let reasoningId: string | undefined;
   let reasoningParts = 0;
+  let citationCount = 0;
   /** Closes an open reasoning part, and opens the text part if it is not yet (its end is always sent). */
   function* toText(): Generator<string> {
     if (reasoningId !== undefined) yield data({ type: "reasoning-end", id: reasoningId });
@@ -53,6 +57,15 @@ export async function* uiMessageStream(
         if (!textOpen || reasoningId !== undefined) yield* toText();
         yield data({ type: "text-delta", id: textId, delta: part.text });
         break;
+      case "citation": {
+        const { marker, nodeId, start, end } = part;
+        yield data({
+          type: "data-citation",
+          id: `citation-${messageId}-${citationCount++}`,
+          data: { marker, nodeId, start, end },
+        });
+        break;
+      }
       case "finish": {
         yield* toText();
         yield data({ type: "text-end", id: textId });
@@ -86,16 +99,23 @@ export async function* uiMessageStream(
   yield "data: [DONE]\n\n";
 }
 
-/** A source as a `source-document` chunk; its score and a snippet ride in `providerMetadata.streamdex`. */
+/**
+ * A source as a `source-document` chunk, titled by its file name (else, for a numbered source, `Source n`, else its
+ * id); its score and a snippet ride in `providerMetadata.streamdex`, with a numbered source's `number` (what `[n]`
+ * cites) and `originalNodeId`.
+ */
 function sourceDocument({ node, score }: NodeWithScore) {
   const fileName = typeof node.metadata.file_name === "string" ? node.metadata.file_name : undefined;
+  const numbering = sourceNumbering(node);
   return {
     type: "source-document",
     sourceId: node.id,
     mediaType: "text/plain",
-    title: fileName ?? node.id,
+    title: fileName ?? (numbering ? `Source ${numbering.number}` : node.id),
     ...(fileName ? { filename: fileName } : {}),
-    providerMetadata: { streamdex: { score: score ?? null, snippet: node.text.slice(0, 300) } },
+    providerMetadata: {
+      streamdex: { score: score ?? null, snippet: node.text.slice(0, 300), ...numbering },
+    },
   };
 }
 

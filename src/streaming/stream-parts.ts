@@ -1,6 +1,7 @@
+import { CitationSource } from "../citations/numbered-sources.js";
 import { StreamdexError } from "../errors/index.js";
 import type { TokenUsage } from "../llms/types.js";
-import type { NodeWithScore } from "../schema/node.js";
+import type { NodeWithScore, TextNode } from "../schema/node.js";
 import type { QueryTimings } from "../schema/timings.js";
 import { answerParts, type CitationPart } from "./answer-part.js";
 import type { StreamingResponse } from "./streaming-response.js";
@@ -39,7 +40,25 @@ export async function* streamParts(response: StreamingResponse): AsyncGenerator<
   }
 }
 
-/** A JSON-friendly view of a source node: id, score, text and metadata (what SSE clients receive). */
+/** What a citing answer's numbered source adds to its JSON view: the number `[n]` cites, and the node it came from. */
+export interface SourceNumbering {
+  /** 1-based: the source `[number]` cites. */
+  number: number;
+  /** The id of the retrieved node the source was cut from. */
+  originalNodeId: string;
+}
+
+/** A source's numbering when it is a citing answer's numbered source ({@link CitationSource}), else `undefined`. */
+export function sourceNumbering(node: TextNode): SourceNumbering | undefined {
+  return node instanceof CitationSource
+    ? { number: node.number, originalNodeId: node.originalNodeId }
+    : undefined;
+}
+
+/**
+ * A JSON-friendly view of a source node: id, score, text and metadata (what SSE clients receive), plus `number`
+ * and `originalNodeId` for a citing answer's numbered sources.
+ */
 export function serializeSource({ node, score }: NodeWithScore) {
-  return { id: node.id, score, text: node.text, metadata: node.metadata };
+  return { id: node.id, score, text: node.text, metadata: node.metadata, ...sourceNumbering(node) };
 }

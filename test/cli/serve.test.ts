@@ -45,6 +45,32 @@ describe("streamdex serve", () => {
     expect(body.indexOf("event: sources")).toBeLessThan(body.indexOf("event: delta"));
     expect(body).toMatch(/event: done/);
     expect(await (await fetch(`${url}/`)).text()).toMatch(/<html/i);
+    // A citing answer (the page asks with citations by default): the extractive answerer cites its sources.
+    const cited = await (
+      await fetch(`${url}/api/query`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "What did the author do growing up?", topK: 2, citations: true }),
+      })
+    ).text();
+    const sources = JSON.parse(/event: sources\ndata: (.*)\n/.exec(cited)![1]!) as {
+      sourceNodes: { id: string; number: number }[];
+    };
+    expect(sources.sourceNodes[0]!.number).toBe(1);
+    const citations = [...cited.matchAll(/event: citation\ndata: (.*)\n/g)].map(
+      (m) => JSON.parse(m[1]!) as { marker: number; nodeId: string | null },
+    );
+    expect(citations.length).toBeGreaterThan(0);
+    for (const c of citations) expect(c.nodeId).toBe(sources.sourceNodes[c.marker - 1]!.id);
+    // A chat that asks for citations answers through condense_question's citing query engine.
+    const chat = await (
+      await fetch(`${url}/api/chat`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ message: "What did the author do growing up?", citations: true }),
+      })
+    ).text();
+    expect(chat).toMatch(/event: citation/);
     interrupt.abort();
     expect(await running).toBe(0);
   });

@@ -208,8 +208,14 @@ describe("POST /api/chat in streamdex's own format (server-sent events)", () => 
     await (await postJson(`${server.url}/api/chat`, { message: "q", topK: 1, mode: "refine" })).text();
     await (await postJson(`${server.url}/api/chat`, { message: "q", chatMode: "condense_question" })).text();
     expect(factories.chatRequests).toEqual([
-      { topK: 1, mode: "refine", chatMode: "simple", streaming: true },
-      { topK: undefined, mode: undefined, chatMode: "condense_question", streaming: true },
+      { topK: 1, mode: "refine", chatMode: "simple", streaming: true, citations: false },
+      {
+        topK: undefined,
+        mode: undefined,
+        chatMode: "condense_question",
+        streaming: true,
+        citations: false,
+      },
     ]);
   });
 

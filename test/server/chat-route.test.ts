@@ -382,7 +382,9 @@ describe("POST /api/chat (AI SDK UI message stream, read by the real `ai` packag
     expect((await errorOf(empty)).code).toBe("empty_query");
     const ok = await postJson(`${url}/api/chat`, { messages: [userMessage("q")], topK: 1, mode: "refine" });
     await ok.text();
-    expect(chatRequests).toEqual([{ topK: 1, mode: "refine", chatMode: undefined, streaming: true }]);
+    expect(chatRequests).toEqual([
+      { topK: 1, mode: "refine", chatMode: undefined, streaming: true, citations: false },
+    ]);
   });
 });
 

@@ -27,7 +27,7 @@ describe("POST /api/query (server-sent events)", () => {
     expect(events[5]![1]).toEqual({ finishReason: "stop", timings: expect.any(Object) });
     const { timings } = events[5]![1] as { timings: { totalMs: number; ttftMs: number } };
     expect(timings.ttftMs).toBeLessThanOrEqual(timings.totalMs);
-    expect(requests).toEqual([{ topK: 3, mode: "compact", streaming: true }]);
+    expect(requests).toEqual([{ topK: 3, mode: "compact", streaming: true, citations: false }]);
   });
 
   it("applies defaultTopK and defaultMode when the request gives none", async () => {
@@ -36,7 +36,7 @@ describe("POST /api/query (server-sent events)", () => {
     );
     const events = parseSSE(await (await postJson(`${url}/api/query`, { query: "q" })).text());
     expect((events[0]![1] as { sourceNodes: unknown[] }).sourceNodes).toHaveLength(1);
-    expect(requests).toEqual([{ topK: 1, mode: "refine", streaming: true }]);
+    expect(requests).toEqual([{ topK: 1, mode: "refine", streaming: true, citations: false }]);
   });
 
   it("stream: false answers JSON with the response, sources and usage", async () => {

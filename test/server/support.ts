@@ -1,5 +1,7 @@
 import { expect } from "vitest";
+import { CondenseQuestionChatEngine } from "../../src/engines/chat/condense-question-chat-engine.js";
 import { createChatEngine as buildChatEngine } from "../../src/engines/chat/create-chat-engine.js";
+import { CitationQueryEngine, getCitationSynthesizer } from "../../src/engines/citation-query-engine.js";
 import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
 import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
 import type { LLM } from "../../src/llms/types.js";
@@ -14,15 +16,32 @@ import type {
 import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
 import { FixedRetriever, nodes, settle } from "../support/fixtures.js";
 
+/** A citing query engine (CitationQueryEngine) over fixed nodes, as a serve factory builds for `citations: true`. */
+export function citingEngine(llm: LLM, retrieved: NodeWithScore[], request: EngineRequest) {
+  return new CitationQueryEngine({
+    retriever: new FixedRetriever(retrieved),
+    responseSynthesizer: getCitationSynthesizer({
+      streaming: request.streaming,
+      responseMode: request.mode,
+      llm,
+    }),
+  });
+}
+
 /**
  * Query and chat engine factories over one LLM and fixed nodes (the first `topK` of them); record every request.
- * Chat engines default to the `context` mode.
+ * Chat engines default to the `context` mode. With `citations`, the query engine is a `CitationQueryEngine`, and
+ * the chat engine a `condense_question` one over it.
  */
 export function engineFactory(llm: LLM, sourceNodes: NodeWithScore[] = nodes(3)) {
   const requests: EngineRequest[] = [];
   const chatRequests: ChatEngineRequest[] = [];
   const createChatEngine: ChatEngineFactory = (request) => {
     chatRequests.push(request);
+    const retrieved = sourceNodes.slice(0, request.topK ?? 2);
+    if (request.citations) {
+      return new CondenseQuestionChatEngine({ llm, queryEngine: citingEngine(llm, retrieved, request) });
+    }
     return buildChatEngine({
       chatMode: request.chatMode ?? "context",
       streaming: request.streaming,
@@ -33,6 +52,7 @@ export function engineFactory(llm: LLM, sourceNodes: NodeWithScore[] = nodes(3))
   };
   const createEngine: EngineFactory = (request) => {
     requests.push(request);
+    if (request.citations) return citingEngine(llm, sourceNodes.slice(0, request.topK ?? 2), request);
     return new RetrieverQueryEngine({
       retriever: new FixedRetriever(sourceNodes.slice(0, request.topK ?? 2)),
       responseSynthesizer: getResponseSynthesizer({

@@ -1,3 +1,4 @@
+import type { Citation } from "../../citations/citation-parser.js";
 import type { NodeWithScore } from "../../schema/node.js";
 import { Response } from "../../schema/response.js";
 import type { QueryTimings } from "../../schema/timings.js";
@@ -11,6 +12,7 @@ import {
   type ReasoningView,
   reasoningView,
 } from "../answer-view.js";
+import { citedSources, printCitedSources } from "../cited-sources.js";
 import { type CliContext, EXIT } from "../context.js";
 import { type ModelChoice, UsageError } from "../models.js";
 import { SynthesisProgress } from "../progress.js";
@@ -26,13 +28,17 @@ export interface AskFlags extends IndexFlags, ReasoningFlags {
   json?: boolean;
   /** Print where the time went (retrieval, first tokens, total, tokens/s) on stderr. */
   timings?: boolean;
+  /** Cite the sources: `[n]` markers in the answer, then the numbered sources (see {@link printCitedSources}). */
+  citations?: boolean;
 }
 
 /**
  * `streamdex ask "<question>"`: refreshes the index (only changed files), then streams the answer to stdout as it
  * arrives and lists the sources. Ctrl-C stops the provider request (exit 130). A reasoning model's reasoning is
  * shown dimmed above the answer on a terminal, and left out when stdout is piped (see {@link reasoningView});
- * `--json` carries it as `reasoning`.
+ * `--json` carries it as `reasoning`. `--citations`: the answer cites numbered sources with `[n]` markers (kept in
+ * the streamed text), and the sources are listed by number, with the cited numbers that have no source flagged;
+ * `--json` then adds `citations` and numbers the `sources`.
  */
 export async function ask(ctx: CliContext, question: string | undefined, flags: AskFlags): Promise<number> {
   if (!question || question.trim() === "")
@@ -63,7 +69,11 @@ async function answer(
   if (ws.isEmpty) return noIndex(ctx, ws);
 
   const streaming = !flags["no-stream"] && !flags.json;
-  const engine = engineFor(ws.retriever(topK), choice, { streaming, mode: responseMode });
+  const engine = engineFor(ws.retriever(topK), choice, {
+    streaming,
+    mode: responseMode,
+    citations: flags.citations === true,
+  });
   // "refining 2/4" on a terminal while the earlier calls of a multi-call mode run.
   const progress = new SynthesisProgress(ctx.stderr, Settings.events);
   try {
@@ -91,12 +101,20 @@ async function show(
     progress.clear();
     if (flags.json) {
       const reasoning = flags["no-reasoning"] ? {} : { reasoning: result.reasoning };
+      const cited = flags.citations
+        ? {
+            sources: (await citedSources(result.sourceNodes, result.citations)).sources.map(
+              ({ name: _name, ...s }) => s,
+            ),
+            citations: result.citations,
+          }
+        : { sources: sources(result.sourceNodes) };
       ctx.stdout.write(
-        `${JSON.stringify({ question, answer: result.response, ...reasoning, sources: sources(result.sourceNodes), usage: result.usage ?? null, timings: result.timings ?? null, llm: choice.llmSpec, retrieval: ws.embedding.spec })}\n`,
+        `${JSON.stringify({ question, answer: result.response, ...reasoning, ...cited, usage: result.usage ?? null, timings: result.timings ?? null, llm: choice.llmSpec, retrieval: ws.embedding.spec })}\n`,
       );
     } else {
       printAnswer(ctx, result, view);
-      printSources(ctx, result.sourceNodes);
+      await listSources(ctx, result.sourceNodes, result.citations, flags);
       if (flags.timings) printTimings(ctx, result.timings);
     }
     return EXIT.ok;
@@ -104,9 +122,20 @@ async function show(
   await printAnswerStream(ctx, result, view, () => progress.clear());
   progress.clear(); // an answer with nothing to print
   ctx.stdout.write("\n");
-  printSources(ctx, result.sourceNodes);
+  await listSources(ctx, result.sourceNodes, result.citations, flags);
   if (flags.timings) printTimings(ctx, result.timings);
   return EXIT.ok;
+}
+
+/** The sources after the answer: numbered as the markers with `--citations`, by rank and score otherwise. */
+async function listSources(
+  ctx: CliContext,
+  nodes: NodeWithScore[],
+  citations: readonly Citation[],
+  flags: AskFlags,
+): Promise<void> {
+  if (flags.citations) printCitedSources(ctx, await citedSources(nodes, citations));
+  else printSources(ctx, nodes);
 }
 
 /** `--timings`: where the time went, in one line on stderr (stdout keeps the answer and its sources). */

@@ -61,11 +61,11 @@ async function run(
     }
     return retriever;
   };
-  const createEngine: EngineFactory = ({ topK, mode, streaming }) =>
-    engineFor(retrieverFor(topK), choice, { streaming, mode: mode ?? "compact" });
+  const createEngine: EngineFactory = ({ topK, mode, streaming, citations }) =>
+    engineFor(retrieverFor(topK), choice, { streaming, mode: mode ?? "compact", citations });
   // The server keeps one memory per conversation and passes it to chat(), so engines are cheap to build.
-  const createChatEngine: ChatEngineFactory = ({ topK, mode, chatMode, streaming }) =>
-    chatEngineFor(retrieverFor(topK), choice, { streaming, mode: mode ?? "compact", chatMode });
+  const createChatEngine: ChatEngineFactory = ({ topK, mode, chatMode, streaming, citations }) =>
+    chatEngineFor(retrieverFor(topK), choice, { streaming, mode: mode ?? "compact", chatMode, citations });
   const { startServer } = await import("../../server/index.js");
   const server = await startServer({
     createEngine,

@@ -2,6 +2,7 @@ import { readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { createChatEngine } from "../../engines/chat/create-chat-engine.js";
 import { CHAT_MODES, type ChatMode, isChatMode } from "../../engines/chat/types.js";
+import { CitationQueryEngine, getCitationSynthesizer } from "../../engines/citation-query-engine.js";
 import { RetrieverQueryEngine } from "../../engines/retriever-query-engine.js";
 import { ExtractiveLLM } from "../../llms/extractive-llm.js";
 import type { BaseRetriever } from "../../retrievers/types.js";
@@ -173,12 +174,25 @@ export function describeSync(s: SyncSummary, ws: Workspace): string {
   );
 }
 
-/** A query engine over the workspace, streaming or not. */
+/**
+ * A query engine over the workspace, streaming or not. `citations`: a {@link CitationQueryEngine} (the retrieved
+ * chunks cut into numbered sources, the citation prompts, `[n]` markers mapped to the sources as they stream).
+ */
 export function engineFor(
   retriever: BaseRetriever,
   choice: ModelChoice,
-  options: { streaming: boolean; mode: ResponseMode },
-) {
+  options: { streaming: boolean; mode: ResponseMode; citations?: boolean },
+): RetrieverQueryEngine<boolean> {
+  if (options.citations) {
+    return new CitationQueryEngine({
+      retriever,
+      responseSynthesizer: getCitationSynthesizer({
+        streaming: options.streaming,
+        responseMode: options.mode,
+        llm: choice.llm,
+      }),
+    });
+  }
   return new RetrieverQueryEngine({
     retriever,
     responseSynthesizer: getResponseSynthesizer({
@@ -196,7 +210,14 @@ export function engineFor(
 export function chatEngineFor(
   retriever: BaseRetriever,
   choice: ModelChoice,
-  options: { streaming: boolean; mode: ResponseMode; chatMode?: ChatMode; systemPrompt?: string },
+  options: {
+    streaming: boolean;
+    mode: ResponseMode;
+    chatMode?: ChatMode;
+    systemPrompt?: string;
+    /** Cite the sources (`condense_question` only: the server sends that mode with it). */
+    citations?: boolean;
+  },
 ) {
   const extractive = choice.llm instanceof ExtractiveLLM;
   return createChatEngine<boolean, ChatMode>({
@@ -206,6 +227,7 @@ export function chatEngineFor(
     retriever,
     llm: extractive ? new ExtractiveChatLLM(choice.llm as ExtractiveLLM) : choice.llm,
     systemPrompt: options.systemPrompt,
+    citations: options.citations,
   });
 }
 

@@ -4,7 +4,10 @@
  * "Reasoning" block (shown at the first one, open while the model reasons, folded at the first answer delta
  * unless the reader opened or closed it meanwhile), never into the answer. `progress` events (a multi-call mode's
  * earlier calls) show in the status line: "Refining 2/4…". Stop aborts the fetch, which closes the
- * connection, which aborts the provider request on the server.
+ * connection, which aborts the provider request on the server. With "Cite sources" ticked the question asks for
+ * `citations`: each `citation` event turns its marker, already on screen, into a link to its source card (hover or
+ * focus highlights the card, a click scrolls to it and keeps it highlighted), or strikes it out when it cites no
+ * source (`nodeId` null), with a title saying so.
  */
 export const PAGE_SCRIPT = `
 "use strict";
@@ -12,6 +15,7 @@ const $ = (id) => document.getElementById(id);
 const form = $("ask-form"), question = $("question"), askButton = $("ask"), stopButton = $("stop");
 const statusLine = $("status"), answer = $("answer"), sources = $("sources"), tokenRow = $("token-row");
 const reasoningBlock = $("reasoning-block"), reasoning = $("reasoning"), reasoningNote = $("reasoning-note");
+const cite = $("cite");
 let controller = null;
 /** Whether the reader opened or closed the Reasoning block during this answer (then it is left as they set it). */
 let reasoningToggled = false;
@@ -58,27 +62,162 @@ function setBusy(busy) {
   stopButton.disabled = !busy;
 }
 
+/** The source cards by node id (what a citation's nodeId names). */
+let cards = new Map();
+
 function renderSources(list) {
   sources.replaceChildren();
-  for (const source of list) {
+  cards = new Map();
+  list.forEach((source, i) => {
     const item = document.createElement("li");
+    const number = typeof source.number === "number" ? source.number : i + 1;
+    item.id = "source-" + number;
+    item.dataset.nodeId = source.id;
+    cards.set(source.id, item);
     const head = document.createElement("div");
     head.className = "source-head";
+    const title = document.createElement("span");
+    if (typeof source.number === "number") {
+      const badge = document.createElement("span");
+      badge.className = "source-number";
+      badge.textContent = "[" + source.number + "]";
+      title.append(badge, " ");
+    }
     const name = document.createElement("span");
     name.className = "file-name";
     name.textContent = (source.metadata && source.metadata.file_name) || source.id;
+    title.append(name);
     const score = document.createElement("span");
     score.className = "score";
     score.textContent = typeof source.score === "number" ? "score " + source.score.toFixed(3) : "";
-    head.append(name, score);
+    head.append(title, score);
     const snippet = document.createElement("p");
     snippet.className = "snippet";
     const text = source.text.replace(/\\s+/g, " ").trim();
     snippet.textContent = text.length > 220 ? text.slice(0, 220) + "…" : text;
     item.append(head, snippet);
     sources.append(item);
-  }
+  });
   $("sources-empty").hidden = list.length > 0;
+}
+
+/*
+ * The answer as it streams: the text after the last citation group is one text node, \`tail\`, which starts at
+ * offset \`tailStart\` of the answer. A citation event comes right after the delta that completes its marker, so its
+ * group [start, end) is in the tail: the tail is split there and the group replaced by a link (or a struck-out
+ * marker). A group of several numbers ("[1, 3]", "[1-3]") gets one event per number, with the same offsets: each
+ * number written in it becomes its own link.
+ */
+let tail = document.createTextNode(""), tailStart = 0, group = null, citationCount = 0, missingCount = 0;
+
+function resetAnswer() {
+  tail = document.createTextNode("");
+  tailStart = 0;
+  group = null;
+  citationCount = 0;
+  missingCount = 0;
+  answer.replaceChildren(tail);
+}
+
+function addCitation(c) {
+  citationCount++;
+  if (c.nodeId === null) missingCount++;
+  if (group && group.start === c.start && group.end === c.end) {
+    if (group.el.classList.contains("cite-group")) linkNumber(group.el, c);
+    return;
+  }
+  const from = c.start - tailStart, to = c.end - tailStart;
+  if (from < 0 || to > tail.length || from >= to) return; // not in the text on screen: leave the text as it is
+  const written = tail.splitText(from);
+  tail = written.splitText(to - from);
+  tailStart = c.end;
+  let el;
+  if (/^\\[\\s*\\d+\\s*\\]$/.test(written.data)) el = citationMark(c, written.data);
+  else {
+    el = document.createElement("span");
+    el.className = "cite-group";
+    el.textContent = written.data;
+    linkNumber(el, c);
+  }
+  written.replaceWith(el);
+  group = { start: c.start, end: c.end, el };
+}
+
+/** In a group of several numbers, the first bare number equal to the marker becomes its link. */
+function linkNumber(el, c) {
+  for (const node of Array.from(el.childNodes)) {
+    if (node.nodeType !== Node.TEXT_NODE) continue;
+    const re = /\\d+/g;
+    let m;
+    while ((m = re.exec(node.data)) !== null) {
+      if (Number(m[0]) !== c.marker) continue;
+      const digits = node.splitText(m.index);
+      digits.splitText(m[0].length);
+      digits.replaceWith(citationMark(c, m[0]));
+      return;
+    }
+  }
+}
+
+/** A marker as a link to its source card, or struck out when it cites no source. */
+function citationMark(c, text) {
+  const card = c.nodeId === null ? null : cards.get(c.nodeId) || $("source-" + c.marker);
+  if (!card) {
+    const missing = document.createElement("s");
+    missing.className = "cite-missing";
+    missing.dataset.marker = String(c.marker);
+    missing.textContent = text;
+    const n = sources.children.length;
+    missing.title = "No such source: [" + c.marker + "] cites none of the " + n + (n === 1 ? " source" : " sources");
+    return missing;
+  }
+  const link = document.createElement("a");
+  link.className = "cite-link";
+  link.href = "#" + card.id;
+  link.dataset.marker = String(c.marker);
+  link.textContent = text;
+  link.title = "Source " + c.marker + ": " + card.querySelector(".file-name").textContent;
+  return link;
+}
+
+function cardOf(link) {
+  return $(link.getAttribute("href").slice(1));
+}
+
+/** Highlights a link's card (hover, focus), or a card's links. */
+function highlight(target, on) {
+  const link = target.closest && target.closest("a.cite-link");
+  if (link) {
+    const card = cardOf(link);
+    if (card) card.classList.toggle("hovered", on);
+    return;
+  }
+  const card = target.closest && target.closest("#sources li");
+  if (!card) return;
+  for (const a of answer.querySelectorAll('a.cite-link[href="#' + card.id + '"]')) a.classList.toggle("hovered", on);
+}
+
+answer.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a.cite-link");
+  if (!link) return;
+  event.preventDefault();
+  const card = cardOf(link);
+  if (!card) return;
+  for (const item of sources.children) item.classList.toggle("picked", item === card);
+  card.scrollIntoView({ block: "nearest", behavior: "smooth" });
+});
+for (const el of [answer, sources]) {
+  el.addEventListener("mouseover", (event) => highlight(event.target, true));
+  el.addEventListener("mouseout", (event) => highlight(event.target, false));
+  el.addEventListener("focusin", (event) => highlight(event.target, true));
+  el.addEventListener("focusout", (event) => highlight(event.target, false));
+}
+
+/** ", 2 citations (1 with no source)" once the answer is done; "" when it cited nothing. */
+function citationNote() {
+  if (citationCount === 0) return "";
+  const note = " · " + citationCount + (citationCount === 1 ? " citation" : " citations");
+  return missingCount === 0 ? note : note + " (" + missingCount + " with no source)";
 }
 
 async function readEvents(body, onEvent) {
@@ -110,8 +249,7 @@ async function ask() {
     return;
   }
   controller = new AbortController();
-  const text = document.createTextNode("");
-  answer.replaceChildren(text);
+  resetAnswer();
   answer.dataset.state = "waiting";
   resetReasoning();
   let answering = false;
@@ -124,7 +262,7 @@ async function ask() {
   let usage = null;
   try {
     const res = await fetch("api/query", {
-      method: "POST", headers, body: JSON.stringify({ query }), signal: controller.signal,
+      method: "POST", headers, body: JSON.stringify({ query, citations: cite.checked }), signal: controller.signal,
     });
     if (!res.ok) {
       const problem = await res.json().catch(() => null);
@@ -160,12 +298,14 @@ async function ask() {
           setStatus("Writing the answer…");
         }
         endReasoning();
-        text.appendData(data.text);
-      } else if (event === "usage") usage = data;
+        tail.appendData(data.text);
+      } else if (event === "citation") addCitation(data);
+      else if (event === "usage") usage = data;
       else if (event === "done") {
         answer.dataset.state = "done";
         const thought = usage && usage.reasoningTokens ? " (" + usage.reasoningTokens + " reasoning)" : "";
-        setStatus("Done" + (usage ? " · " + usage.totalTokens + " tokens" + thought : "") + ".");
+        const tokens = usage ? " · " + usage.totalTokens + " tokens" + thought : "";
+        setStatus("Done" + citationNote() + tokens + ".");
       } else if (event === "error") {
         answer.dataset.state = "error";
         setStatus("The answer failed: " + data.message, true);

@@ -39,4 +39,18 @@ button:disabled { opacity: .45; cursor: default; }
 .source-head { display: flex; justify-content: space-between; gap: 1rem; font-weight: 600; }
 .score { color: var(--muted); font-weight: 400; font-variant-numeric: tabular-nums; }
 .snippet { margin: .25rem 0 0; color: var(--muted); font-size: .9rem; }
+label.check { display: inline-flex; align-items: center; gap: .35rem; margin: 0 0 0 .4rem; font-weight: 400;
+  color: var(--muted); cursor: pointer; white-space: nowrap; }
+label.check input { width: auto; margin: 0; accent-color: var(--accent); }
+a.cite-link { color: var(--accent); font-weight: 600; text-decoration: none; border-radius: .25rem; padding: 0 .08rem; }
+a.cite-link:hover, a.cite-link.hovered, a.cite-link:focus-visible { text-decoration: underline;
+  background: color-mix(in srgb, var(--accent) 16%, transparent); }
+a.cite-link:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
+s.cite-missing { color: var(--err); cursor: help; text-decoration-thickness: 2px; }
+#sources li { scroll-margin: 1rem; transition: border-color .15s, box-shadow .15s; }
+#sources li.picked { border-color: var(--accent); }
+#sources li.hovered { border-color: var(--accent); background: color-mix(in srgb, var(--accent) 7%, var(--card));
+  box-shadow: 0 0 0 2px color-mix(in srgb, var(--accent) 30%, transparent); }
+.cite-group { white-space: nowrap; }
+.source-number { color: var(--accent); font-variant-numeric: tabular-nums; }
 `;

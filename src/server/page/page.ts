@@ -5,8 +5,10 @@ import { PAGE_STYLE } from "./page-style.js";
 /**
  * The web page served at `GET /`: a question box, the answer streamed as it is written, its sources, and a
  * Stop button. A reasoning model's reasoning streams into a collapsible "Reasoning" block above the answer (open
- * while the model reasons, folded when the answer starts unless the reader toggled it). Self-contained (inline
- * CSS and JS, nothing fetched but the API), no build step.
+ * while the model reasons, folded when the answer starts unless the reader toggled it). "Cite sources" (ticked by
+ * default) asks for citations: each `[n]` in the answer becomes a link to source card n as soon as it is written,
+ * and a marker with no source is struck out. Self-contained (inline CSS and JS, nothing fetched but the API), no
+ * build step.
  */
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -32,6 +34,7 @@ export const PAGE_HTML = `<!doctype html>
   <div class="row">
     <button id="ask" type="submit">Ask</button>
     <button id="stop" type="button" class="secondary" disabled>Stop</button>
+    <label class="check" for="cite"><input id="cite" type="checkbox" checked> Cite sources</label>
     <p id="status" role="status" aria-live="polite">Ready.</p>
   </div>
 </form>
