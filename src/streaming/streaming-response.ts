@@ -129,8 +129,16 @@ export class StreamingResponse implements AsyncIterable<string> {
   private readonly clock: QueryClock;
   private firstText: number | undefined;
   private firstReasoning: number | undefined;
+  /**
+   * Citations are parsed as each text delta is delivered to a parts reader (its `citation` parts follow it), and
+   * lazily for the text readers, whose path stays free of it: the text not parsed yet is parsed when
+   * {@link citations} (or `getResponse()`) is read. `parsedTo`: characters of the answer parsed so far.
+   */
   private readonly parser: CitationParser | undefined;
   private readonly citationList: Citation[] = [];
+  private parsedTo = 0;
+  /** Characters of the answer so far (the sum of the text deltas' lengths). */
+  private textLength = 0;
   /** Citations of the last text delta, for the parts reader to deliver right after it. */
   private queued: readonly Citation[] = NO_CITATIONS;
   private queuedAt = 0;
@@ -171,6 +179,7 @@ export class StreamingResponse implements AsyncIterable<string> {
    * engine cites (`CitationQueryEngine`). A marker whose number has no source has `nodeId: null`.
    */
   get citations(): readonly Citation[] {
+    this.catchUpCitations();
     return this.citationList;
   }
 
@@ -294,7 +303,7 @@ export class StreamingResponse implements AsyncIterable<string> {
       sourceNodes: this.sourceNodes,
       metadata: this.metadata,
       usage: this.usage,
-      citations: [...this.citationList],
+      citations: [...this.citations],
     });
   }
 
@@ -448,25 +457,39 @@ export class StreamingResponse implements AsyncIterable<string> {
     const text = part.type === "text-delta" ? part.text : this.other(part);
     if (text === undefined || !this.takeText(text)) return this.nextDelta();
     if (this.parser) {
-      this.queued = this.lastCitations;
+      this.queued = this.parseDelta(text);
       this.queuedAt = 0;
     }
     return { done: false, value: { type: "text-delta", text } };
   };
 
-  /** The citations the last {@link takeText} completed. */
-  private lastCitations: readonly Citation[] = NO_CITATIONS;
+  /** The citations that the text delta just taken (`text`, the end of the answer so far) completes. */
+  private parseDelta(text: string): readonly Citation[] {
+    const parser = this.parser!;
+    // Parsed up to this delta already (a parts reader from the start): parse just it.
+    const found =
+      this.parsedTo + text.length === this.textLength
+        ? parser.push(text)
+        : parser.push(this.responseTxt.slice(this.parsedTo));
+    this.parsedTo = this.textLength;
+    for (let i = 0; i < found.length; i++) this.citationList.push(found[i]!);
+    return found;
+  }
+
+  /** Parses the text the text readers took without parsing it. */
+  private catchUpCitations(): void {
+    if (!this.parser || this.parsedTo === this.textLength) return;
+    const found = this.parser.push(this.responseTxt.slice(this.parsedTo));
+    this.parsedTo = this.textLength;
+    for (let i = 0; i < found.length; i++) this.citationList.push(found[i]!);
+  }
 
   /** Records a text delta; `false` for an empty one (a fixed text is one chunk even if empty). */
   private takeText(text: string): boolean {
     if (text === "" && this.init.stream !== undefined) return false;
     if (this.deltaCount === 0) this.firstText = performance.now();
     this.textChunks.push(text);
-    if (this.parser) {
-      const found = this.parser.push(text);
-      this.lastCitations = found;
-      for (let i = 0; i < found.length; i++) this.citationList.push(found[i]!);
-    }
+    this.textLength += text.length;
     if (this.observers.active) this.observers.delta(text, this.deltaCount);
     this.deltaCount++;
     return true;
@@ -618,7 +641,7 @@ export class StreamingResponse implements AsyncIterable<string> {
     if (this.state === "done") {
       if (this.reasoning !== "") queue.push({ type: "reasoning-delta", text: this.reasoning });
       if (this.responseTxt !== "") queue.push({ type: "text-delta", text: this.responseTxt });
-      for (const c of this.citationList) queue.push({ type: "citation", ...c });
+      for (const c of this.citations) queue.push({ type: "citation", ...c });
     }
     return {
       next: async () => {

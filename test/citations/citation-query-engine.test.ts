@@ -87,6 +87,14 @@ describe("citation parts while the answer streams", () => {
     );
   });
 
+  it("res.citations is current mid-stream for a text reader too (the markers completed so far)", async () => {
+    const llm = scripted(["A [1]", " B [", "2", "] C [3]"]);
+    const res = await engine(llm, true).query("q");
+    const seen: number[][] = [];
+    for await (const _ of res.responseGen) seen.push(res.citations.map((c) => c.marker));
+    expect(seen).toEqual([[1], [1], [1], [1, 2, 3]]);
+  });
+
   it("brackets that are not citations give no part", async () => {
     const llm = scripted(["See [note], `a[1]`, a[i] and [the docs](http://x) ", "then France[2]."]);
     const res = await engine(llm, true).query("q");
