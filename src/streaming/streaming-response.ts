@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { type Citation, CitationParser, type CitationParserOptions } from "../citations/citation-parser.js";
+import type { Citation, CitationParserOptions } from "../citations/citation-parser.js";
 import { AbortError, isAbortError, StreamConsumedError, StreamInterruptedError } from "../errors/index.js";
 import { estimateUsage } from "../llms/estimate-usage.js";
 import { legacyParts } from "../llms/stream-part.js";
@@ -8,6 +8,7 @@ import type { NodeWithScore } from "../schema/node.js";
 import { addUsage, Response, type ResponseMetadata, sourceMetadata } from "../schema/response.js";
 import { QueryClock, type QueryTimings } from "../schema/timings.js";
 import type { Tokenizer } from "../utils/tokenizer.js";
+import { AnswerCitations } from "./answer-citations.js";
 import { type AnswerPart, answerParts, type CitationPart } from "./answer-part.js";
 import { type PipeOptions, pipeToNodeResponse } from "./node-response.js";
 import { type StreamHooks, StreamObservers } from "./stream-observers.js";
@@ -59,6 +60,7 @@ export interface StreamingResponseInit {
 
 type Delta = TextDeltaPart | ReasoningDeltaPart | CitationPart;
 const NO_CITATIONS: readonly Citation[] = Object.freeze([]);
+const joinedText = (response: StreamingResponse) => () => response.responseTxt;
 
 type State = "idle" | "reading" | "done" | "cancelled" | "errored";
 
@@ -129,19 +131,11 @@ export class StreamingResponse implements AsyncIterable<string> {
   private readonly clock: QueryClock;
   private firstText: number | undefined;
   private firstReasoning: number | undefined;
-  /**
-   * Citations are parsed as each text delta is delivered to a parts reader (its `citation` parts follow it), and
-   * lazily for the text readers, whose path stays free of it: the text not parsed yet is parsed when
-   * {@link citations} (or `getResponse()`) is read. `parsedTo`: characters of the answer parsed so far.
-   */
-  private readonly parser: CitationParser | undefined;
-  private readonly citationList: Citation[] = [];
-  private parsedTo = 0;
+  /** A citing answer's citations. */
+  private readonly citing: AnswerCitations | undefined;
+  private readonly text: () => string = joinedText(this);
   /** Characters of the answer so far (the sum of the text deltas' lengths). */
   private textLength = 0;
-  /** Citations of the last text delta, for the parts reader to deliver right after it. */
-  private queued: readonly Citation[] = NO_CITATIONS;
-  private queuedAt = 0;
 
   constructor(init: StreamingResponseInit) {
     this.init = init;
@@ -151,11 +145,7 @@ export class StreamingResponse implements AsyncIterable<string> {
     this.metadata = init.metadata ?? sourceMetadata(this.sourceNodes);
     if (init.hooks) this.observers.add(init.hooks);
     if (init.citations) {
-      const sources = this.sourceNodes;
-      this.parser = new CitationParser(
-        (n) => sources[n - 1]?.node.id ?? null,
-        init.citations === true ? {} : init.citations,
-      );
+      this.citing = new AnswerCitations(this.sourceNodes, init.citations === true ? {} : init.citations);
     }
     // From now on, not only once reading starts: an abort before the first read still ends the stream, stops its
     // provider requests and tells the observers.
@@ -179,8 +169,7 @@ export class StreamingResponse implements AsyncIterable<string> {
    * engine cites (`CitationQueryEngine`). A marker whose number has no source has `nodeId: null`.
    */
   get citations(): readonly Citation[] {
-    this.catchUpCitations();
-    return this.citationList;
+    return this.citing ? this.citing.all(this.textLength, this.text) : NO_CITATIONS;
   }
 
   /** The model's reasoning so far (`""` when it gave none); never part of {@link responseTxt}. */
@@ -417,13 +406,8 @@ export class StreamingResponse implements AsyncIterable<string> {
   /** The parts reader's read: the citations of the last text delta, else the next text or reasoning delta. */
   private readonly nextDelta = (): Promise<IteratorResult<Delta>> => {
     if (this.state !== "reading") return this.settled();
-    if (this.queuedAt < this.queued.length) {
-      const c = this.queued[this.queuedAt++]!;
-      return Promise.resolve({
-        done: false,
-        value: { type: "citation", marker: c.marker, nodeId: c.nodeId, start: c.start, end: c.end },
-      });
-    }
+    const citation = this.citing?.nextPart();
+    if (citation) return Promise.resolve({ done: false, value: citation });
     return this.source!.next().then(this.onDelta, this.onError);
   };
 
@@ -456,33 +440,9 @@ export class StreamingResponse implements AsyncIterable<string> {
     }
     const text = part.type === "text-delta" ? part.text : this.other(part);
     if (text === undefined || !this.takeText(text)) return this.nextDelta();
-    if (this.parser) {
-      this.queued = this.parseDelta(text);
-      this.queuedAt = 0;
-    }
+    this.citing?.delta(text, this.textLength, this.text);
     return { done: false, value: { type: "text-delta", text } };
   };
-
-  /** The citations that the text delta just taken (`text`, the end of the answer so far) completes. */
-  private parseDelta(text: string): readonly Citation[] {
-    const parser = this.parser!;
-    // Parsed up to this delta already (a parts reader from the start): parse just it.
-    const found =
-      this.parsedTo + text.length === this.textLength
-        ? parser.push(text)
-        : parser.push(this.responseTxt.slice(this.parsedTo));
-    this.parsedTo = this.textLength;
-    for (let i = 0; i < found.length; i++) this.citationList.push(found[i]!);
-    return found;
-  }
-
-  /** Parses the text the text readers took without parsing it. */
-  private catchUpCitations(): void {
-    if (!this.parser || this.parsedTo === this.textLength) return;
-    const found = this.parser.push(this.responseTxt.slice(this.parsedTo));
-    this.parsedTo = this.textLength;
-    for (let i = 0; i < found.length; i++) this.citationList.push(found[i]!);
-  }
 
   /** Records a text delta; `false` for an empty one (a fixed text is one chunk even if empty). */
   private takeText(text: string): boolean {
