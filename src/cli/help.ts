@@ -101,7 +101,8 @@ Options:
 
 Serves POST /api/query (text/event-stream: sources, reasoning..., delta..., usage, done), POST /api/chat
 (conversations with memory: { message, conversationId } as the same events, or Vercel AI SDK UI message
-streams), GET /healthz and a web page at /. Binds 127.0.0.1 unless --host says otherwise;
+streams), OpenAI's POST /v1/chat/completions and GET /v1/models (model "streamdex"; the token is the
+API key), GET /healthz and a web page at /. Binds 127.0.0.1 unless --host says otherwise;
 binding elsewhere needs a token.
 
 Options:

@@ -4,6 +4,7 @@ import { type ChatRequest, parseChatBody } from "./chat-request.js";
 import { ConversationStore } from "./conversation-store.js";
 import { corsHeaders, PREFLIGHT_HEADERS } from "./cors.js";
 import { HttpError, toHttpError } from "./http-error.js";
+import { createOpenAIRoute, isOpenAIPath, type OpenAIRoute } from "./openai/route.js";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.js";
 import { PAGE_CSP, PAGE_HTML } from "./page/page.js";
 import { parseQueryBody } from "./query-request.js";
@@ -21,6 +22,8 @@ interface Shared {
   opts: ResolvedOptions;
   slots: StreamSlots;
   conversations: ConversationStore;
+  /** The OpenAI-compatible API (`/v1/...`), unless turned off. */
+  openai?: OpenAIRoute;
 }
 
 /**
@@ -34,6 +37,7 @@ export function createHandlerCore(options: ServerOptions): (request: CoreRequest
     slots: new StreamSlots(opts.maxConcurrentStreams),
     conversations: new ConversationStore(opts.maxConversations, opts.createMemory),
   };
+  shared.openai = createOpenAIRoute(options.openai, shared);
   return async (req) => {
     const started = performance.now();
     const log = (status: number, note = "") => {
@@ -62,6 +66,7 @@ async function route(
   log: (status: number, note?: string) => void,
 ): Promise<CoreReply> {
   const { opts } = shared;
+  if (shared.openai && isOpenAIPath(req.path)) return shared.openai(req, cors, log);
   if (!API_ROUTES.has(req.path)) {
     if (req.path === "/") {
       allowMethods(req, ["GET", "HEAD"]);
@@ -83,7 +88,7 @@ async function route(
     throw new HttpError(
       404,
       "not_found",
-      "No such route. Routes: GET /, GET /healthz, POST /api/query, POST /api/chat.",
+      "No such route. Routes: GET /, GET /healthz, POST /api/query, POST /api/chat, POST /v1/chat/completions, GET /v1/models.",
     );
   }
 

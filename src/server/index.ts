@@ -6,6 +6,7 @@ export { CONVERSATION_ID_HEADER, createHandlerCore } from "./handle-request.js";
 export { HttpError, toHttpError } from "./http-error.js";
 export type { NodeRequestHandler } from "./node-handler.js";
 export { createRequestHandler } from "./node-handler.js";
+export type { OpenAICompatOptions, OpenAIModelOptions } from "./openai/options.js";
 export type { CorsOptions, ServerOptions } from "./options.js";
 export { PAGE_CSP, PAGE_HTML } from "./page/page.js";
 export type { CoreReply, CoreRequest, ReplyStream } from "./reply.js";

@@ -4,6 +4,7 @@ import { ChatMemoryBuffer } from "../memory/chat-memory-buffer.js";
 import { isResponseMode } from "../synthesizers/get-response-synthesizer.js";
 import type { ResponseMode } from "../synthesizers/types.js";
 import { optionalInteger } from "../utils/validate.js";
+import type { OpenAICompatOptions } from "./openai/options.js";
 import type { ChatEngineFactory, EngineFactory } from "./types.js";
 
 /** Cross-origin access to the API. Off unless given. */
@@ -43,6 +44,11 @@ export interface ServerOptions {
   defaultMode?: ResponseMode;
   /** Chat mode when a chat request gives none (default: the chat engine's own). */
   defaultChatMode?: ChatMode;
+  /**
+   * The OpenAI-compatible API (`POST /v1/chat/completions`, `GET /v1/models`): its models and limits (default: one
+   * model, `streamdex`, over `createEngine`/`createChatEngine`). `false` turns it off.
+   */
+  openai?: OpenAICompatOptions | false;
 }
 
 /** {@link ServerOptions} with defaults applied and values checked. */

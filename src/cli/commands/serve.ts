@@ -5,6 +5,7 @@ import type { ModelChoice } from "../models.js";
 import type { Workspace } from "../workspace.js";
 import {
   chatEngineFor,
+  defaultChatMode,
   describeSync,
   engineFor,
   type IndexFlags,
@@ -26,7 +27,7 @@ export interface ServeFlags extends IndexFlags {
 
 /**
  * `streamdex serve`: the HTTP API (`POST /api/query` as SSE, `POST /api/chat`: conversations with memory, as SSE or
- * for AI SDK clients) and the web page,
+ * for AI SDK clients; OpenAI's `POST /v1/chat/completions` and `GET /v1/models`) and the web page,
  * bound to 127.0.0.1 unless told otherwise (then a token is required). Runs until Ctrl-C.
  */
 export async function serve(ctx: CliContext, flags: ServeFlags): Promise<number> {
@@ -75,9 +76,12 @@ async function run(
     token: flags.token ?? ctx.env.STREAMDEX_TOKEN,
     ...(flags.cors ? { cors: { origin: flags.cors.split(",").map((o) => o.trim()) } } : {}),
     logger: (line: string) => note(ctx, line),
+    // One model, `streamdex`, in /api/chat's default chat mode (the extractive answerer: `context`, since its
+    // condensed questions would be extracts).
+    openai: { models: { streamdex: { chatMode: defaultChatMode(choice) } } },
   });
   ctx.stdout.write(
-    `streamdex is answering on ${server.url} (page at /, API at /api/query and /api/chat). Ctrl-C to stop.\n`,
+    `streamdex is answering on ${server.url} (page at /, API at /api/query and /api/chat, OpenAI API at /v1). Ctrl-C to stop.\n`,
   );
   await new Promise<void>((resolve) => {
     if (ctx.interrupt.aborted) resolve();
