@@ -91,6 +91,21 @@ export {
   DEFAULT_CHAT_TOKEN_LIMIT,
   MESSAGE_OVERHEAD_TOKENS,
 } from "./memory/chat-memory-buffer.js";
+export {
+  ChatStoreUnavailableError,
+  ConversationBusyError,
+  ConversationConflictError,
+  ConversationFullError,
+} from "./memory/chat-store/errors.js";
+export type { InMemoryChatStoreOptions } from "./memory/chat-store/in-memory-chat-store.js";
+export { InMemoryChatStore } from "./memory/chat-store/in-memory-chat-store.js";
+export { DEFAULT_CHAT_TTL_MS } from "./memory/chat-store/limits.js";
+export type {
+  ChatOpenOptions,
+  ChatSession,
+  ChatStore,
+  ChatStoreLimits,
+} from "./memory/chat-store/types.js";
 export type { ChatTurn } from "./memory/chat-turn.js";
 export { INTERRUPTED_NOTE, renderTurn } from "./memory/chat-turn.js";
 export { InvalidChatMemoryError } from "./memory/errors.js";

@@ -113,7 +113,8 @@ Options:
   --data <dir>           folder to answer from (indexed or updated first)
   --persist <dir>        index directory (default: .streamdex)
   --llm, --embed         models (see streamdex --help)
-  --store, --table       where the index lives (see streamdex --help)
+  --store, --table       where the index lives (see streamdex --help); with postgres://… the
+                         conversations live there too (shared by several serve processes)
   --verbose              stack traces on errors
 `,
 };

@@ -3,6 +3,9 @@ import type { ChatMemoryBuffer } from "../memory/chat-memory-buffer.js";
 /**
  * The server's conversations: one memory per conversation id, at most `limit` of them. Beyond it the least
  * recently used conversation with no answer in progress is forgotten.
+ *
+ * @deprecated The server keeps its conversations in a `ChatStore` now: use `InMemoryChatStore` (the default) or
+ * `PgChatStore`, passed as `chatStore`.
  */
 export class ConversationStore {
   private readonly memories = new Map<string, ChatMemoryBuffer>();

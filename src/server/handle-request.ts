@@ -1,7 +1,7 @@
 import { type AnswerContext, answer } from "./answer.js";
 import { hasBearerToken } from "./auth.js";
 import { type ChatRequest, parseChatBody } from "./chat-request.js";
-import { ConversationStore } from "./conversation-store.js";
+import { endChat, openChat } from "./chat-sessions.js";
 import { corsHeaders, PREFLIGHT_HEADERS } from "./cors.js";
 import { HttpError, toHttpError } from "./http-error.js";
 import { createOpenAIRoute, isOpenAIPath, type OpenAIRoute } from "./openai/route.js";
@@ -21,10 +21,12 @@ export const CONVERSATION_ID_HEADER = "x-conversation-id";
 interface Shared {
   opts: ResolvedOptions;
   slots: StreamSlots;
-  conversations: ConversationStore;
   /** The OpenAI-compatible API (`/v1/...`), unless turned off. */
   openai?: OpenAIRoute;
 }
+
+/** What a route prepares for {@link answer}; `finish` runs once when the answer is over (or failed to start). */
+type Prepared = Omit<AnswerContext, "signal" | "onEnd"> & { finish?: () => void };
 
 /**
  * The routing, validation and answering shared by the Node and fetch handlers: takes a request in a
@@ -35,7 +37,6 @@ export function createHandlerCore(options: ServerOptions): (request: CoreRequest
   const shared: Shared = {
     opts,
     slots: new StreamSlots(opts.maxConcurrentStreams),
-    conversations: new ConversationStore(opts.maxConversations, opts.createMemory),
   };
   shared.openai = createOpenAIRoute(options.openai, shared);
   return async (req) => {
@@ -146,16 +147,16 @@ async function route(
 }
 
 /**
- * The answer to a chat message. The server's memory of a conversation is the truth: the history a client sends
- * (the AI SDK sends every message) is only used to seed a conversation the server does not know (new, evicted,
- * or from before a restart).
+ * The answer to a chat message. The server's memory of a conversation (in its `chatStore`) is the truth: the
+ * history a client sends (the AI SDK sends every message) is only used to seed a conversation the store does not
+ * know (new, evicted, expired, or from before a restart).
  */
-function chatAnswer(
+async function chatAnswer(
   request: ChatRequest,
   shared: Shared,
   cors: Record<string, string>,
-): Omit<AnswerContext, "signal" | "onEnd"> {
-  const { opts, conversations } = shared;
+): Promise<Prepared> {
+  const { opts } = shared;
   const runner = opts.createChatEngine!({
     topK: request.topK,
     mode: request.mode,
@@ -163,9 +164,9 @@ function chatAnswer(
     streaming: request.stream,
     citations: request.citations,
   });
-  const { memory, created } = conversations.get(request.conversationId);
-  if (created) memory.set(request.clientHistory);
-  else if (request.regenerate && !memory.busy) {
+  const session = await openChat(opts.chatStore, request);
+  const { memory, created } = session;
+  if (!created && request.regenerate && !memory.busy) {
     // The client dropped the last answer to ask again: forget that exchange instead of repeating the question.
     const all = memory.getAll();
     const [user, assistant] = all.slice(-2);
@@ -180,6 +181,7 @@ function chatAnswer(
     citations: request.citations,
     headers: { ...cors, [CONVERSATION_ID_HEADER]: request.conversationId },
     json: { conversationId: request.conversationId },
+    finish: () => endChat(session, opts.logger),
   };
 }
 
@@ -188,7 +190,7 @@ async function withSlot(
   req: CoreRequest,
   shared: Shared,
   log: (status: number, note?: string) => void,
-  prepare: () => Omit<AnswerContext, "signal" | "onEnd">,
+  prepare: () => Prepared | Promise<Prepared>,
 ): Promise<CoreReply> {
   const { slots } = shared;
   const release = slots.tryAcquire();
@@ -200,12 +202,21 @@ async function withSlot(
       { "retry-after": "1" },
     );
   }
+  let onFinish: (() => void) | undefined;
+  const finish = () => {
+    const f = onFinish;
+    onFinish = undefined;
+    f?.();
+  };
   try {
+    const { finish: f, ...context } = await prepare();
+    onFinish = f;
     const reply = await answer({
-      ...prepare(),
+      ...context,
       signal: req.signal,
       onEnd: (note) => {
         release();
+        finish();
         if (note !== "json") log(200, note);
       },
     });
@@ -218,6 +229,7 @@ async function withSlot(
     return reply;
   } catch (error) {
     release();
+    finish();
     throw error;
   }
 }

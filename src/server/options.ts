@@ -1,6 +1,8 @@
 import { type ChatMode, isChatMode } from "../engines/chat/types.js";
 import { InvalidArgumentError } from "../errors/index.js";
 import { ChatMemoryBuffer } from "../memory/chat-memory-buffer.js";
+import { InMemoryChatStore } from "../memory/chat-store/in-memory-chat-store.js";
+import type { ChatStore } from "../memory/chat-store/types.js";
 import { isResponseMode } from "../synthesizers/get-response-synthesizer.js";
 import type { ResponseMode } from "../synthesizers/types.js";
 import { optionalInteger } from "../utils/validate.js";
@@ -26,6 +28,11 @@ export interface ServerOptions {
   maxConversations?: number;
   /** Makes the memory of a new conversation (default: `new ChatMemoryBuffer({ maxMessages: 500 })`). */
   createMemory?: (conversationId: string) => ChatMemoryBuffer;
+  /**
+   * Where conversations live (default: an `InMemoryChatStore` of `maxConversations` and `createMemory`, which
+   * apply only to it). A `PgChatStore` lets several server processes share them. The caller closes it.
+   */
+  chatStore?: ChatStore;
   /** Bearer token the API routes require (`Authorization: Bearer <token>`). None: no auth (loopback only). */
   token?: string;
   /** Largest request body accepted, in bytes (default 64 KiB). */
@@ -57,6 +64,7 @@ export interface ResolvedOptions {
   createChatEngine: ChatEngineFactory | undefined;
   maxConversations: number;
   createMemory: (conversationId: string) => ChatMemoryBuffer;
+  chatStore: ChatStore;
   defaultChatMode: ChatMode | undefined;
   token: string | undefined;
   maxBodyBytes: number;
@@ -102,6 +110,10 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
       `unknown chat mode ${JSON.stringify(defaultChatMode)}.`,
     );
   }
+  const { chatStore } = options;
+  if (chatStore !== undefined && typeof chatStore?.open !== "function") {
+    throw new InvalidArgumentError("chatStore", "expected a ChatStore (InMemoryChatStore, PgChatStore).");
+  }
   let corsOrigins: string[] | undefined;
   if (cors !== undefined) {
     corsOrigins = typeof cors.origin === "string" ? [cors.origin] : cors.origin;
@@ -109,11 +121,14 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
       throw new InvalidArgumentError("cors.origin", 'expected an origin, a list of origins, or "*".');
     }
   }
+  const maxConversations = optionalInteger("maxConversations", options.maxConversations, 1, 1000);
+  const memory = createMemory ?? (() => new ChatMemoryBuffer({ maxMessages: 500 }));
   return {
     createEngine: options.createEngine,
     createChatEngine,
-    maxConversations: optionalInteger("maxConversations", options.maxConversations, 1, 1000),
-    createMemory: createMemory ?? (() => new ChatMemoryBuffer({ maxMessages: 500 })),
+    maxConversations,
+    createMemory: memory,
+    chatStore: chatStore ?? new InMemoryChatStore({ maxConversations, createMemory: memory }),
     defaultChatMode,
     token,
     maxBodyBytes: optionalInteger("maxBodyBytes", options.maxBodyBytes, 1, 64 * 1024),

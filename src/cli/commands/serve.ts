@@ -1,7 +1,9 @@
+import type { PgChatStore } from "../../memory/chat-store/pg-chat-store.js";
 import type { BaseRetriever } from "../../retrievers/types.js";
 import type { ChatEngineFactory, EngineFactory } from "../../server/types.js";
 import { type CliContext, EXIT, note } from "../context.js";
 import type { ModelChoice } from "../models.js";
+import { chooseStore, displayUrl } from "../stores.js";
 import type { Workspace } from "../workspace.js";
 import {
   chatEngineFor,
@@ -68,9 +70,21 @@ async function run(
   const createChatEngine: ChatEngineFactory = ({ topK, mode, chatMode, streaming, citations }) =>
     chatEngineFor(retrieverFor(topK), choice, { streaming, mode: mode ?? "compact", chatMode, citations });
   const { startServer } = await import("../../server/index.js");
+  // --store postgres://…: conversations live in the same database, so several `serve` processes share them.
+  const store = chooseStore(flags, ctx.env);
+  let chatStore: PgChatStore | undefined;
+  if (store.kind === "postgres") {
+    const { PgChatStore } = await import("../../memory/chat-store/pg-chat-store.js");
+    chatStore = new PgChatStore({ connectionString: store.connectionString!, schemaName: store.schema });
+    note(
+      ctx,
+      `Conversations: Postgres ${displayUrl(store.connectionString!)}, table ${store.schema}.streamdex_chats.`,
+    );
+  }
   const server = await startServer({
     createEngine,
     createChatEngine,
+    ...(chatStore ? { chatStore } : {}),
     host: flags.host ?? "127.0.0.1",
     port,
     token: flags.token ?? ctx.env.STREAMDEX_TOKEN,
@@ -88,5 +102,6 @@ async function run(
     ctx.interrupt.addEventListener("abort", () => resolve(), { once: true });
   });
   await server.close();
+  await chatStore?.close();
   return EXIT.ok;
 }

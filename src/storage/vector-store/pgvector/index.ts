@@ -1,6 +1,7 @@
 /**
  * `streamdex/pgvector`: a {@link PgVectorStore} in Postgres with pgvector, reached through `pg` (a connection
- * string, Pool or Client) or in-process PGlite.
+ * string, Pool or Client) or in-process PGlite; and a {@link PgChatStore}, the server's conversations in the same
+ * database (no pgvector needed).
  *
  * @example
  * ```ts
@@ -8,6 +9,13 @@
  * const vectorStore = new PgVectorStore({ connectionString: process.env.DATABASE_URL, dimensions: 1536 });
  * ```
  */
+
+export {
+  DEFAULT_BUSY_WAIT_MS,
+  DEFAULT_LEASE_MS,
+  PgChatStore,
+  type PgChatStoreOptions,
+} from "../../../memory/chat-store/pg-chat-store.js";
 export type {
   PgVectorDistance,
   PgVectorHnswOptions,
