@@ -8,6 +8,8 @@ import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./opti
 import { PAGE_CSP, PAGE_HTML } from "./page/page.js";
 import { parseQueryBody } from "./query-request.js";
 import { BASE_HEADERS, type CoreReply, type CoreRequest, errorReply, jsonReply } from "./reply.js";
+import { AnswerRegistry } from "./resume/answer-registry.js";
+import { matchResumeRoute, resumeRoute } from "./resume/resume-routes.js";
 import { StreamSlots } from "./stream-slots.js";
 
 /** The API routes. */
@@ -21,6 +23,8 @@ interface Shared {
   opts: ResolvedOptions;
   slots: StreamSlots;
   conversations: ConversationStore;
+  /** Streamed answers held for resuming. */
+  answers: AnswerRegistry;
 }
 
 /**
@@ -33,6 +37,7 @@ export function createHandlerCore(options: ServerOptions): (request: CoreRequest
     opts,
     slots: new StreamSlots(opts.maxConcurrentStreams),
     conversations: new ConversationStore(opts.maxConversations, opts.createMemory),
+    answers: new AnswerRegistry(opts, opts.maxConversations),
   };
   return async (req) => {
     const started = performance.now();
@@ -62,6 +67,8 @@ async function route(
   log: (status: number, note?: string) => void,
 ): Promise<CoreReply> {
   const { opts } = shared;
+  const resume = matchResumeRoute(req.path);
+  if (resume) return resumeRoute(req, resume, { ...opts, answers: shared.answers, cors, log });
   if (!API_ROUTES.has(req.path)) {
     if (req.path === "/") {
       allowMethods(req, ["GET", "HEAD"]);
@@ -83,7 +90,8 @@ async function route(
     throw new HttpError(
       404,
       "not_found",
-      "No such route. Routes: GET /, GET /healthz, POST /api/query, POST /api/chat.",
+      "No such route. Routes: GET /, GET /healthz, POST /api/query, POST /api/chat, GET /api/answers/:answerId, " +
+        "GET /api/chat/:chatId/stream, POST /api/chat/:chatId/stop, POST /api/answers/:answerId/stop.",
     );
   }
 
@@ -137,7 +145,7 @@ async function route(
     });
   }
   const request = parseChatBody(body, opts);
-  return withSlot(req, shared, log, () => chatAnswer(request, shared, cors));
+  return withSlot(req, shared, log, () => chatAnswer(request, shared, cors), request.conversationId);
 }
 
 /**
@@ -178,12 +186,17 @@ function chatAnswer(
   };
 }
 
-/** Runs an answer in one of the server's stream slots (503 when all are taken). */
+/**
+ * Runs an answer in one of the server's stream slots (503 when all are taken). A streamed answer is held for
+ * resuming (`chatId`: the chat it answers): its client going away detaches it, and it is aborted when nobody
+ * resumes it within `resumeWindowMs`; a client that leaves before the answer starts aborts it at once.
+ */
 async function withSlot(
   req: CoreRequest,
   shared: Shared,
   log: (status: number, note?: string) => void,
   prepare: () => Omit<AnswerContext, "signal" | "onEnd">,
+  chatId?: string,
 ): Promise<CoreReply> {
   const { slots } = shared;
   const release = slots.tryAcquire();
@@ -195,22 +208,30 @@ async function withSlot(
       { "retry-after": "1" },
     );
   }
+  // The answer's own signal: the client aborts it until the stream is held, then a stop, the window or shutdown.
+  const life = new AbortController();
+  const clientGone = () => life.abort(req.signal.reason);
+  req.signal.addEventListener("abort", clientGone, { once: true });
+  if (req.signal.aborted) clientGone();
   try {
+    if (chatId !== undefined) shared.answers.noteChat(chatId);
+    const prepared = prepare();
     const reply = await answer({
-      ...prepare(),
-      signal: req.signal,
+      ...prepared,
+      signal: life.signal,
       onEnd: (note) => {
         release();
         if (note !== "json") log(200, note);
       },
     });
-    // A client that leaves before the stream is read still frees its slot and stops the provider.
-    if ("stream" in reply) {
-      const { stream } = reply;
-      if (req.signal.aborted) await stream.cancel();
-      else req.signal.addEventListener("abort", () => void stream.cancel(), { once: true });
-    }
-    return reply;
+    if (!("stream" in reply)) return reply;
+    req.signal.removeEventListener("abort", clientGone);
+    return shared.answers.hold(reply, {
+      format: prepared.format,
+      chatId,
+      abort: (reason) => life.abort(reason),
+      signal: req.signal,
+    });
   } catch (error) {
     release();
     throw error;

@@ -4,6 +4,11 @@ import { ChatMemoryBuffer } from "../memory/chat-memory-buffer.js";
 import { isResponseMode } from "../synthesizers/get-response-synthesizer.js";
 import type { ResponseMode } from "../synthesizers/types.js";
 import { optionalInteger } from "../utils/validate.js";
+import {
+  type ResolvedResumeOptions,
+  type ResumeOptions,
+  resolveResumeOptions,
+} from "./resume/resume-options.js";
 import type { ChatEngineFactory, EngineFactory } from "./types.js";
 
 /** Cross-origin access to the API. Off unless given. */
@@ -13,7 +18,7 @@ export interface CorsOptions {
 }
 
 /** Options of {@link createRequestHandler}, {@link createFetchHandler} and {@link startServer}. */
-export interface ServerOptions {
+export interface ServerOptions extends ResumeOptions {
   /** Builds the engine that answers one `POST /api/query`. */
   createEngine: EngineFactory;
   /**
@@ -46,7 +51,7 @@ export interface ServerOptions {
 }
 
 /** {@link ServerOptions} with defaults applied and values checked. */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends ResolvedResumeOptions {
   createEngine: EngineFactory;
   createChatEngine: ChatEngineFactory | undefined;
   maxConversations: number;
@@ -117,5 +122,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     logger: options.logger,
     defaultTopK,
     defaultMode,
+    ...resolveResumeOptions(options),
   };
 }
