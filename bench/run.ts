@@ -3,7 +3,7 @@
  * figures are context. Run on an otherwise idle machine; numbers from a loaded 2-core box are noisy.
  *
  *   npm run bench                 # everything
- *   npm run bench -- stream       # only benchmarks whose name contains "stream" (also: citation, vector, ingest, request, openai, llamacpp, huggingface, splitter)
+ *   npm run bench -- stream       # only benchmarks whose name contains "stream" (also: citation, vector, ingest, request, openai, resume, llamacpp, huggingface, splitter)
  *   npm run bench -- ann          # the approximate index at 1M x 384 (opt-in: see below)
  *
  * `ann` is not part of a plain `npm run bench`: its first run builds a 1M x 384 HNSW index (about 3-5 minutes on
@@ -19,6 +19,7 @@ import { benchIngest } from "./ingest.bench.js";
 import { benchLlamaCpp } from "./llamacpp.bench.js";
 import { benchOpenAICompat } from "./openai-compat.bench.js";
 import { benchRequestBody } from "./request-body.bench.js";
+import { benchResume } from "./resume.bench.js";
 import { benchSplitter } from "./splitter.bench.js";
 import { benchStreamingOverhead } from "./streaming-overhead.bench.js";
 import { benchVectorStore } from "./vector-store.bench.js";
@@ -34,6 +35,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ["ingest", () => benchIngest()],
   ["request", () => benchRequestBody()],
   ["openai", () => benchOpenAICompat()],
+  ["resume", () => benchResume()],
   ["llamacpp", () => benchLlamaCpp()],
   ["huggingface", () => benchHuggingFace()],
   [

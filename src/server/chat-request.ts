@@ -37,7 +37,8 @@ export interface ChatRequest {
 export const CITING_CHAT_MODE = "condense_question" satisfies ChatMode;
 
 const OWN_KEYS = new Set(["message", "conversationId", "topK", "mode", "chatMode", "stream", "citations"]);
-const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** What a conversation (chat) id may be. */
+export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Checks a `POST /api/chat` body. Two formats:

@@ -9,12 +9,12 @@ export function corsHeaders(
   return { "access-control-allow-origin": origin, vary: "origin", ...EXPOSED };
 }
 
-/** Response headers a browser script may read: the chat's conversation id. */
-const EXPOSED = { "access-control-expose-headers": "x-conversation-id" };
+/** Response headers a browser script may read: the chat's conversation id, the answer's id (for resuming). */
+const EXPOSED = { "access-control-expose-headers": "x-conversation-id, x-answer-id" };
 
 /** Headers of a successful preflight (`OPTIONS`) answer, added to {@link corsHeaders}. */
 export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
-  "access-control-allow-methods": "POST, OPTIONS",
-  "access-control-allow-headers": "authorization, content-type",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers": "authorization, content-type, last-event-id",
   "access-control-max-age": "600",
 };

@@ -9,6 +9,8 @@ import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./opti
 import { PAGE_CSP, PAGE_HTML } from "./page/page.js";
 import { parseQueryBody } from "./query-request.js";
 import { BASE_HEADERS, type CoreReply, type CoreRequest, errorReply, jsonReply } from "./reply.js";
+import { AnswerRegistry } from "./resume/answer-registry.js";
+import { matchResumeRoute, resumeRoute } from "./resume/resume-routes.js";
 import { StreamSlots } from "./stream-slots.js";
 
 /** The API routes. */
@@ -23,6 +25,8 @@ interface Shared {
   slots: StreamSlots;
   /** The OpenAI-compatible API (`/v1/...`), unless turned off. */
   openai?: OpenAIRoute;
+  /** Streamed answers held for resuming. */
+  answers: AnswerRegistry;
 }
 
 /** What a route prepares for {@link answer}; `finish` runs once when the answer is over (or failed to start). */
@@ -37,6 +41,7 @@ export function createHandlerCore(options: ServerOptions): (request: CoreRequest
   const shared: Shared = {
     opts,
     slots: new StreamSlots(opts.maxConcurrentStreams),
+    answers: new AnswerRegistry(opts, opts.maxConversations),
   };
   shared.openai = createOpenAIRoute(options.openai, shared);
   return async (req) => {
@@ -68,6 +73,8 @@ async function route(
 ): Promise<CoreReply> {
   const { opts } = shared;
   if (shared.openai && isOpenAIPath(req.path)) return shared.openai(req, cors, log);
+  const resume = matchResumeRoute(req.path);
+  if (resume) return resumeRoute(req, resume, { ...opts, answers: shared.answers, cors, log });
   if (!API_ROUTES.has(req.path)) {
     if (req.path === "/") {
       allowMethods(req, ["GET", "HEAD"]);
@@ -89,7 +96,9 @@ async function route(
     throw new HttpError(
       404,
       "not_found",
-      "No such route. Routes: GET /, GET /healthz, POST /api/query, POST /api/chat, POST /v1/chat/completions, GET /v1/models.",
+      "No such route. Routes: GET /, GET /healthz, POST /api/query, POST /api/chat, GET /api/answers/:answerId, " +
+        "GET /api/chat/:chatId/stream, POST /api/chat/:chatId/stop, POST /api/answers/:answerId/stop, " +
+        "POST /v1/chat/completions, GET /v1/models.",
     );
   }
 
@@ -143,7 +152,7 @@ async function route(
     });
   }
   const request = parseChatBody(body, opts);
-  return withSlot(req, shared, log, () => chatAnswer(request, shared, cors));
+  return withSlot(req, shared, log, () => chatAnswer(request, shared, cors), request.conversationId);
 }
 
 /**
@@ -185,12 +194,17 @@ async function chatAnswer(
   };
 }
 
-/** Runs an answer in one of the server's stream slots (503 when all are taken). */
+/**
+ * Runs an answer in one of the server's stream slots (503 when all are taken). A streamed answer is held for
+ * resuming (`chatId`: the chat it answers): its client going away detaches it, and it is aborted when nobody
+ * resumes it within `resumeWindowMs`; a client that leaves before the answer starts aborts it at once.
+ */
 async function withSlot(
   req: CoreRequest,
   shared: Shared,
   log: (status: number, note?: string) => void,
   prepare: () => Prepared | Promise<Prepared>,
+  chatId?: string,
 ): Promise<CoreReply> {
   const { slots } = shared;
   const release = slots.tryAcquire();
@@ -208,25 +222,32 @@ async function withSlot(
     onFinish = undefined;
     f?.();
   };
+  // The answer's own signal: the client aborts it until the stream is held, then a stop, the window or shutdown.
+  const life = new AbortController();
+  const clientGone = () => life.abort(req.signal.reason);
+  req.signal.addEventListener("abort", clientGone, { once: true });
+  if (req.signal.aborted) clientGone();
   try {
-    const { finish: f, ...context } = await prepare();
+    if (chatId !== undefined) shared.answers.noteChat(chatId);
+    const { finish: f, ...prepared } = await prepare();
     onFinish = f;
     const reply = await answer({
-      ...context,
-      signal: req.signal,
+      ...prepared,
+      signal: life.signal,
       onEnd: (note) => {
         release();
         finish();
         if (note !== "json") log(200, note);
       },
     });
-    // A client that leaves before the stream is read still frees its slot and stops the provider.
-    if ("stream" in reply) {
-      const { stream } = reply;
-      if (req.signal.aborted) await stream.cancel();
-      else req.signal.addEventListener("abort", () => void stream.cancel(), { once: true });
-    }
-    return reply;
+    if (!("stream" in reply)) return reply;
+    req.signal.removeEventListener("abort", clientGone);
+    return shared.answers.hold(reply, {
+      format: prepared.format,
+      chatId,
+      abort: (reason) => life.abort(reason),
+      signal: req.signal,
+    });
   } catch (error) {
     release();
     finish();

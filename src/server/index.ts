@@ -10,6 +10,8 @@ export type { OpenAICompatOptions, OpenAIModelOptions } from "./openai/options.j
 export type { CorsOptions, ServerOptions } from "./options.js";
 export { PAGE_CSP, PAGE_HTML } from "./page/page.js";
 export type { CoreReply, CoreRequest, ReplyStream } from "./reply.js";
+export { ANSWER_ID_HEADER } from "./resume/answer-registry.js";
+export { DEFAULT_RESUME_WINDOW_MS, type ResumeOptions } from "./resume/resume-options.js";
 export type { RunningServer, StartServerOptions } from "./start-server.js";
 export { isLoopback, startServer } from "./start-server.js";
 export type {

@@ -7,6 +7,11 @@ import { isResponseMode } from "../synthesizers/get-response-synthesizer.js";
 import type { ResponseMode } from "../synthesizers/types.js";
 import { optionalInteger } from "../utils/validate.js";
 import type { OpenAICompatOptions } from "./openai/options.js";
+import {
+  type ResolvedResumeOptions,
+  type ResumeOptions,
+  resolveResumeOptions,
+} from "./resume/resume-options.js";
 import type { ChatEngineFactory, EngineFactory } from "./types.js";
 
 /** Cross-origin access to the API. Off unless given. */
@@ -16,7 +21,7 @@ export interface CorsOptions {
 }
 
 /** Options of {@link createRequestHandler}, {@link createFetchHandler} and {@link startServer}. */
-export interface ServerOptions {
+export interface ServerOptions extends ResumeOptions {
   /** Builds the engine that answers one `POST /api/query`. */
   createEngine: EngineFactory;
   /**
@@ -59,7 +64,7 @@ export interface ServerOptions {
 }
 
 /** {@link ServerOptions} with defaults applied and values checked. */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends ResolvedResumeOptions {
   createEngine: EngineFactory;
   createChatEngine: ChatEngineFactory | undefined;
   maxConversations: number;
@@ -138,5 +143,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     logger: options.logger,
     defaultTopK,
     defaultMode,
+    ...resolveResumeOptions(options),
   };
 }

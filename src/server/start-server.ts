@@ -18,7 +18,7 @@ export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:53211`. */
   url: string;
   port: number;
-  /** Stops listening and ends open connections (streams in progress are cancelled). */
+  /** Stops listening and ends open connections (answers in progress, also those held for resuming, are aborted). */
   close(): Promise<void>;
 }
 
@@ -46,7 +46,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     );
   }
   const bindHost = host.replace(/^\[|\]$/g, "");
-  const server = createServer(createRequestHandler(options));
+  const shutdown = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, shutdown.signal]) : shutdown.signal;
+  const server = createServer(createRequestHandler({ ...options, signal }));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, bindHost, () => {
@@ -61,6 +63,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port: address.port,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        shutdown.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),

@@ -31,6 +31,7 @@ class Chat extends AbstractChat<UIMessage> {
 async function chatServer(
   llmOptions: ConstructorParameters<typeof MockLLM>[0] = {},
   maxConversations?: number,
+  resumeWindowMs?: number,
 ) {
   const llm = new MockLLM({
     response: (p) => `re: ${p.split("\n").at(-2)?.replace("user: ", "")}`,
@@ -40,6 +41,7 @@ async function chatServer(
   const server = await startServer({
     ...engineFactory(llm),
     maxConversations,
+    resumeWindowMs,
     createMemory: (id) => {
       const memory = new ChatMemoryBuffer();
       memories.set(id, memory);
@@ -113,10 +115,13 @@ describe("POST /api/chat keeps one memory per conversation", () => {
   });
 
   it("a client that disconnects mid-answer aborts the provider; the memory keeps the interrupted turn", async () => {
-    const { llm, memories, url } = await chatServer({
-      response: (_, i) => (i === 0 ? "w ".repeat(200) : "ok"),
-      chunkDelayMs: 10,
-    });
+    // The old behaviour, kept by `resumeWindowMs: 0`: a client that disconnects aborts its answer at once (the default
+    // keeps it running for a resume: test/server/resume.test.ts).
+    const { llm, memories, url } = await chatServer(
+      { response: (_, i) => (i === 0 ? "w ".repeat(200) : "ok"), chunkDelayMs: 10 },
+      undefined,
+      0,
+    );
     const chat = new Chat(`${url}/api/chat`, "c");
     const sending = chat.sendMessage({ text: "long one" });
     await until(() => (llm.calls[0]?.chunksProduced ?? 0) >= 3);
@@ -181,8 +186,8 @@ describe("POST /api/chat in streamdex's own format (server-sent events)", () => 
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     expect(res.headers.get("x-conversation-id")).toBe("sse-1");
     const events = parseSSE(await res.text());
-    expect(events.map(([e]) => e)).toEqual(["sources", "delta", "delta", "usage", "done"]);
-    expect(events[0]![1]).toEqual({ sourceNodes: [] }); // simple mode retrieves nothing
+    expect(events.map(([e]) => e)).toEqual(["answer", "sources", "delta", "delta", "usage", "done"]);
+    expect(events[1]![1]).toEqual({ sourceNodes: [] }); // simple mode retrieves nothing
   });
 
   it("makes up a conversation id when none is sent; stream: false answers JSON with it", async () => {

@@ -189,14 +189,12 @@ describe("POST /api/chat (AI SDK UI message stream, read by the real `ai` packag
     ]);
     expect(chunks[7]).toMatchObject({ type: "finish", finishReason: "stop" });
     const raw = await new Response(forRaw).text();
-    expect(raw.startsWith('data: {"type":"start","messageId":"msg-')).toBe(true);
+    expect(raw.startsWith('id: 1\ndata: {"type":"start","messageId":"msg-')).toBe(true);
     expect(raw.endsWith("data: [DONE]\n\n")).toBe(true);
-    expect(
-      raw
-        .split("\n\n")
-        .filter(Boolean)
-        .every((e) => e.startsWith("data: ")),
-    ).toBe(true);
+    // Every event is numbered (for resuming), 1, 2, 3…; the answer's id rides in the start chunk's metadata.
+    const events = raw.split("\n\n").filter(Boolean);
+    expect(events.map((e) => /^id: (\d+)\ndata: /.exec(e)?.[1])).toEqual(events.map((_, i) => String(i + 1)));
+    expect(chunks[0]).toMatchObject({ messageMetadata: { answerId: res.headers.get("x-answer-id") } });
   });
 
   it("a reasoning model: reasoning-start/delta/end before the text, usage.reasoningTokens in the metadata", async () => {
@@ -362,7 +360,11 @@ describe("POST /api/chat (AI SDK UI message stream, read by the real `ai` packag
   });
 
   it("stopping the chat client aborts the LLM call", async () => {
-    const { url, llm } = servers.track(await mockServer({ response: "w ".repeat(200), chunkDelayMs: 10 }));
+    // The old behaviour, kept by `resumeWindowMs: 0`: a client that disconnects aborts its answer at once (the default
+    // keeps it running for a resume: test/server/resume.test.ts).
+    const { url, llm } = servers.track(
+      await mockServer({ response: "w ".repeat(200), chunkDelayMs: 10 }, { resumeWindowMs: 0 }),
+    );
     const chat = new Chat(`${url}/api/chat`);
     const sending = chat.sendMessage({ text: "q" });
     await until(() => (llm.calls[0]?.chunksProduced ?? 0) >= 2);
@@ -467,6 +469,7 @@ describe("progress of a multi-call mode in the UI message stream", () => {
     const text = await res.text();
     const chunks = text
       .split("\n\n")
+      .map((l) => l.replace(/^id: \d+\n/, ""))
       .filter((l) => l.startsWith("data: ") && l !== "data: [DONE]")
       .map((l) => JSON.parse(l.slice(6)) as { type: string });
     expect(chunks.map((c) => c.type)).toEqual([

@@ -55,6 +55,7 @@ describe("POST /api/query with citations: true (server-sent events)", () => {
           : event,
     );
     expect(shape).toEqual([
+      "answer",
       "sources",
       '"Paris"',
       '" ["',
@@ -66,7 +67,7 @@ describe("POST /api/query with citations: true (server-sent events)", () => {
       "usage",
       "done",
     ]);
-    const { sourceNodes } = events[0]![1] as { sourceNodes: SourceView[] };
+    const { sourceNodes } = events[1]![1] as { sourceNodes: SourceView[] };
     expect(sourceNodes.map(({ id, number, originalNodeId }) => ({ id, number, originalNodeId }))).toEqual([
       { id: "n0#source", number: 1, originalNodeId: "n0" },
       { id: "n1#source", number: 2, originalNodeId: "n1" },
@@ -87,6 +88,7 @@ describe("POST /api/query with citations: true (server-sent events)", () => {
       await (await postJson(`${url}/api/query`, { query: "q", citations: true })).text(),
     );
     expect(events.map(([e]) => e)).toEqual([
+      "answer",
       "sources",
       "delta",
       "delta",
@@ -106,7 +108,7 @@ describe("POST /api/query with citations: true (server-sent events)", () => {
     const { url, requests } = await citingServer();
     const events = parseSSE(await (await postJson(`${url}/api/query`, { query: "q" })).text());
     expect(events.some(([e]) => e === "citation")).toBe(false);
-    const { sourceNodes } = events[0]![1] as { sourceNodes: SourceView[] };
+    const { sourceNodes } = events[1]![1] as { sourceNodes: SourceView[] };
     expect(sourceNodes.map((s) => s.id)).toEqual(["n0", "n1"]);
     for (const s of sourceNodes) {
       expect(s).not.toHaveProperty("number");
@@ -145,7 +147,15 @@ describe("POST /api/query with citations: true (server-sent events)", () => {
     });
     servers.track({ server });
     const events = parseSSE(await (await postJson(`${server.url}/api/query`, { query: "q" })).text());
-    expect(events.map(([e]) => e)).toEqual(["sources", "delta", "citation", "citation", "usage", "done"]);
+    expect(events.map(([e]) => e)).toEqual([
+      "answer",
+      "sources",
+      "delta",
+      "citation",
+      "citation",
+      "usage",
+      "done",
+    ]);
     expect(events.filter(([e]) => e === "citation").map(([, d]) => (d as CitationView).nodeId)).toEqual([
       "n0#source",
       null,
@@ -176,6 +186,7 @@ describe("POST /api/chat with citations: true", () => {
     const res = await postJson(`${url}/api/chat`, { message: "Capital?", citations: true });
     const events = parseSSE(await res.text());
     expect(events.map(([e]) => e)).toEqual([
+      "answer",
       "sources",
       "delta",
       "delta",

@@ -25,7 +25,7 @@ describe("createFetchHandler (Web Request → Response)", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     const events = parseSSE(await res.text());
-    expect(events.map(([e]) => e)).toEqual(["sources", "delta", "delta", "usage", "done"]);
+    expect(events.map(([e]) => e)).toEqual(["answer", "sources", "delta", "delta", "usage", "done"]);
   });
 
   it("answers JSON for stream: false, and the UI message stream on /api/chat", async () => {
@@ -43,7 +43,9 @@ describe("createFetchHandler (Web Request → Response)", () => {
   });
 
   it("cancelling the response body aborts the LLM call", async () => {
-    const { llm, handler } = setup({ response: "w ".repeat(100), chunkDelayMs: 20 });
+    // The old behaviour, kept by `resumeWindowMs: 0`: a client that disconnects aborts its answer at once (the default
+    // keeps it running for a resume: test/server/resume.test.ts).
+    const { llm, handler } = setup({ response: "w ".repeat(100), chunkDelayMs: 20 }, { resumeWindowMs: 0 });
     const res = await handler(post("/api/query", { query: "q" }));
     const reader = res.body!.getReader();
     await reader.read(); // sources
@@ -54,7 +56,12 @@ describe("createFetchHandler (Web Request → Response)", () => {
   });
 
   it("aborting request.signal aborts the LLM call, before or during the stream", async () => {
-    const { llm, handler } = setup({ response: "w ".repeat(100), chunkDelayMs: 20, acceptDelayMs: 30 });
+    // The old behaviour, kept by `resumeWindowMs: 0`: a client that disconnects aborts its answer at once (the default
+    // keeps it running for a resume: test/server/resume.test.ts).
+    const { llm, handler } = setup(
+      { response: "w ".repeat(100), chunkDelayMs: 20, acceptDelayMs: 30 },
+      { resumeWindowMs: 0 },
+    );
     const early = new AbortController();
     const pending = handler(post("/api/query", { query: "q" }, { signal: early.signal }));
     await until(() => llm.calls.length === 1);

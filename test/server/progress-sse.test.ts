@@ -60,7 +60,7 @@ afterEach(() => servers.closeAll());
 
 async function serve(
   llm: MockLLM,
-  options: { maxConcurrentStreams?: number; logger?: (l: string) => void } = {},
+  options: { maxConcurrentStreams?: number; logger?: (l: string) => void; resumeWindowMs?: number } = {},
 ) {
   const server = await startServer({ ...engineFactory(llm, nodes(4)), ...options });
   servers.track({ server });
@@ -95,6 +95,7 @@ describe("progress on /api/query", () => {
     expect(res.status).toBe(200);
     const events = parseSSE(await res.text());
     expect(shape(events)).toEqual([
+      "answer",
       "progress 1/3 start",
       "progress 1/3 end",
       "progress 2/3 start",
@@ -105,7 +106,7 @@ describe("progress on /api/query", () => {
       "usage",
       "done",
     ]);
-    expect(events[0]![1]).toEqual({
+    expect(events[1]![1]).toEqual({
       mode: "refine",
       step: 1,
       total: 3,
@@ -122,7 +123,7 @@ describe("progress on /api/query", () => {
     const single = parseSSE(
       await (await postJson(`${url}/api/query`, { query: "q", mode: "tree_summarize" })).text(),
     );
-    expect(shape(single)[0]).toBe("sources");
+    expect(shape(single).slice(0, 2)).toEqual(["answer", "sources"]);
     const small = new MockLLM({ response: "ok", metadata: { contextWindow: 60, numOutput: 10 } });
     const url2 = await serve(small);
     const events = parseSSE(
@@ -132,7 +133,7 @@ describe("progress on /api/query", () => {
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.every((e) => /^progress L\d /.test(e))).toBe(true);
     expect(progress.at(-1)).toMatch(/^progress L[2-9] 1\/1 start final$/);
-    expect(shape(events).slice(progress.length)).toEqual(["sources", "delta", "usage", "done"]);
+    expect(shape(events)).toEqual(["answer", ...progress, "sources", "delta", "usage", "done"]);
   });
 
   it("the stream starts while an earlier call still runs, before query() resolves", async () => {
@@ -141,7 +142,12 @@ describe("progress on /api/query", () => {
     const res = await postJson(`${url}/api/query`, { query: "q", mode: "refine", topK: 3 });
     expect(res.status).toBe(200); // headers arrived while call 2 of 3 is held
     const { reader, text } = await readUntil(res, (t) => t.includes('"step":2'));
-    expect(shape(parseSSE(text))).toEqual(["progress 1/3 start", "progress 1/3 end", "progress 2/3 start"]);
+    expect(shape(parseSSE(text))).toEqual([
+      "answer",
+      "progress 1/3 start",
+      "progress 1/3 end",
+      "progress 2/3 start",
+    ]);
     expect(llm.calls).toHaveLength(1); // call 2 is held before it reaches the model
     llm.held.get(1)!.release();
     let rest = "";
@@ -160,7 +166,7 @@ describe("progress on /api/query", () => {
   it("a single-call mode answers as before: no progress event", async () => {
     const url = await serve(new MockLLM({ response: "ok" }));
     const events = parseSSE(await (await postJson(`${url}/api/query`, { query: "q", topK: 3 })).text());
-    expect(shape(events)).toEqual(["sources", "delta", "usage", "done"]);
+    expect(shape(events)).toEqual(["answer", "sources", "delta", "usage", "done"]);
   });
 
   it("the first call failing is still an HTTP error status", async () => {
@@ -185,8 +191,14 @@ describe("progress on /api/query", () => {
     const res = await postJson(`${url}/api/query`, { query: "q", mode: "refine", topK: 3 });
     expect(res.status).toBe(200);
     const events = parseSSE(await res.text());
-    expect(shape(events)).toEqual(["progress 1/3 start", "progress 1/3 end", "progress 2/3 start", "error"]);
-    expect(events[3]![1]).toMatchObject({ code: error.code, message: error.message, partialText: "" });
+    expect(shape(events)).toEqual([
+      "answer",
+      "progress 1/3 start",
+      "progress 1/3 end",
+      "progress 2/3 start",
+      "error",
+    ]);
+    expect(events[4]![1]).toMatchObject({ code: error.code, message: error.message, partialText: "" });
     expect(lines.some((l) => l.includes(`stream error ${error.code}`))).toBe(true);
   });
 
@@ -212,7 +224,13 @@ describe("progress on /api/query", () => {
   it("the client leaving during an earlier call aborts it and frees the slot", async () => {
     const llm = new GatedLLM({ response: "ok" }, [1]);
     const lines: string[] = [];
-    const url = await serve(llm, { maxConcurrentStreams: 1, logger: (l) => lines.push(l) });
+    // The old behaviour, kept by `resumeWindowMs: 0`: a client that disconnects aborts its answer at once (the default
+    // keeps it running for a resume: test/server/resume.test.ts).
+    const url = await serve(llm, {
+      maxConcurrentStreams: 1,
+      logger: (l) => lines.push(l),
+      resumeWindowMs: 0,
+    });
     const client = new AbortController();
     const res = await postJson(
       `${url}/api/query`,

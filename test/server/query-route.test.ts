@@ -13,19 +13,19 @@ describe("POST /api/query (server-sent events)", () => {
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     expect(res.headers.get("access-control-allow-origin")).toBeNull();
     const events = parseSSE(await res.text());
-    expect(events.map(([e]) => e)).toEqual(["sources", "delta", "delta", "delta", "usage", "done"]);
-    const sources = events[0]![1] as { sourceNodes: { id: string; score: number; text: string }[] };
+    expect(events.map(([e]) => e)).toEqual(["answer", "sources", "delta", "delta", "delta", "usage", "done"]);
+    const sources = events[1]![1] as { sourceNodes: { id: string; score: number; text: string }[] };
     expect(sources.sourceNodes.map((s) => s.id)).toEqual(["n0", "n1", "n2"]);
     expect(sources.sourceNodes[0]).toMatchObject({ score: 1, text: expect.stringContaining("chunk0") });
     expect(
       events
-        .slice(1, 4)
+        .slice(2, 5)
         .map(([, d]) => (d as { text: string }).text)
         .join(""),
     ).toBe("alpha beta gamma");
-    expect(events[4]![1]).toMatchObject({ completionTokens: 3 });
-    expect(events[5]![1]).toEqual({ finishReason: "stop", timings: expect.any(Object) });
-    const { timings } = events[5]![1] as { timings: { totalMs: number; ttftMs: number } };
+    expect(events[5]![1]).toMatchObject({ completionTokens: 3 });
+    expect(events[6]![1]).toEqual({ finishReason: "stop", timings: expect.any(Object) });
+    const { timings } = events[6]![1] as { timings: { totalMs: number; ttftMs: number } };
     expect(timings.ttftMs).toBeLessThanOrEqual(timings.totalMs);
     expect(requests).toEqual([{ topK: 3, mode: "compact", streaming: true, citations: false }]);
   });
@@ -35,7 +35,7 @@ describe("POST /api/query (server-sent events)", () => {
       await mockServer({ response: "ok" }, { defaultTopK: 1, defaultMode: "refine" }),
     );
     const events = parseSSE(await (await postJson(`${url}/api/query`, { query: "q" })).text());
-    expect((events[0]![1] as { sourceNodes: unknown[] }).sourceNodes).toHaveLength(1);
+    expect((events[1]![1] as { sourceNodes: unknown[] }).sourceNodes).toHaveLength(1);
     expect(requests).toEqual([{ topK: 1, mode: "refine", streaming: true, citations: false }]);
   });
 
@@ -60,7 +60,11 @@ describe("POST /api/query (server-sent events)", () => {
 
   it("a client that disconnects mid-stream aborts the LLM call", async () => {
     const words = Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ");
-    const { url, llm } = servers.track(await mockServer({ response: words, chunkDelayMs: 10 }));
+    // The old behaviour, kept by `resumeWindowMs: 0`: a client that disconnects aborts its answer at once (the default
+    // keeps it running for a resume: test/server/resume.test.ts).
+    const { url, llm } = servers.track(
+      await mockServer({ response: words, chunkDelayMs: 10 }, { resumeWindowMs: 0 }),
+    );
     const controller = new AbortController();
     const res = await postJson(`${url}/api/query`, { query: "q" }, { signal: controller.signal });
     const reader = res.body!.getReader();
@@ -100,8 +104,8 @@ describe("POST /api/query (server-sent events)", () => {
   it("an error mid-stream is an error event with the partial text", async () => {
     const { url } = servers.track(await mockServer({ response: "a b c", failAfterChunks: 2 }));
     const events = parseSSE(await (await postJson(`${url}/api/query`, { query: "q" })).text());
-    expect(events.map(([e]) => e)).toEqual(["sources", "delta", "delta", "error"]);
-    expect(events[3]![1]).toMatchObject({ code: "stream_interrupted", partialText: "a b" });
+    expect(events.map(([e]) => e)).toEqual(["answer", "sources", "delta", "delta", "error"]);
+    expect(events[4]![1]).toMatchObject({ code: "stream_interrupted", partialText: "a b" });
   });
 
   it.each([

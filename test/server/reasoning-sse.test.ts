@@ -53,6 +53,7 @@ describe("server-sent events of a reasoning model", () => {
         await (await postJson(`${url}/api/query`, { query: "Capital of France?" })).text(),
       );
       expect(shape(events)).toEqual([
+        "answer",
         "sources",
         "reasoning:Let",
         "reasoning: me",
@@ -74,7 +75,15 @@ describe("server-sent events of a reasoning model", () => {
     fake.configure({ tokens: ANSWER, reasoningTokens: ["Hmm."], reasoningAfterTokens: 1 });
     const url = await reasoningServer();
     const events = parseSSE(await (await postJson(`${url}/api/query`, { query: "q" })).text());
-    expect(shape(events)).toEqual(["sources", "delta:Par", "reasoning:Hmm.", "delta:is.", "usage", "done"]);
+    expect(shape(events)).toEqual([
+      "answer",
+      "sources",
+      "delta:Par",
+      "reasoning:Hmm.",
+      "delta:is.",
+      "usage",
+      "done",
+    ]);
   });
 
   it('/api/query "stream": false: the JSON answer has the reasoning apart from the response', async () => {
@@ -94,6 +103,7 @@ describe("server-sent events of a reasoning model", () => {
     const first = await postJson(`${url}/api/chat`, { message: "Capital of France?", conversationId: "c-1" });
     const events = parseSSE(await first.text());
     expect(shape(events)).toEqual([
+      "answer",
       "sources",
       "reasoning:SECRET",
       "reasoning: THOUGHT",

@@ -74,7 +74,11 @@ describe("bearer token", () => {
 describe("concurrent-stream cap", () => {
   it("answers 503 with Retry-After beyond maxConcurrentStreams, and frees slots when streams end", async () => {
     const { url, llm } = servers.track(
-      await mockServer({ response: "a b c d e f g h", chunkDelayMs: 10_000 }, { maxConcurrentStreams: 2 }),
+      // resumeWindowMs: 0: a client leaving frees its slot at once (a held answer keeps its slot for the window).
+      await mockServer(
+        { response: "a b c d e f g h", chunkDelayMs: 10_000 },
+        { maxConcurrentStreams: 2, resumeWindowMs: 0 },
+      ),
     );
     const controllers = [new AbortController(), new AbortController()];
     const open = await Promise.all(

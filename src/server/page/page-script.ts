@@ -7,7 +7,10 @@
  * connection, which aborts the provider request on the server. With "Cite sources" ticked the question asks for
  * `citations`: each `citation` event turns its marker, already on screen, into a link to its source card (hover or
  * focus highlights the card, a click scrolls to it and keeps it highlighted), or strikes it out when it cites no
- * source (`nodeId` null), with a title saying so.
+ * source (`nodeId` null), with a title saying so. A dropped connection is resumed: the page keeps the answer's id
+ * (`x-answer-id`, or the first event) and the id of the last event it rendered, and asks `api/answers/<id>` for the
+ * rest with `Last-Event-ID` (a few tries, backing off), so nothing is repeated or lost. Stop also posts
+ * `api/answers/<id>/stop`, as the server keeps an answer whose client went away running for a while.
  */
 export const PAGE_SCRIPT = `
 "use strict";
@@ -17,6 +20,8 @@ const statusLine = $("status"), answer = $("answer"), sources = $("sources"), to
 const reasoningBlock = $("reasoning-block"), reasoning = $("reasoning"), reasoningNote = $("reasoning-note");
 const cite = $("cite");
 let controller = null;
+/** The answer being read: its id (for resuming and stopping), the id of the last event rendered, whether it ended. */
+let current = null;
 /** Whether the reader opened or closed the Reasoning block during this answer (then it is left as they set it). */
 let reasoningToggled = false;
 reasoningBlock.querySelector("summary").addEventListener("click", () => {
@@ -220,6 +225,62 @@ function citationNote() {
   return missingCount === 0 ? note : note + " (" + missingCount + " with no source)";
 }
 
+/** The Authorization header for the token typed in, if any. */
+function authHeaders() {
+  const token = $("token").value.trim();
+  return token ? { authorization: "Bearer " + token } : {};
+}
+
+/** The error message of a failed response. */
+async function problemOf(res) {
+  const problem = await res.json().catch(() => null);
+  return (problem && problem.error && problem.error.message) || res.status + " " + res.statusText;
+}
+
+/** Waits \`ms\` (or until Stop). */
+function pause(ms, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/**
+ * Reads the answer's events from \`body\` to its end (done, error or cancelled), resuming from the last event
+ * rendered when the connection drops (a network error, or a body that ends early): up to 6 tries in a row.
+ */
+async function follow(body, onEvent, signal) {
+  let tries = 0;
+  for (;;) {
+    try {
+      if (!body) {
+        const res = await fetch("api/answers/" + encodeURIComponent(current.answerId), {
+          headers: { ...authHeaders(), "last-event-id": String(current.lastEventId) },
+          cache: "no-store",
+          signal,
+        });
+        if (!res.ok) throw new Error("The connection dropped and the answer cannot be resumed: " + (await problemOf(res)));
+        body = res.body;
+        setStatus("Writing the answer…");
+      }
+      await readEvents(body, (event, data, id) => {
+        tries = 0; // the connection works again
+        onEvent(event, data, id);
+      });
+    } catch (error) {
+      if (!(error instanceof TypeError) || signal.aborted) throw error; // a network error is worth a resume
+    }
+    if (current.ended) return;
+    if (!current.answerId || ++tries > 6) throw new Error("The connection dropped and the answer could not be resumed.");
+    body = null;
+    setStatus("Connection lost: resuming…");
+    await pause(Math.min(4000, 250 * 2 ** (tries - 1)), signal);
+  }
+}
+
 async function readEvents(body, onEvent) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
@@ -231,12 +292,13 @@ async function readEvents(body, onEvent) {
     while ((end = buffer.indexOf("\\n\\n")) !== -1) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      let event = "message", data = "";
+      let event = "message", data = "", id = null;
       for (const line of block.split("\\n")) {
         if (line.startsWith("event:")) event = line.slice(6).trim();
         else if (line.startsWith("data:")) data += line.slice(5).trimStart();
+        else if (line.startsWith("id:")) id = Number(line.slice(3).trim());
       }
-      if (data) onEvent(event, JSON.parse(data));
+      if (data) onEvent(event, JSON.parse(data), id);
     }
   }
 }
@@ -256,24 +318,27 @@ async function ask() {
   renderSources([]);
   setBusy(true);
   setStatus("Searching the documents…");
-  const headers = { "content-type": "application/json" };
-  const token = $("token").value.trim();
-  if (token) headers.authorization = "Bearer " + token;
+  const headers = { "content-type": "application/json", ...authHeaders() };
   let usage = null;
+  const signal = controller.signal;
+  current = { answerId: null, lastEventId: 0, ended: false };
   try {
     const res = await fetch("api/query", {
-      method: "POST", headers, body: JSON.stringify({ query, citations: cite.checked }), signal: controller.signal,
+      method: "POST", headers, body: JSON.stringify({ query, citations: cite.checked }), signal,
     });
     if (!res.ok) {
-      const problem = await res.json().catch(() => null);
       if (res.status === 401) {
         tokenRow.hidden = false;
         $("token").focus();
       }
-      throw new Error((problem && problem.error && problem.error.message) || res.status + " " + res.statusText);
+      throw new Error(await problemOf(res));
     }
-    await readEvents(res.body, (event, data) => {
-      if (event === "progress") setStatus(progressText(data));
+    current.answerId = res.headers.get("x-answer-id");
+    await follow(res.body, (event, data, id) => {
+      if (id !== null) current.lastEventId = id;
+      if (event === "done" || event === "error" || event === "cancelled") current.ended = true;
+      if (event === "answer") current.answerId = data.answerId;
+      else if (event === "progress") setStatus(progressText(data));
       else if (event === "sources") {
         renderSources(data.sourceNodes);
         answer.dataset.state = "streaming";
@@ -313,7 +378,7 @@ async function ask() {
         answer.dataset.state = "stopped";
         setStatus("Stopped.");
       }
-    });
+    }, signal);
   } catch (error) {
     if (error.name === "AbortError") {
       answer.dataset.state = "stopped";
@@ -325,6 +390,7 @@ async function ask() {
   } finally {
     endReasoning();
     controller = null;
+    current = null;
     setBusy(false);
   }
 }
@@ -337,6 +403,12 @@ question.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit();
 });
 stopButton.addEventListener("click", () => {
-  if (controller) controller.abort();
+  if (!controller) return;
+  // The server keeps an answer whose client left running for a resume: stop it for good first.
+  if (current && current.answerId) {
+    const stopUrl = "api/answers/" + encodeURIComponent(current.answerId) + "/stop";
+    fetch(stopUrl, { method: "POST", headers: authHeaders(), keepalive: true }).catch(() => {});
+  }
+  controller.abort();
 });
 `;
