@@ -259,7 +259,11 @@ describe("auth", () => {
 describe("load", () => {
   it("answers 429 rate_limit_exceeded with Retry-After when the stream slots are full (shared with /api)", async () => {
     const { url, llm } = servers.track(
-      await mockServer({ response: "a b c", chunkDelayMs: 10_000 }, { maxConcurrentStreams: 2 }),
+      // resumeWindowMs 0: the /api/query client that leaves aborts its answer at once (no resume window).
+      await mockServer(
+        { response: "a b c", chunkDelayMs: 10_000 },
+        { maxConcurrentStreams: 2, resumeWindowMs: 0 },
+      ),
     );
     const holders = [new AbortController(), new AbortController()];
     const first = await client(url).chat.completions.create(
