@@ -8,6 +8,7 @@ import { StreamingResponse } from "../streaming/streaming-response.js";
 import { formatSSE, SSE_HEADERS } from "../streaming/web-streams.js";
 import { toHttpError } from "./http-error.js";
 import { BASE_HEADERS, type CoreReply, jsonReply } from "./reply.js";
+import { asStreaming, endingWith, streamedBody } from "./streamed-reply.js";
 import {
   UI_MESSAGE_STREAM_HEADERS,
   uiMessageChunk,
@@ -64,33 +65,14 @@ async function reply(ctx: AnswerContext, result: StreamingResponse | Response): 
       ctx.headers,
     );
   }
-  const streaming = result instanceof StreamingResponse ? result : asStreaming(result);
-  let outcome = "done";
-  streaming.observe({
-    onError: (error) => {
-      outcome = `error ${error instanceof StreamdexError ? error.code : "internal_error"}`;
-    },
-    onCancel: () => {
-      outcome = "cancelled";
-    },
-  });
-  let ended = false;
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    ctx.onEnd(`stream ${outcome} ${streaming.deltaCount} deltas`);
-  };
-  const chunks = ctx.format === "sse" ? sseEvents(streaming) : uiMessageStream(streaming);
   return {
     status: 200,
     headers: streamHeaders(ctx),
-    stream: {
-      chunks: endingWith(chunks, end),
-      cancel: async () => {
-        await streaming.cancel();
-        end();
-      },
-    },
+    stream: streamedBody(
+      asStreaming(result),
+      (streaming) => (ctx.format === "sse" ? sseEvents(streaming) : uiMessageStream(streaming)),
+      ctx.onEnd,
+    ),
   };
 }
 
@@ -198,7 +180,7 @@ async function answerWithProgress(ctx: AnswerContext): Promise<CoreReply> {
       });
       return;
     }
-    streaming = done.result instanceof StreamingResponse ? done.result : asStreaming(done.result);
+    streaming = asStreaming(done.result);
     streaming.observe({
       onError: (error) => {
         outcome = `error ${error instanceof StreamdexError ? error.code : "internal_error"}`;
@@ -245,27 +227,6 @@ function progressSSE(event: SynthesizeProgressEvent): string {
   return `event: progress\ndata: ${JSON.stringify(progressData(event))}\n\n`;
 }
 
-/** A finished answer from an engine that does not stream, as a one-chunk stream. */
-function asStreaming(response: Response): StreamingResponse {
-  return new StreamingResponse({
-    text: response.response,
-    sourceNodes: response.sourceNodes,
-    metadata: response.metadata,
-    priorUsage: response.usage,
-    // A citing engine that answered without streaming: its markers, read again from the one chunk (with the
-    // citing engine's default of counting `France[1]`), come as citation parts.
-    ...(response.citations.length > 0 ? { citations: { citeAfterWord: true } } : {}),
-  });
-}
-
 async function* sseEvents(response: StreamingResponse): AsyncGenerator<string> {
   for await (const part of streamParts(response)) yield formatSSE(part);
-}
-
-async function* endingWith<T>(source: AsyncGenerator<T>, onEnd: () => void): AsyncGenerator<T> {
-  try {
-    yield* source;
-  } finally {
-    onEnd();
-  }
 }

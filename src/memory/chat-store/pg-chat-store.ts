@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { InvalidArgumentError, ProviderConnectionError, StorageError } from "../../errors/index.js";
+import { checkConnection } from "../../storage/vector-store/pgvector/options.js";
 import {
   type PGliteLike,
   type PgClientLike,
@@ -135,30 +136,7 @@ export class PgChatStore implements ChatStore {
         `expected { connectionString | client | pglite }, got ${describe(options)}.`,
       );
     }
-    const sources = [options.connectionString, options.client, options.pglite].filter((s) => s !== undefined);
-    if (sources.length !== 1) {
-      throw new InvalidArgumentError(
-        "options",
-        "pass exactly one of connectionString, client (a pg Pool or Client) or pglite (a PGlite instance).",
-      );
-    }
-    if (options.connectionString !== undefined && typeof options.connectionString !== "string") {
-      throw new InvalidArgumentError(
-        "connectionString",
-        `expected a string, got ${describe(options.connectionString)}.`,
-      );
-    }
-    for (const [name, value] of [
-      ["client", options.client],
-      ["pglite", options.pglite],
-    ] as const) {
-      if (value !== undefined && typeof (value as { query?: unknown } | null)?.query !== "function") {
-        throw new InvalidArgumentError(
-          name,
-          `expected an object with a query() method, got ${describe(value)}.`,
-        );
-      }
-    }
+    checkConnection(options);
     if (options.createMemory !== undefined && typeof options.createMemory !== "function") {
       throw new InvalidArgumentError(
         "createMemory",

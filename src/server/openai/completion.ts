@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { StreamdexError } from "../../errors/index.js";
 import { ChatMemoryBuffer } from "../../memory/chat-memory-buffer.js";
 import type { Response } from "../../schema/response.js";
 import { streamParts } from "../../streaming/stream-parts.js";
 import { StreamingResponse } from "../../streaming/streaming-response.js";
 import type { ResolvedOptions } from "../options.js";
 import { BASE_HEADERS, type CoreReply, jsonReply } from "../reply.js";
+import { asStreaming, streamedBody } from "../streamed-reply.js";
 import {
   ChunkEncoder,
   completionObject,
@@ -60,33 +60,15 @@ export async function answerCompletion(
       ctx.headers,
     );
   }
-  const streaming = result instanceof StreamingResponse ? result : asStreaming(result);
-  let outcome = "done";
-  streaming.observe({
-    onError: (error) => {
-      outcome = `error ${error instanceof StreamdexError ? error.code : "internal_error"}`;
-    },
-    onCancel: () => {
-      outcome = "cancelled";
-    },
-  });
-  let ended = false;
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    ctx.onEnd(`stream ${outcome} ${streaming.deltaCount} deltas`);
-  };
   const encoder = new ChunkEncoder(id, request.model.id, created, request.includeUsage);
   return {
     status: 200,
     headers: { ...BASE_HEADERS, ...STREAM_HEADERS, ...ctx.headers },
-    stream: {
-      chunks: endingWith(completionChunks(streaming, encoder, request), end),
-      cancel: async () => {
-        await streaming.cancel();
-        end();
-      },
-    },
+    stream: streamedBody(
+      asStreaming(result),
+      (streaming) => completionChunks(streaming, encoder, request),
+      ctx.onEnd,
+    ),
   };
 }
 
@@ -161,24 +143,5 @@ async function* completionChunks(
       case "cancelled":
         return;
     }
-  }
-}
-
-/** A finished answer from an engine that does not stream, as a one-chunk stream. */
-function asStreaming(response: Response): StreamingResponse {
-  return new StreamingResponse({
-    text: response.response,
-    sourceNodes: response.sourceNodes,
-    metadata: response.metadata,
-    priorUsage: response.usage,
-    ...(response.citations.length > 0 ? { citations: { citeAfterWord: true } } : {}),
-  });
-}
-
-async function* endingWith<T>(source: AsyncGenerator<T>, onEnd: () => void): AsyncGenerator<T> {
-  try {
-    yield* source;
-  } finally {
-    onEnd();
   }
 }

@@ -82,20 +82,23 @@ function identifier(name: string, value: unknown, fallback: string, maxBytes: nu
   return value;
 }
 
-/** Validates {@link PgVectorStoreOptions} (everything but the connection). */
-export function resolveOptions(options: PgVectorStoreOptions): ResolvedOptions {
-  if (options === null || typeof options !== "object") {
-    throw new InvalidArgumentError(
-      "options",
-      `expected { dimensions, connectionString | client | pglite }, got ${describe(options)}.`,
-    );
-  }
+/** The connection options every Postgres store takes: exactly one of them. */
+export interface PgConnectionOptions {
+  connectionString?: string;
+  client?: unknown;
+  pglite?: unknown;
+}
+
+/**
+ * Checks that exactly one connection is given (`connectionString`, a pg `client`, or `pglite`) and that it has the
+ * right shape; throws {@link InvalidArgumentError} naming the field. `hint` ends the "exactly one" message.
+ */
+export function checkConnection(options: PgConnectionOptions, hint = ""): void {
   const sources = [options.connectionString, options.client, options.pglite].filter((s) => s !== undefined);
   if (sources.length !== 1) {
     throw new InvalidArgumentError(
       "options",
-      "pass exactly one of connectionString, client (a pg Pool or Client) or pglite (a PGlite instance); " +
-        "or use PgVectorStore.embedded() for an in-process database.",
+      `pass exactly one of connectionString, client (a pg Pool or Client) or pglite (a PGlite instance)${hint}.`,
     );
   }
   if (options.connectionString !== undefined && typeof options.connectionString !== "string") {
@@ -115,6 +118,17 @@ export function resolveOptions(options: PgVectorStoreOptions): ResolvedOptions {
       );
     }
   }
+}
+
+/** Validates {@link PgVectorStoreOptions} (everything but the connection). */
+export function resolveOptions(options: PgVectorStoreOptions): ResolvedOptions {
+  if (options === null || typeof options !== "object") {
+    throw new InvalidArgumentError(
+      "options",
+      `expected { dimensions, connectionString | client | pglite }, got ${describe(options)}.`,
+    );
+  }
+  checkConnection(options, "; or use PgVectorStore.embedded() for an in-process database");
   const dimensions = integer("dimensions", options.dimensions, 1, 16_000);
   if (dimensions === undefined) {
     throw new InvalidArgumentError("dimensions", "required: the embedding model's dimensions (e.g. 1536).");
