@@ -11,6 +11,7 @@ import type { Tokenizer } from "../utils/tokenizer.js";
 import { AnswerCitations } from "./answer-citations.js";
 import { type AnswerPart, answerParts, type CitationPart } from "./answer-part.js";
 import { type PipeOptions, pipeToNodeResponse } from "./node-response.js";
+import { DONE, ReaderSlot } from "./reader-slot.js";
 import { type StreamHooks, StreamObservers } from "./stream-observers.js";
 import { iterableToReadableStream, SSE_HEADERS, toEventStream } from "./web-streams.js";
 import { writeRespectingBackpressure } from "./writable.js";
@@ -64,21 +65,6 @@ const joinedText = (response: StreamingResponse) => () => response.responseTxt;
 
 type State = "idle" | "reading" | "done" | "cancelled" | "errored";
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-/** The reader of a live stream: who holds its one pass, and whether a drain may take that pass over. */
-interface Reader {
-  /**
-   * An iterator the caller holds (`[Symbol.asyncIterator]()`, `responseGen`): while none of its `next()` calls is
-   * pending, `getResponse()` or `printResponseStream()` take its place. The library's own consumers are not.
-   */
-  readonly handOver: boolean;
-  /** `next()` calls of this reader not settled yet (counted for hand-over readers only). */
-  pending: number;
-  /** Set once a drain took its place: its `next()` is `done` and its `return()` does nothing. */
-  handedOver: boolean;
-}
-
 /**
  * A streamed answer, returned by a streaming query engine as soon as its last LLM call has started.
  * `sourceNodes` and `metadata` are there before the first token; the text arrives through `responseGen`
@@ -121,7 +107,10 @@ export class StreamingResponse implements AsyncIterable<string> {
   private state: State = "idle";
   private source: AsyncIterator<LLMStreamPart> | undefined;
   /** Who is reading, while `state` is `"reading"`. */
-  private reader: Reader | undefined;
+  private readonly readers = new ReaderSlot(
+    () => this.stop("cancelled"),
+    () => this.consumed(),
+  );
   /** The running `getResponse()` drain, shared by every `getResponse()` call made while it runs. */
   private draining: Promise<void> | undefined;
   private error: unknown;
@@ -230,7 +219,7 @@ export class StreamingResponse implements AsyncIterable<string> {
    */
   answerDeltas(exclusive: boolean): AsyncIterator<Delta> {
     if (this.state === "reading")
-      return exclusive ? this.open(false, this.nextDelta) : this.takeOverWith(this.nextDelta, true);
+      return exclusive ? this.open(false, this.nextDelta) : this.readers.takeOver(this.nextDelta, true);
     if (this.state !== "idle") return this.replayDeltas();
     return this.open(!exclusive, this.nextDelta);
   }
@@ -346,7 +335,7 @@ export class StreamingResponse implements AsyncIterable<string> {
     if (this.state !== "idle") return this.replay() as AsyncIterator<T>;
     this.state = "reading";
     this.source = this.stream[Symbol.asyncIterator]();
-    return this.attach(handOver, next);
+    return this.readers.attach(handOver, next);
   }
 
   /**
@@ -355,38 +344,7 @@ export class StreamingResponse implements AsyncIterable<string> {
    */
   private takeOver(): AsyncIterator<string> {
     if (this.state !== "reading") return this.open(false, this.nextText);
-    return this.takeOverWith(this.nextText, false);
-  }
-
-  /** Takes the place of a paused hand-over reader, reading with `next`; the new reader may itself be handed over. */
-  private takeOverWith<T>(next: () => Promise<IteratorResult<T>>, handOver: boolean): AsyncIterator<T> {
-    const current = this.reader!;
-    if (!current.handOver || current.pending > 0) throw this.consumed();
-    current.handedOver = true;
-    return this.attach(handOver, next);
-  }
-
-  private attach<T>(handOver: boolean, read: () => Promise<IteratorResult<T>>): AsyncIterator<T> {
-    const reader: Reader = { handOver, pending: 0, handedOver: false };
-    this.reader = reader;
-    const stop = () => this.stop("cancelled").then(() => DONE);
-    if (!handOver) return { next: read, return: stop };
-    const settledRead = <T>(value: T): T => {
-      reader.pending--;
-      return value;
-    };
-    const failedRead = (error: unknown): never => {
-      reader.pending--;
-      throw error;
-    };
-    return {
-      next: () => {
-        if (reader.handedOver) return Promise.resolve(DONE);
-        reader.pending++;
-        return read().then(settledRead, failedRead);
-      },
-      return: () => (reader.handedOver ? Promise.resolve(DONE) : stop()),
-    };
+    return this.readers.takeOver(this.nextText, false);
   }
 
   private consumed(): StreamConsumedError {
