@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { InvalidArgumentError, ProviderConnectionError, StorageError } from "../../errors/index.js";
+import {
+  type PgConnectionSettings,
+  type ResolvedConnectionSettings,
+  resolveConnectionSettings,
+} from "../../storage/vector-store/pgvector/connection-options.js";
 import { checkConnection } from "../../storage/vector-store/pgvector/options.js";
 import {
   type PGliteLike,
@@ -27,7 +32,7 @@ import { ChatSql, isCreateRace } from "./pg-chat-sql.js";
 import type { ChatOpenOptions, ChatSession, ChatStore, ChatStoreLimits } from "./types.js";
 
 /** Options of {@link PgChatStore}: exactly one of `connectionString`, `client` or `pglite`, as `PgVectorStore` takes. */
-export interface PgChatStoreOptions extends ChatStoreLimits {
+export interface PgChatStoreOptions extends ChatStoreLimits, PgConnectionSettings {
   /** `postgres://user:password@host:5432/db`: the store opens (and `close()` ends) a `pg` Pool. */
   connectionString?: string;
   /** A `pg` Pool, or a connected `pg` Client. The caller ends it. */
@@ -118,6 +123,7 @@ export class PgChatStore implements ChatStore {
   readonly leaseMs: number;
   readonly busyWaitMs: number;
   readonly #options: PgChatStoreOptions;
+  readonly #connection: ResolvedConnectionSettings;
   readonly #sql: ChatSql;
   readonly #owner = randomUUID();
   readonly #create: (conversationId: string) => ChatMemoryBuffer;
@@ -147,6 +153,7 @@ export class PgChatStore implements ChatStore {
     this.leaseMs = optionalInteger("leaseMs", options.leaseMs, 100, DEFAULT_LEASE_MS);
     this.busyWaitMs = optionalInteger("busyWaitMs", options.busyWaitMs, 0, DEFAULT_BUSY_WAIT_MS);
     this.#options = options;
+    this.#connection = resolveConnectionSettings(options);
     this.#sql = new ChatSql(
       identifier("schemaName", options.schemaName, "public"),
       identifier("tableName", options.tableName, "streamdex_chats"),
@@ -449,7 +456,8 @@ export class PgChatStore implements ChatStore {
       return Promise.reject(new StorageError(`the PgChatStore for ${this.#sql.chats} is closed.`));
     if (this.#ready === undefined) {
       const ready = (async () => {
-        this.#runner ??= this.#makeRunner() ?? (await poolRunner(this.#options.connectionString!));
+        this.#runner ??=
+          this.#makeRunner() ?? (await poolRunner(this.#options.connectionString!, this.#connection));
         const runner = this.#runner;
         try {
           await this.#sql.setup(runner);
@@ -472,8 +480,8 @@ export class PgChatStore implements ChatStore {
 
   #makeRunner(): QueryRunner | undefined {
     const { client, pglite } = this.#options;
-    if (pglite !== undefined) return pgliteRunner(pglite, false);
-    if (client !== undefined) return pgRunner(client, false, targetOf(client));
+    if (pglite !== undefined) return pgliteRunner(pglite, false, this.#connection);
+    if (client !== undefined) return pgRunner(client, false, targetOf(client), this.#connection);
     return undefined;
   }
 }

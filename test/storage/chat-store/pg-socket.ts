@@ -4,7 +4,9 @@ import pg from "pg";
 
 /** A PGlite served over the Postgres wire protocol on 127.0.0.1, which tests stop and start again on its port. */
 export class PgSocket {
-  readonly db = new PGlite();
+  /** `db`: the PGlite to serve (default: a new one, without extensions). */
+  constructor(readonly db: PGlite = new PGlite()) {}
+
   #server: PGLiteSocketServer | undefined;
   #port = 0;
   readonly #pools: pg.Pool[] = [];

@@ -16,6 +16,7 @@ export {
   PgChatStore,
   type PgChatStoreOptions,
 } from "../../../memory/chat-store/pg-chat-store.js";
+export type { PgConnectionSettings, PgPoolOptions } from "./connection-options.js";
 export type {
   PgVectorDistance,
   PgVectorHnswOptions,

@@ -1,5 +1,10 @@
 import { InvalidArgumentError } from "../../../errors/index.js";
 import { describe } from "../../../utils/validate.js";
+import {
+  type PgConnectionSettings,
+  type ResolvedConnectionSettings,
+  resolveConnectionSettings,
+} from "./connection-options.js";
 import type { PGliteLike, PgClientLike } from "./query-runner.js";
 
 /** How vectors are compared; each maps to a pgvector operator and HNSW operator class. */
@@ -15,8 +20,11 @@ export interface PgVectorHnswOptions {
   efSearch?: number;
 }
 
-/** Options of {@link PgVectorStore}: exactly one of `connectionString`, `client` or `pglite`. */
-export interface PgVectorStoreOptions {
+/**
+ * Options of {@link PgVectorStore}: exactly one of `connectionString`, `client` or `pglite`; `pool` sizes the pool
+ * opened from `connectionString`, `statementTimeoutMs` bounds each statement.
+ */
+export interface PgVectorStoreOptions extends PgConnectionSettings {
   /** `postgres://user:password@host:5432/db`: the store opens (and `close()` ends) a `pg` Pool. */
   connectionString?: string;
   /** A `pg` Pool, or a connected `pg` Client (used one call at a time). The caller ends it. */
@@ -45,6 +53,8 @@ export interface ResolvedOptions {
   distance: PgVectorDistance;
   hnsw: { m: number | undefined; efConstruction: number | undefined; efSearch: number | undefined } | false;
   batchSize: number;
+  /** Pool and statement timeout settings. */
+  connection: ResolvedConnectionSettings;
 }
 
 /** `name` as a quoted SQL identifier. */
@@ -169,5 +179,6 @@ export function resolveOptions(options: PgVectorStoreOptions): ResolvedOptions {
     distance,
     hnsw,
     batchSize: integer("batchSize", options.batchSize, 1, 10_000) ?? 500,
+    connection: resolveConnectionSettings(options),
   };
 }

@@ -316,8 +316,9 @@ export class PgVectorStore implements VectorStore {
 
   #makeRunnerSync(): QueryRunner | undefined {
     const { client, pglite } = this.#source;
-    if (pglite !== undefined) return pgliteRunner(pglite, this.#ownsPglite);
-    if (client !== undefined) return pgRunner(client, false, targetOf(client));
+    const settings = this.#options.connection;
+    if (pglite !== undefined) return pgliteRunner(pglite, this.#ownsPglite, settings);
+    if (client !== undefined) return pgRunner(client, false, targetOf(client), settings);
     return undefined;
   }
 
@@ -327,7 +328,9 @@ export class PgVectorStore implements VectorStore {
       return Promise.reject(new StorageError(`the PgVectorStore for ${this.#table} is closed.`));
     if (this.#ready === undefined) {
       this.#ready = (async () => {
-        this.#runner ??= this.#makeRunnerSync() ?? (await poolRunner(this.#source.connectionString!));
+        this.#runner ??=
+          this.#makeRunnerSync() ??
+          (await poolRunner(this.#source.connectionString!, this.#options.connection));
         const { iterativeScan } = await setupTable(this.#runner, this.#options, this.#table);
         return { runner: this.#runner, iterativeScan };
       })();

@@ -1,11 +1,15 @@
-import {
-  AuthenticationError,
-  ProviderConnectionError,
-  redact,
-  StorageError,
-  StreamdexError,
-} from "../../../errors/index.js";
+import { ProviderConnectionError, StorageError, StreamdexError } from "../../../errors/index.js";
 import { optionalPeer } from "../../../utils/optional-peer.js";
+import {
+  type ConnectionContext,
+  type ConnectionTarget,
+  connectionError,
+  isConnectionLoss,
+  statementTimeoutError,
+} from "./connection-errors.js";
+import { DEFAULT_POOL_OPTIONS, type PgPoolOptions } from "./connection-options.js";
+
+export { type ConnectionTarget, connectionError };
 
 /** Anything with a Postgres-style `query(text, params)` resolving to `{ rows }`: a `pg` Client/PoolClient, PGlite. */
 export interface PgQueryable {
@@ -36,15 +40,43 @@ export interface QueryRunner {
 type PgModule = typeof import("pg");
 const pgPeer = optionalPeer<PgModule>("pg", "streamdex/pgvector", () => import("pg"));
 
-/** Where the connection goes, for error messages (never the password). */
-export interface ConnectionTarget {
-  host?: string;
-  port?: number;
-  password?: string;
+/** How a runner applies the store's connection settings. */
+export interface RunnerSettings {
+  /** `SET LOCAL statement_timeout` in each call's transaction (unless `sessionTimeout`). */
+  statementTimeoutMs?: number;
+  /** The sessions already have the timeout (`SET` when the runner's own pool opened them). */
+  sessionTimeout?: boolean;
 }
 
 type PoolClientLike = PgQueryable & { release(error?: Error | boolean): void };
 type RunQuery = <R>(text: string, values?: unknown[]) => Promise<R[]>;
+type ErrorListener = (error: unknown) => void;
+type ErrorEmitter = {
+  on?: (event: "error", listener: ErrorListener) => unknown;
+  removeListener?: (event: "error", listener: ErrorListener) => unknown;
+};
+
+/**
+ * Listens for `error` on a connection while the runner holds it: `pg` emits one when the connection drops (a server
+ * restart, `pg_terminate_backend`), which with no listener crashes the process. A dropped connection keeps the
+ * listener (it is discarded); a healthy one has it removed by `stop()`.
+ */
+function watch(conn: unknown): { readonly lost: unknown; stop(): void } {
+  const emitter = conn as ErrorEmitter;
+  let lost: unknown;
+  const listener: ErrorListener = (error) => {
+    lost ??= error;
+  };
+  emitter.on?.("error", listener);
+  return {
+    get lost() {
+      return lost;
+    },
+    stop() {
+      if (lost === undefined) emitter.removeListener?.("error", listener);
+    },
+  };
+}
 
 function runOn(target: PgQueryable, wrap: (error: unknown) => unknown): RunQuery {
   return async <R>(text: string, values?: unknown[]) => {
@@ -57,21 +89,54 @@ function runOn(target: PgQueryable, wrap: (error: unknown) => unknown): RunQuery
 }
 
 /** A runner over a PGlite instance; `owned` instances are closed by `close()`. */
-export function pgliteRunner(db: PGliteLike, owned: boolean): QueryRunner {
-  const wrap = (error: unknown) => error;
+export function pgliteRunner(db: PGliteLike, owned: boolean, settings: RunnerSettings = {}): QueryRunner {
+  const context = { statementTimeoutMs: settings.statementTimeoutMs };
+  const wrap = (error: unknown) => statementTimeoutError(error, "PGlite (in-process)", context) ?? error;
+  const local = settings.statementTimeoutMs;
+  const transaction: QueryRunner["transaction"] = (fn) =>
+    db.transaction(async (tx) => {
+      const run = runOn(tx, wrap);
+      if (local !== undefined) await run(`SET LOCAL statement_timeout = ${local}`);
+      return fn(run);
+    });
+  const direct = runOn(db, wrap);
   return {
-    query: runOn(db, wrap),
-    transaction: (fn) => db.transaction((tx) => fn(runOn(tx, wrap))),
+    query: (text, values) =>
+      local === undefined ? direct(text, values) : transaction((q) => q(text, values)),
+    transaction,
     close: async () => {
       if (owned) await db.close();
     },
   };
 }
 
-/** A runner over a `pg` Pool or Client (`owned`: created from a connection string, ended by `close()`). */
-export function pgRunner(client: PgClientLike, owned: boolean, target: ConnectionTarget): QueryRunner {
-  const wrap = (error: unknown) => connectionError(error, target);
+/** The size and wait limit of a `pg` Pool (`options.max`, default 10; `options.connectionTimeoutMillis`). */
+function poolLimits(pool: unknown, owned: boolean): ConnectionContext["pool"] {
+  const options = (pool as { options?: { max?: unknown; connectionTimeoutMillis?: unknown } }).options;
+  const max = typeof options?.max === "number" ? options.max : 10;
+  const wait = options?.connectionTimeoutMillis;
+  return { max, connectionTimeoutMillis: typeof wait === "number" ? wait : 0, owned };
+}
+
+/**
+ * A runner over a `pg` Pool or Client (`owned`: created from a connection string, ended by `close()`). A pooled
+ * connection that drops mid-call is discarded (released with the error), the call rejects with
+ * `ProviderConnectionError`, and the next call takes a new connection.
+ */
+export function pgRunner(
+  client: PgClientLike,
+  owned: boolean,
+  target: ConnectionTarget,
+  settings: RunnerSettings = {},
+): QueryRunner {
   const isPool = typeof (client as { totalCount?: unknown }).totalCount === "number";
+  const context: ConnectionContext = {
+    pool: isPool ? poolLimits(client, owned) : undefined,
+    statementTimeoutMs: settings.statementTimeoutMs,
+    reconnects: isPool,
+  };
+  const wrap = (error: unknown) => connectionError(error, target, context);
+  const local = settings.sessionTimeout === true ? undefined : settings.statementTimeoutMs;
   let queue: Promise<unknown> = Promise.resolve();
   /** A single Client runs one call at a time, so a transaction never interleaves with another call. */
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -80,50 +145,94 @@ export function pgRunner(client: PgClientLike, owned: boolean, target: Connectio
     queue = next.catch(() => undefined);
     return next;
   };
-  const direct = runOn(client, wrap);
-  return {
-    query: (text, values) => serial(() => direct(text, values)),
-    transaction: (fn) =>
-      serial(async () => {
-        let conn: PgQueryable = client;
-        if (isPool) {
-          try {
-            conn = (await (
-              client as unknown as { connect(): Promise<PoolClientLike> }
-            ).connect()) as PgQueryable;
-          } catch (error) {
-            throw wrap(error);
-          }
-        }
-        const run = runOn(conn, wrap);
-        let failure: unknown;
+  /** Runs `fn` on `conn` with its drops watched: a drop's error explains whatever failed after it. */
+  const holding = async <T>(conn: PgQueryable, fn: (run: RunQuery, lost: () => unknown) => Promise<T>) => {
+    const watcher = watch(conn);
+    const run: RunQuery = async <R>(text: string, values?: unknown[]) => {
+      try {
+        return (await conn.query(text, values)).rows as R[];
+      } catch (error) {
+        throw wrap(watcher.lost ?? error);
+      }
+    };
+    try {
+      return await fn(run, () => watcher.lost);
+    } finally {
+      watcher.stop();
+    }
+  };
+  const transaction: QueryRunner["transaction"] = (fn) =>
+    serial(async () => {
+      let conn: PgQueryable = client;
+      if (isPool) {
         try {
-          await run("BEGIN");
-          const result = await fn(run);
-          await run("COMMIT");
-          return result;
+          conn = (await (
+            client as unknown as { connect(): Promise<PoolClientLike> }
+          ).connect()) as PgQueryable;
         } catch (error) {
-          failure = error;
-          await run("ROLLBACK").catch(() => undefined);
-          throw error;
-        } finally {
-          if (isPool) (conn as PoolClientLike).release(failure instanceof ProviderConnectionError);
+          throw wrap(error);
         }
-      }),
+      }
+      let discard = false;
+      try {
+        return await holding(conn, async (run, lost) => {
+          try {
+            await run(local === undefined ? "BEGIN" : `BEGIN; SET LOCAL statement_timeout = ${local}`);
+            const result = await fn(run);
+            await run("COMMIT");
+            return result;
+          } catch (error) {
+            discard = lost() !== undefined || isConnectionLoss(error);
+            if (!discard) {
+              await run("ROLLBACK").catch(() => {
+                discard = true;
+              });
+            }
+            const cause = lost();
+            throw cause !== undefined && !(error instanceof ProviderConnectionError) ? wrap(cause) : error;
+          }
+        });
+      } finally {
+        // Released with an error, the pool closes the connection instead of handing it out again.
+        if (isPool) (conn as PoolClientLike).release(discard);
+      }
+    });
+  const direct: RunQuery = (text, values) =>
+    isPool ? runOn(client, wrap)(text, values) : holding(client, (run) => run(text, values));
+  return {
+    query: (text, values) =>
+      local === undefined ? serial(() => direct(text, values)) : transaction((q) => q(text, values)),
+    transaction,
     close: async () => {
       if (owned) await (client as unknown as { end(): Promise<void> }).end();
     },
   };
 }
 
-/** Opens a `pg` Pool for `connectionString` (lazily imports `pg`). */
-export async function poolRunner(connectionString: string): Promise<QueryRunner> {
+/**
+ * Opens a `pg` Pool for `connectionString` (lazily imports `pg`), sized by `pool` (bounded waits by default); with
+ * `statementTimeoutMs`, each of its connections starts with `SET statement_timeout`.
+ */
+export async function poolRunner(
+  connectionString: string,
+  settings: { pool?: PgPoolOptions; statementTimeoutMs?: number } = {},
+): Promise<QueryRunner> {
   const pg = await pgPeer.load();
   const Pool = pg.Pool ?? (pg as unknown as { default: PgModule }).default.Pool;
-  const pool = new Pool({ connectionString, connectionTimeoutMillis: 10_000 });
+  const pool = new Pool({ connectionString, ...DEFAULT_POOL_OPTIONS, ...settings.pool });
   // An idle client's network error would otherwise crash the process; the next query reports it.
   pool.on("error", () => undefined);
-  return pgRunner(pool as unknown as PgClientLike, true, parseTarget(connectionString));
+  const timeout = settings.statementTimeoutMs;
+  if (timeout !== undefined) {
+    // Queued before the first query the new connection runs; a failure shows in that query.
+    pool.on("connect", (conn) => {
+      conn.query(`SET statement_timeout = ${timeout}`).catch(() => undefined);
+    });
+  }
+  return pgRunner(pool as unknown as PgClientLike, true, parseTarget(connectionString), {
+    statementTimeoutMs: timeout,
+    sessionTimeout: true,
+  });
 }
 
 /** Host, port and password of a `postgres://` URL (best effort; `{}` for other forms). */
@@ -155,49 +264,6 @@ export function targetOf(client: unknown): ConnectionTarget {
     port: typeof source.port === "number" ? source.port : Number(source.port) || undefined,
     password: typeof source.password === "string" ? source.password : undefined,
   };
-}
-
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-]);
-
-/**
- * Maps a `pg` failure to reach or log in to the server to {@link ProviderConnectionError} /
- * {@link AuthenticationError} (provider `"postgres"`, host and port named, password redacted); other errors pass.
- */
-export function connectionError(error: unknown, target: ConnectionTarget): unknown {
-  if (error instanceof StreamdexError) return error;
-  const e = error as { code?: unknown; message?: unknown; errors?: Array<{ code?: unknown }> } | null;
-  const code =
-    typeof e?.code === "string" ? e.code : e?.errors?.find((x) => typeof x?.code === "string")?.code;
-  const message = redact(typeof e?.message === "string" ? e.message : String(error), target.password);
-  const where = `${target.host ?? "the configured host"}${target.port === undefined ? "" : `:${target.port}`}`;
-  if (code === "28P01" || code === "28000") {
-    return new AuthenticationError(`Postgres at ${where} refused the login: ${message}`, {
-      provider: "postgres",
-      providerCode: code,
-      providerMessage: message,
-      cause: error,
-    });
-  }
-  const lost = /Connection terminated|timeout exceeded when trying to connect|connect ETIMEDOUT/i.test(
-    message,
-  );
-  if ((typeof code === "string" && CONNECTION_CODES.has(code)) || lost) {
-    return new ProviderConnectionError(
-      `Could not reach Postgres at ${where} (${typeof code === "string" ? code : message}): check that the ` +
-        "server is running and the host/port in the connection settings.",
-      { provider: "postgres", providerCode: typeof code === "string" ? code : undefined, cause: error },
-    );
-  }
-  return error;
 }
 
 /** Wraps a database error as a {@link StorageError} (`what` failed: …), keeping typed streamdex errors as they are. */
