@@ -7,7 +7,8 @@
  * - one statement (`set_config` in a LATERAL subquery) against the transaction it replaces (BEGIN, SET LOCAL,
  *   SELECT, COMMIT), at the same ef_search;
  * - a filtered query (`==` on a key 1 row in 10 has) with `hnsw.iterative_scan` strict_order vs relaxed_order;
- * - a selective `in` (2 of 1000 values), written as before (no index help) and as now (GIN containment).
+ * - a selective `in` (2 of 1000 values, which no other key holds: jsonb_ops GIN indexes keys and values apart, so a
+ *   value other keys share reads their rows too), written as before (no index help) and as now (GIN containment).
  *
  * Two data sets: embedding-like vectors (bench/ann-data.ts, with 300 topic clusters: the headline, closer to text
  * embeddings) and uniformly random unit vectors (the worst case). The table is loaded without an index, then the
@@ -168,11 +169,14 @@ async function benchSet(label: string, params: DataParams): Promise<BenchResult[
     await server.stop();
     await db.close();
   }
-  results.push({
-    name: `load + index build [${label}, ${N} rows, in-process]`,
-    value: round(loadMs / 1000, 1),
-    unit: "s",
-  });
+  if (!loaded) {
+    results.push({
+      name: `load + index build [${label}, ${N} rows, in-process]`,
+      value: round(loadMs / 1000, 1),
+      unit: "s",
+      notes: `cached in ${CACHE} for later runs`,
+    });
+  }
   return results;
 }
 
@@ -266,10 +270,10 @@ async function filtered(
   let recallNow = 0;
   for (let i = 0; i < Q; i++) {
     const q = row(queries, i);
-    const want = exactTopK(data, q, K, (j) => j % 1000 === 7 || j % 1000 === 8);
+    const want = exactTopK(data, q, K, (j) => j % 1000 === 507 || j % 1000 === 508);
     const v = `[${q.join(",")}]`;
-    const [b, tb] = await timed(() => pool.query(before, [v, "[7, 8]"]));
-    const [n, tn] = await timed(() => pool.query(now, [v, "[7, 8]", ['{"u": 7}', '{"u": 8}']]));
+    const [b, tb] = await timed(() => pool.query(before, [v, "[507, 508]"]));
+    const [n, tn] = await timed(() => pool.query(now, [v, "[507, 508]", ['{"u": 507}', '{"u": 508}']]));
     times.before.push(tb);
     times.now.push(tn);
     recallBefore +=
@@ -285,8 +289,8 @@ async function filtered(
   }
   const plan = await pool.query(`EXPLAIN ${now}`, [
     `[${row(queries, 0).join(",")}]`,
-    "[7, 8]",
-    ['{"u": 7}', '{"u": 8}'],
+    "[507, 508]",
+    ['{"u": 507}', '{"u": 508}'],
   ]);
   const usesGin = plan.rows.some((r: Record<string, string>) =>
     /Bitmap Index Scan/.test(Object.values(r)[0]!),
