@@ -59,6 +59,8 @@ Options:
   --data <dir>           folder to answer from (indexed or updated first)
   --persist <dir>        index directory (default: .streamdex)
   --top-k <n>            chunks to retrieve (default 2)
+  --ef-search <n>        pglite / postgres://: HNSW candidates per query, 1-1000 (default: 2 x top-k,
+                         at least 100); higher finds the true nearest chunks more often, a little slower
   --mode <mode>          refine | compact (default) | tree_summarize | simple_summarize | accumulate |
                          compact_accumulate | generation | no_text | context_only
   --no-stream            print the answer when it is complete
@@ -91,6 +93,8 @@ Options:
   --no-reasoning         never show the model's reasoning
   --reasoning            show the reasoning even when stdout is not a terminal
   --top-k <n>            chunks to retrieve per message (default 2)
+  --ef-search <n>        pglite / postgres://: HNSW candidates per query, 1-1000 (default: 2 x top-k,
+                         at least 100)
   --mode <mode>          response mode of condense_question (see streamdex ask --help)
   --llm <spec>           the model that answers (see streamdex --help)
   --embed <spec>         the retrieval model (must match the index's)
@@ -113,6 +117,8 @@ Options:
   --data <dir>           folder to answer from (indexed or updated first)
   --persist <dir>        index directory (default: .streamdex)
   --llm, --embed         models (see streamdex --help)
+  --ef-search <n>        pglite / postgres://: HNSW candidates per query, 1-1000 (default: 2 x top-k,
+                         at least 100)
   --store, --table       where the index lives (see streamdex --help); with postgres://… the
                          conversations live there too (shared by several serve processes)
   --verbose              stack traces on errors

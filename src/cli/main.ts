@@ -28,6 +28,7 @@ const OPTIONS = {
     ...SHARED,
     data: { type: "string" },
     "top-k": { type: "string" },
+    "ef-search": { type: "string" },
     mode: { type: "string" },
     "no-stream": { type: "boolean" },
     json: { type: "boolean" },
@@ -40,6 +41,7 @@ const OPTIONS = {
     ...SHARED,
     data: { type: "string" },
     "top-k": { type: "string" },
+    "ef-search": { type: "string" },
     mode: { type: "string" },
     "chat-mode": { type: "string" },
     system: { type: "string" },
@@ -49,6 +51,7 @@ const OPTIONS = {
   serve: {
     ...SHARED,
     data: { type: "string" },
+    "ef-search": { type: "string" },
     host: { type: "string" },
     port: { type: "string" },
     token: { type: "string" },

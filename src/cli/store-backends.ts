@@ -35,6 +35,10 @@ export interface BackendOptions {
   dimensions: number | undefined;
   /** Called when the first vectors fix a Postgres table's dimensions, before any row is written. */
   onDimensions(dimensions: number): Promise<void>;
+  /** A Postgres store's fixed `hnsw.ef_search` (`--ef-search`). */
+  efSearch?: number;
+  /** Whether a Postgres store may create its table (default true): false for ask, chat and serve. */
+  createTable?: boolean;
 }
 
 const usearchPeer = optionalPeer("usearch", "streamdex --store ann", () => import("usearch"));
@@ -125,8 +129,19 @@ async function openPg(
   const { PgVectorStore } = await import("../storage/vector-store/pgvector/index.js");
   const open = async (dimensions: number): Promise<PgVectorStore> => {
     // pgvector's HNSW index takes at most 2000 dimensions; larger vectors are searched exactly.
-    const hnsw = dimensions > HNSW_MAX_DIMENSIONS ? (false as const) : undefined;
-    const common = { dimensions, hnsw, tableName: choice.table, schemaName: choice.schema };
+    const hnsw =
+      dimensions > HNSW_MAX_DIMENSIONS
+        ? (false as const)
+        : options.efSearch === undefined
+          ? undefined
+          : { efSearch: options.efSearch };
+    const common = {
+      dimensions,
+      hnsw,
+      tableName: choice.table,
+      schemaName: choice.schema,
+      createTable: options.createTable,
+    };
     if (choice.kind === "postgres") {
       return new PgVectorStore({ ...common, connectionString: choice.connectionString });
     }

@@ -64,6 +64,10 @@ export interface WorkspaceOptions {
   chunkOverlap: number;
   /** Reader warnings (skipped files), one line each. */
   onWarning(message: string): void;
+  /** The Postgres stores' fixed `hnsw.ef_search` (`--ef-search`); default: from the query's top-k. */
+  efSearch?: number;
+  /** Whether a Postgres store may create its table (default true; false for commands that only read). */
+  createTable?: boolean;
 }
 
 /**
@@ -120,6 +124,8 @@ export class Workspace {
     const backend = await openBackend(store, dir, {
       existing: manifest !== undefined,
       dimensions: current.store.dimensions,
+      efSearch: options.efSearch,
+      createTable: options.createTable,
       onDimensions: async (dimensions) => {
         current.store = { ...current.store!, dimensions };
         await workspace!.writeManifest();

@@ -7,6 +7,7 @@ import { RetrieverQueryEngine } from "../../engines/retriever-query-engine.js";
 import { ExtractiveLLM } from "../../llms/extractive-llm.js";
 import type { BaseRetriever } from "../../retrievers/types.js";
 import { Settings } from "../../settings/settings.js";
+import { MAX_EF_SEARCH } from "../../storage/vector-store/pgvector/options.js";
 import { getResponseSynthesizer, isResponseMode } from "../../synthesizers/get-response-synthesizer.js";
 import { RESPONSE_MODES, type ResponseMode } from "../../synthesizers/types.js";
 import { type CliContext, EXIT, note } from "../context.js";
@@ -27,6 +28,8 @@ export interface IndexFlags {
   "chunk-size"?: string;
   "chunk-overlap"?: string;
   rebuild?: boolean;
+  /** `--ef-search` of ask, chat and serve (the Postgres stores' HNSW candidate list per query). */
+  "ef-search"?: string;
 }
 
 /** Models chosen, announced in one line each on stderr. */
@@ -67,6 +70,7 @@ export async function withIndex<T>(
         `huggingface:<model dir>, or ${HASH_CAVEAT}), or use --store simple.`,
     );
   }
+  const efSearch = efSearchFlag(flags["ef-search"], store);
   const waitMs = lockWait(ctx);
   const notice = storeNotice(store, dir);
   if (notice) note(ctx, notice);
@@ -77,6 +81,9 @@ export async function withIndex<T>(
   try {
     if (flags.rebuild) await emptyIndex(dir, store);
     const ws = await Workspace.open(dir, choice.embedding, store, {
+      efSearch,
+      // Only a command that may build the index creates the table: ask, chat and serve read the table as it is.
+      createTable: use.writes || use.data !== undefined,
       chunkSize: int("chunk-size", flags["chunk-size"], Settings.chunkSize),
       chunkOverlap: int("chunk-overlap", flags["chunk-overlap"], Settings.chunkOverlap),
       onWarning: (message) => note(ctx, `warning: ${message.replace(/\s+/g, " ")}`),
@@ -107,6 +114,20 @@ async function emptyIndex(dir: string, store: StoreChoice): Promise<void> {
   for (const entry of entries) {
     if (entry !== INDEX_LOCK) await rm(path.join(dir, entry), { recursive: true, force: true });
   }
+}
+
+/** Parses `--ef-search` (1 to 1000, for the Postgres stores only). */
+function efSearchFlag(value: string | undefined, store: StoreChoice): number | undefined {
+  if (value === undefined) return undefined;
+  const n = int("ef-search", value, 0, 1);
+  if (n > MAX_EF_SEARCH)
+    throw new UsageError(`--ef-search needs an integer from 1 to ${MAX_EF_SEARCH}, got "${value}".`);
+  if (store.kind !== "pglite" && store.kind !== "postgres") {
+    throw new UsageError(
+      `--ef-search applies to --store pglite and --store postgres://…, not --store ${store.kind}.`,
+    );
+  }
+  return n;
 }
 
 /** `STREAMDEX_LOCK_WAIT`: seconds to wait for another command updating the index (default 60). */

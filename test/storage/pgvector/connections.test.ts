@@ -372,7 +372,7 @@ describe("PgVectorStore: statementTimeoutMs", () => {
 
   it("on the pool it opens: SET statement_timeout on each of its connections", async () => {
     const store = open(await newProxy(), "st_session", { statementTimeoutMs: 4321 });
-    await store.count();
+    await store.add([node("z", 0)]); // reads create nothing; the first write creates the table
     // PGlite serves every connection from one session, so the pool's SET shows on any connection.
     expect(await show()).toBe("4321ms");
     await timeoutGuard("st_session");

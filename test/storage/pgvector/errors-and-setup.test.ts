@@ -29,7 +29,7 @@ describe("PgVectorStore setup and errors", () => {
       const error = await store.add([node("a", [1, 0, 0])]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StorageError);
       expect((error as Error).message).toMatch(
-        /pgvector extension.*install pgvector.*CREATE EXTENSION vector/s,
+        /pgvector extension.*install pgvector.*superuser.*CREATE EXTENSION vector/s,
       );
     } finally {
       await db.close();
@@ -116,6 +116,9 @@ describe("PgVectorStore setup and errors", () => {
       { pglite, dimensions: 3000 },
       { pglite, dimensions: 3, tableName: "" },
       { pglite, dimensions: 3, batchSize: 0 },
+      { pglite, dimensions: 3, createTable: "yes" },
+      { pglite, dimensions: 3, hnsw: { efSearchFactor: 0 } },
+      { pglite, dimensions: 3, hnsw: { efSearchMin: 1001 } },
     ];
     for (const options of bad) {
       expect(() => new PgVectorStore(options as never), JSON.stringify(options)).toThrow(

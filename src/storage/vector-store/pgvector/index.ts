@@ -17,10 +17,13 @@ export {
   type PgChatStoreOptions,
 } from "../../../memory/chat-store/pg-chat-store.js";
 export type { PgConnectionSettings, PgPoolOptions } from "./connection-options.js";
-export type {
-  PgVectorDistance,
-  PgVectorHnswOptions,
-  PgVectorStoreOptions,
+export {
+  DEFAULT_EF_SEARCH_FACTOR,
+  DEFAULT_EF_SEARCH_MIN,
+  MAX_EF_SEARCH,
+  type PgVectorDistance,
+  type PgVectorHnswOptions,
+  type PgVectorStoreOptions,
 } from "./options.js";
 export { type PgVectorEmbeddedOptions, PgVectorStore } from "./pg-vector-store.js";
 export type { PGliteLike, PgClientLike, PgQueryable } from "./query-runner.js";

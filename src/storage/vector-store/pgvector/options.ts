@@ -16,9 +16,25 @@ export interface PgVectorHnswOptions {
   m?: number;
   /** Candidate list size while building (4–1000, at least 2 × m). */
   efConstruction?: number;
-  /** Candidate list size per query (1–1000), set with `SET LOCAL hnsw.ef_search` in the query's transaction. */
+  /**
+   * A fixed candidate list size per query (1–1000; never below the query's `similarityTopK`). When omitted, each
+   * query uses `efSearchFactor × similarityTopK`, at least `efSearchMin`, at most 1000 (see {@link efSearchFor}).
+   */
   efSearch?: number;
+  /** Candidates per requested result when `efSearch` is not fixed (1–100, default 2). */
+  efSearchFactor?: number;
+  /** The least candidate list size when `efSearch` is not fixed (1–1000, default {@link DEFAULT_EF_SEARCH_MIN}). */
+  efSearchMin?: number;
 }
+
+/** The default {@link PgVectorHnswOptions.efSearchMin}: recall@10 ≥ 0.95 on embedding-like vectors (bench/pgvector-recall). */
+export const DEFAULT_EF_SEARCH_MIN = 100;
+
+/** The default {@link PgVectorHnswOptions.efSearchFactor}. */
+export const DEFAULT_EF_SEARCH_FACTOR = 2;
+
+/** pgvector's largest `hnsw.ef_search`. */
+export const MAX_EF_SEARCH = 1000;
 
 /**
  * Options of {@link PgVectorStore}: exactly one of `connectionString`, `client` or `pglite`; `pool` sizes the pool
@@ -43,6 +59,12 @@ export interface PgVectorStoreOptions extends PgConnectionSettings {
   hnsw?: PgVectorHnswOptions | false;
   /** Rows per `INSERT` statement in `add` (default 500). */
   batchSize?: number;
+  /**
+   * Whether `add` may create what is missing (the extension, schema, table, indexes); default true. Reads never
+   * create anything. With `false` the store runs no DDL at all, and any call on a missing table throws a
+   * {@link StorageError} (for read-only roles and query-only processes).
+   */
+  createTable?: boolean;
 }
 
 /** Validated options. */
@@ -51,10 +73,28 @@ export interface ResolvedOptions {
   schemaName: string;
   dimensions: number;
   distance: PgVectorDistance;
-  hnsw: { m: number | undefined; efConstruction: number | undefined; efSearch: number | undefined } | false;
+  hnsw:
+    | {
+        m: number | undefined;
+        efConstruction: number | undefined;
+        efSearch: number | undefined;
+        efSearchFactor: number;
+        efSearchMin: number;
+      }
+    | false;
   batchSize: number;
   /** Pool and statement timeout settings. */
   connection: ResolvedConnectionSettings;
+  createTable: boolean;
+}
+
+/**
+ * The `hnsw.ef_search` of a query for `topK` results: the fixed `efSearch`, else `efSearchFactor × topK` at least
+ * `efSearchMin`; never below `topK`, never above 1000 (pgvector's limit).
+ */
+export function efSearchFor(hnsw: Exclude<ResolvedOptions["hnsw"], false>, topK: number): number {
+  const wanted = hnsw.efSearch ?? Math.max(hnsw.efSearchMin, Math.ceil(hnsw.efSearchFactor * topK));
+  return Math.min(MAX_EF_SEARCH, Math.max(wanted, topK));
 }
 
 /** `name` as a quoted SQL identifier. */
@@ -156,7 +196,7 @@ export function resolveOptions(options: PgVectorStoreOptions): ResolvedOptions {
     if (h === null || typeof h !== "object") {
       throw new InvalidArgumentError(
         "hnsw",
-        `expected { m?, efConstruction?, efSearch? } or false, got ${describe(h)}.`,
+        `expected { m?, efConstruction?, efSearch?, efSearchFactor?, efSearchMin? } or false, got ${describe(h)}.`,
       );
     }
     if (dimensions > HNSW_MAX_DIMENSIONS) {
@@ -168,8 +208,16 @@ export function resolveOptions(options: PgVectorStoreOptions): ResolvedOptions {
     hnsw = {
       m: integer("hnsw.m", h.m, 2, 100),
       efConstruction: integer("hnsw.efConstruction", h.efConstruction, 4, 1000),
-      efSearch: integer("hnsw.efSearch", h.efSearch, 1, 1000),
+      efSearch: integer("hnsw.efSearch", h.efSearch, 1, MAX_EF_SEARCH),
+      efSearchFactor: integer("hnsw.efSearchFactor", h.efSearchFactor, 1, 100) ?? DEFAULT_EF_SEARCH_FACTOR,
+      efSearchMin: integer("hnsw.efSearchMin", h.efSearchMin, 1, MAX_EF_SEARCH) ?? DEFAULT_EF_SEARCH_MIN,
     };
+  }
+  if (options.createTable !== undefined && typeof options.createTable !== "boolean") {
+    throw new InvalidArgumentError(
+      "createTable",
+      `expected true or false, got ${describe(options.createTable)}.`,
+    );
   }
   return {
     // Index names append up to 15 characters; Postgres names hold 63 bytes.
@@ -180,5 +228,6 @@ export function resolveOptions(options: PgVectorStoreOptions): ResolvedOptions {
     hnsw,
     batchSize: integer("batchSize", options.batchSize, 1, 10_000) ?? 500,
     connection: resolveConnectionSettings(options),
+    createTable: options.createTable ?? true,
   };
 }

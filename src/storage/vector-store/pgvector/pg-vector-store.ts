@@ -3,8 +3,10 @@ import { InvalidArgumentError, StorageError } from "../../../errors/index.js";
 import { type Metadata, TextNode, type TextNodeJSON } from "../../../schema/node.js";
 import { optionalPeer } from "../../../utils/optional-peer.js";
 import { describe } from "../../../utils/validate.js";
+import { validateFilters } from "../metadata-filters.js";
 import type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "../types.js";
 import { checkEmbedding, checkVector } from "../vector-input.js";
+import type { PgVectorHnswOptions } from "./options.js";
 import { type PgVectorStoreOptions, quoteIdent, type ResolvedOptions, resolveOptions } from "./options.js";
 import {
   type PGliteLike,
@@ -15,16 +17,15 @@ import {
   storageError,
   targetOf,
 } from "./query-runner.js";
-import { setupTable } from "./setup.js";
-import { filtersToSql, SqlParams } from "./sql-filters.js";
+import { missingExtension, setupTable, type TableInfo } from "./setup.js";
+import { SqlParams } from "./sql-filters.js";
+import { type VectorSearch, vectorQuery, zeroVectorQuery } from "./vector-query.js";
 
 /** Options of {@link PgVectorStore.embedded}: the store's options, plus where PGlite keeps its files. */
 export type PgVectorEmbeddedOptions = Omit<PgVectorStoreOptions, "connectionString" | "client" | "pglite"> & {
   /** A directory for the database files (created when missing); in memory when omitted. */
   dataDir?: string;
 };
-
-const OPERATORS = { cosine: "<=>", inner_product: "<#>", l2: "<->" } as const;
 
 type PGliteModule = typeof import("@electric-sql/pglite");
 type PgVectorModule = typeof import("@electric-sql/pglite-pgvector");
@@ -56,12 +57,16 @@ function vectorLiteral(vector: Float32Array): string {
  * A {@link VectorStore} in Postgres with pgvector: one row per node (`id`, `ref_doc_id`, `text`, `metadata jsonb`,
  * `node_info jsonb`, `embedding vector(dimensions)`), so `query` returns whole nodes (`storesText` is true).
  *
- * On first use it runs `CREATE EXTENSION IF NOT EXISTS vector`, creates the schema and table when missing, an HNSW
- * index for the chosen distance, and indexes on `ref_doc_id` and (GIN) `metadata`. `add` upserts in one
+ * It reads the catalog before its first call (one statement, no lock): the table's dimensions and its HNSW index's
+ * distance must match the options. Reads never create anything (a missing table reads as empty, or throws with
+ * `createTable: false`); the first `add` creates only what is missing: the vector extension, the schema, the table,
+ * an HNSW index for the chosen distance, and indexes on `ref_doc_id` and (GIN) `metadata`. `add` upserts in one
  * transaction (all or nothing). `query` ranks with the distance operator and reports a similarity, higher is
  * better: `1 - cosine distance` (cosine; a zero vector scores 0 and ranks last), the inner product
- * (`inner_product`), or the negative Euclidean distance (`l2`). `docIds` and metadata `filters` run in SQL (with
- * HNSW, pgvector ≥ 0.8 iterative scans keep filtered queries from returning too few rows).
+ * (`inner_product`), or the negative Euclidean distance (`l2`). Each query is one statement that sets
+ * `hnsw.ef_search` from `similarityTopK` (see {@link PgVectorHnswOptions}); `docIds` and metadata `filters` run in
+ * SQL (with HNSW, pgvector ≥ 0.8 iterative scans keep filtered queries from returning too few rows); `hnsw: false`
+ * searches exactly even on a table that has an HNSW index.
  *
  * A node's document is its `refDocId`, or its own id when it has none (as in `SimpleVectorStore`).
  *
@@ -78,7 +83,8 @@ export class PgVectorStore implements VectorStore {
   readonly #source: PgVectorStoreOptions;
   readonly #table: string;
   #ownsPglite = false;
-  #ready: Promise<{ runner: QueryRunner; iterativeScan: boolean }> | undefined;
+  #ready: Promise<TableInfo> | undefined;
+  #connecting: Promise<QueryRunner> | undefined;
   #runner: QueryRunner | undefined;
   #closed = false;
 
@@ -145,7 +151,7 @@ export class PgVectorStore implements VectorStore {
         vectorLiteral(embedding),
       ]);
     });
-    const { runner } = await this.#setup();
+    const { runner } = await this.#setup("write");
     const all = [...rows.values()];
     const size = this.#options.batchSize;
     const batches = Math.ceil(all.length / size);
@@ -189,7 +195,8 @@ export class PgVectorStore implements VectorStore {
     if (typeof refDocId !== "string") {
       throw new InvalidArgumentError("refDocId", `expected a string, got ${describe(refDocId)}.`);
     }
-    const { runner } = await this.#setup();
+    const { runner, info } = await this.#setup("read");
+    if (!info.exists) return;
     await this.#run("could not delete", () =>
       runner.query(`DELETE FROM ${this.#table} WHERE ref_doc_id = $1`, [refDocId]),
     );
@@ -228,34 +235,28 @@ export class PgVectorStore implements VectorStore {
         `expected an array of document ids (strings), got ${describe(docIds)}.`,
       );
     }
-    const params = new SqlParams();
-    const distance = `embedding ${OPERATORS[this.#options.distance]} ${params.add(vectorLiteral(embedding))}::vector`;
-    const where: string[] = [];
-    if (filters !== undefined) where.push(filtersToSql(filters, "metadata", params));
-    if (docIds !== undefined) {
-      if (docIds.length === 0) return { nodes: [], ids: [], similarities: [] };
-      where.push(
-        `ref_doc_id IN (SELECT jsonb_array_elements_text(${params.add(JSON.stringify(docIds))}::jsonb))`,
-      );
-    }
-    const sql =
-      `SELECT id, text, metadata, node_info, ${distance} AS distance FROM ${this.#table}` +
-      `${where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`} ORDER BY ${distance} LIMIT ${params.add(topK)}`;
-    const { runner, iterativeScan } = await this.#setup();
-    const hnsw = this.#options.hnsw;
-    const settings: string[] = [];
-    if (hnsw !== false && hnsw.efSearch !== undefined)
-      settings.push(`SET LOCAL hnsw.ef_search = ${hnsw.efSearch}`);
-    if (hnsw !== false && iterativeScan && where.length > 0)
-      settings.push("SET LOCAL hnsw.iterative_scan = strict_order");
-    const rows = await this.#run("could not query", () =>
-      settings.length === 0
-        ? runner.query<Row>(sql, params.values)
-        : runner.transaction(async (q) => {
-            for (const setting of settings) await q(setting);
-            return q<Row>(sql, params.values);
-          }),
+    if (docIds !== undefined && docIds.length === 0) return { nodes: [], ids: [], similarities: [] };
+    if (filters !== undefined) validateFilters(filters);
+    const { runner, info } = await this.#setup("read");
+    if (!info.exists) return { nodes: [], ids: [], similarities: [] };
+    const search: VectorSearch = {
+      table: this.#table,
+      options: this.#options,
+      info,
+      vector: vectorLiteral(embedding),
+      topK,
+      filters,
+      docIds,
+    };
+    const main = vectorQuery(search);
+    const rows = await this.#run("could not query", () => runner.query<Row>(main.sql, main.values));
+    const zeros = zeroVectorQuery(
+      search,
+      rows.map((row) => row.id),
     );
+    if (zeros !== undefined) {
+      rows.push(...(await this.#run("could not query", () => runner.query<Row>(zeros.sql, zeros.values))));
+    }
     return {
       nodes: rows.map((row) => this.#nodeOf(row)),
       ids: rows.map((row) => row.id),
@@ -265,7 +266,8 @@ export class PgVectorStore implements VectorStore {
 
   /** Number of rows in the table. */
   async count(): Promise<number> {
-    const { runner } = await this.#setup();
+    const { runner, info } = await this.#setup("read");
+    if (!info.exists) return 0;
     const rows = await this.#run("could not count", () =>
       runner.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM ${this.#table}`),
     );
@@ -274,7 +276,8 @@ export class PgVectorStore implements VectorStore {
 
   /** Deletes every row (the table and its indexes stay). */
   async clear(): Promise<void> {
-    const { runner } = await this.#setup();
+    const { runner, info } = await this.#setup("read");
+    if (!info.exists) return;
     await this.#run("could not clear", () => runner.query(`DELETE FROM ${this.#table}`));
   }
 
@@ -322,22 +325,43 @@ export class PgVectorStore implements VectorStore {
     return undefined;
   }
 
-  /** Connects and creates the extension, schema, table and indexes, once (retried after a failure). */
-  #setup(): Promise<{ runner: QueryRunner; iterativeScan: boolean }> {
-    if (this.#closed)
-      return Promise.reject(new StorageError(`the PgVectorStore for ${this.#table} is closed.`));
-    if (this.#ready === undefined) {
-      this.#ready = (async () => {
+  /**
+   * Connects, and checks the table in the catalog (no DDL, no lock) until it exists. For `"write"` with
+   * `createTable`, creates what is missing, once (retried after a failure). Throws when the table is missing and the
+   * store may not create it.
+   */
+  async #setup(mode: "read" | "write"): Promise<{ runner: QueryRunner; info: TableInfo }> {
+    if (this.#closed) throw new StorageError(`the PgVectorStore for ${this.#table} is closed.`);
+    if (this.#connecting === undefined) {
+      const connecting = (async () => {
         this.#runner ??=
           this.#makeRunnerSync() ??
           (await poolRunner(this.#source.connectionString!, this.#options.connection));
-        const { iterativeScan } = await setupTable(this.#runner, this.#options, this.#table);
-        return { runner: this.#runner, iterativeScan };
+        return this.#runner;
       })();
-      this.#ready.catch(() => {
-        this.#ready = undefined;
+      this.#connecting = connecting;
+      connecting.catch(() => {
+        if (this.#connecting === connecting) this.#connecting = undefined;
       });
     }
-    return this.#ready;
+    const runner = await this.#connecting;
+    const create = mode === "write" && this.#options.createTable;
+    const cached = await this.#ready?.catch(() => undefined);
+    if (cached?.exists && (cached.complete || !create)) return { runner, info: cached };
+    const ready = setupTable(runner, this.#options, this.#table, { create });
+    this.#ready = ready;
+    const forget = () => {
+      if (this.#ready === ready) this.#ready = undefined;
+    };
+    ready.then((info) => info.exists || forget(), forget);
+    const info = await ready;
+    if (!info.exists && !this.#options.createTable) {
+      if (!info.extension) throw missingExtension(undefined, "absent");
+      throw new StorageError(
+        `the table ${this.#table} does not exist, and this store may not create it (createTable: false): run ` +
+          "`streamdex ingest` first, or call add() on a store that may create it (createTable: true, the default).",
+      );
+    }
+    return { runner, info };
   }
 }

@@ -19,7 +19,12 @@ const RANGE_SQL = { ">": ">", ">=": ">=", "<": "<", "<=": "<=" } as const;
  *
  * - `==` / `!=`: jsonb equality, so types are strict (`1` ≠ `"1"`); a missing key matches `!=`. `==` also adds a
  *   `@>` containment test so the GIN index on the column can serve it.
- * - `in` / `nin`: jsonb equality with an element of the value array; a missing key matches `nin`.
+ * - `in` / `nin`: jsonb equality with an element of the value array; a missing key matches `nin`. `in` also adds
+ *   `metadata @> ANY(array of {key: element})`, which the GIN index serves (a BitmapOr of containments), so the
+ *   planner can pick an exact GIN scan for a selective `in` instead of walking the HNSW graph.
+ * - `nin`, `!=` and ranges are negations or comparisons no GIN index serves: they filter the rows an HNSW walk
+ *   visits (with iterative scans on pgvector ≥ 0.8, until the top-k is full), or a scan. Combine them with an `==` or
+ *   `in` in an `and` group to let the GIN index narrow the rows first.
  * - `>` `>=` `<` `<=`: only rows whose value has the filter value's type; numbers as `numeric`, strings with
  *   `COLLATE "C"` (code-point order, which equals JavaScript's order outside surrogate pairs).
  * - Groups: `and` (empty → `TRUE`) or `or` (empty → `FALSE`), nested.
@@ -47,6 +52,9 @@ function groupToSql(group: MetadataFilters, column: string, params: SqlParams): 
 
 function filterToSql(filter: MetadataFilter, column: string, params: SqlParams): string {
   const operator = filter.operator ?? "==";
+  if ((operator === "in" || operator === "nin") && (filter.value as unknown[]).length === 0) {
+    return operator === "in" ? "FALSE" : "TRUE"; // as matchesFilters: `in []` matches nothing
+  }
   const key = `${params.add(filter.key)}::text`;
   const field = `${column} -> ${key}`;
   switch (operator) {
@@ -59,9 +67,12 @@ function filterToSql(filter: MetadataFilter, column: string, params: SqlParams):
     }
     case "in":
     case "nin": {
-      const list = params.add(JSON.stringify(filter.value));
+      const values = filter.value as Array<string | number>;
+      const list = params.add(JSON.stringify(values));
       const member = `EXISTS (SELECT 1 FROM jsonb_array_elements(${list}::jsonb) AS v(e) WHERE v.e = ${field})`;
-      return operator === "in" ? member : `NOT ${member}`;
+      if (operator === "nin") return `NOT ${member}`;
+      const contains = params.add(values.map((v) => JSON.stringify({ [filter.key]: v })));
+      return `(${column} @> ANY(${contains}::jsonb[]) AND ${member})`;
     }
     default: {
       const sqlOp = RANGE_SQL[operator];
