@@ -15,6 +15,22 @@ export interface PgVectorHnswOptions {
   efSearch?: number;
 }
 
+/**
+ * Full-text search on the table: a generated `tsvector` column (`text_search_tsv`) with a GIN index, searched by
+ * `keywordSearch` and the `PgKeywordRetriever`.
+ */
+export interface PgTextSearchOptions {
+  /**
+   * The Postgres text search configuration (a name in `pg_ts_config`), default `"english"` (as LlamaIndex's
+   * PGVectorStore): English stemming and stop words. `"simple"` only lowercases, so it suits every language but
+   * `polish` does not find `polished`. Fixed when the column is made: another value on the same table is an error.
+   */
+  config?: string;
+}
+
+/** The text search configuration used unless `textSearch.config` names another. */
+export const DEFAULT_TEXT_SEARCH_CONFIG = "english";
+
 /** Options of {@link PgVectorStore}: exactly one of `connectionString`, `client` or `pglite`. */
 export interface PgVectorStoreOptions {
   /** `postgres://user:password@host:5432/db`: the store opens (and `close()` ends) a `pg` Pool. */
@@ -35,6 +51,8 @@ export interface PgVectorStoreOptions {
   hnsw?: PgVectorHnswOptions | false;
   /** Rows per `INSERT` statement in `add` (default 500). */
   batchSize?: number;
+  /** Full-text search on the `text` column (default `{ config: "english" }`), or `false` for none. */
+  textSearch?: PgTextSearchOptions | false;
 }
 
 /** Validated options. */
@@ -45,6 +63,7 @@ export interface ResolvedOptions {
   distance: PgVectorDistance;
   hnsw: { m: number | undefined; efConstruction: number | undefined; efSearch: number | undefined } | false;
   batchSize: number;
+  textSearch: { config: string } | false;
 }
 
 /** `name` as a quoted SQL identifier. */
@@ -169,5 +188,26 @@ export function resolveOptions(options: PgVectorStoreOptions): ResolvedOptions {
     distance,
     hnsw,
     batchSize: integer("batchSize", options.batchSize, 1, 10_000) ?? 500,
+    textSearch: resolveTextSearch(options.textSearch),
   };
+}
+
+/** A text search configuration name: an identifier, optionally schema-qualified (it is spliced into DDL). */
+const CONFIG_NAME = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/;
+
+/** Validates the `textSearch` option: `false`, or `{ config? }` with a well-formed configuration name. */
+export function resolveTextSearch(value: unknown): { config: string } | false {
+  if (value === false) return false;
+  if (value !== undefined && (value === null || typeof value !== "object")) {
+    throw new InvalidArgumentError("textSearch", `expected { config? } or false, got ${describe(value)}.`);
+  }
+  const config = (value as PgTextSearchOptions | undefined)?.config ?? DEFAULT_TEXT_SEARCH_CONFIG;
+  if (typeof config !== "string" || !CONFIG_NAME.test(config)) {
+    throw new InvalidArgumentError(
+      "textSearch.config",
+      `expected the name of a Postgres text search configuration such as "english" or "simple" ` +
+        `(SELECT cfgname FROM pg_ts_config lists them), got ${describe(config)}.`,
+    );
+  }
+  return { config };
 }

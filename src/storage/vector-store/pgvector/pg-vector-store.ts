@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { InvalidArgumentError, StorageError } from "../../../errors/index.js";
-import { type Metadata, TextNode, type TextNodeJSON } from "../../../schema/node.js";
+import { type Metadata, type NodeWithScore, TextNode, type TextNodeJSON } from "../../../schema/node.js";
 import { optionalPeer } from "../../../utils/optional-peer.js";
 import { describe } from "../../../utils/validate.js";
 import type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "../types.js";
@@ -17,6 +17,7 @@ import {
 } from "./query-runner.js";
 import { setupTable } from "./setup.js";
 import { filtersToSql, SqlParams } from "./sql-filters.js";
+import { type PgKeywordQuery, type PgKeywordSearchable, PgTextSearch } from "./text-search.js";
 
 /** Options of {@link PgVectorStore.embedded}: the store's options, plus where PGlite keeps its files. */
 export type PgVectorEmbeddedOptions = Omit<PgVectorStoreOptions, "connectionString" | "client" | "pglite"> & {
@@ -72,7 +73,7 @@ function vectorLiteral(vector: Float32Array): string {
  * const local = await PgVectorStore.embedded({ dataDir: "./pgdata", dimensions: 384 }); // in-process PGlite
  * ```
  */
-export class PgVectorStore implements VectorStore {
+export class PgVectorStore implements VectorStore, PgKeywordSearchable {
   readonly storesText = true;
   readonly #options: ResolvedOptions;
   readonly #source: PgVectorStoreOptions;
@@ -81,11 +82,13 @@ export class PgVectorStore implements VectorStore {
   #ready: Promise<{ runner: QueryRunner; iterativeScan: boolean }> | undefined;
   #runner: QueryRunner | undefined;
   #closed = false;
+  readonly #textSearch: PgTextSearch;
 
   constructor(options: PgVectorStoreOptions) {
     this.#options = resolveOptions(options);
     this.#source = options;
     this.#table = `${quoteIdent(this.#options.schemaName)}.${quoteIdent(this.#options.tableName)}`;
+    this.#textSearch = new PgTextSearch(this.#table, this.#options, this.#options.textSearch);
   }
 
   /**
@@ -146,6 +149,7 @@ export class PgVectorStore implements VectorStore {
       ]);
     });
     const { runner } = await this.#setup();
+    await this.#textSearch.ensure(runner); // a table made before full-text search gets its column (write path only)
     const all = [...rows.values()];
     const size = this.#options.batchSize;
     const batches = Math.ceil(all.length / size);
@@ -261,6 +265,15 @@ export class PgVectorStore implements VectorStore {
       ids: rows.map((row) => row.id),
       similarities: rows.map((row) => this.#similarity(row.distance)),
     };
+  }
+
+  /**
+   * Postgres full-text search over the same rows (the generated `text_search_tsv` column and its GIN index): the
+   * `similarityTopK` nodes with the most of the query's words, best first, whole, with `docIds` and `filters` as in
+   * {@link query}. See {@link PgTextSearch} for the ranking; `textSearch: false` stores throw `StorageError`.
+   */
+  keywordSearch(query: PgKeywordQuery): Promise<NodeWithScore[]> {
+    return this.#textSearch.search(query, async () => (await this.#setup()).runner);
   }
 
   /** Number of rows in the table. */

@@ -1,6 +1,7 @@
 import { StorageError, StreamdexError } from "../../../errors/index.js";
 import { quoteIdent, type ResolvedOptions } from "./options.js";
 import { type QueryRunner, storageError } from "./query-runner.js";
+import { createTextSearch } from "./text-search.js";
 
 const OPCLASSES = {
   cosine: ["vector_cosine_ops", "cos"],
@@ -73,6 +74,7 @@ export async function setupTable(
         "metadata jsonb NOT NULL DEFAULT '{}', node_info jsonb NOT NULL DEFAULT '{}', " +
         `embedding vector(${dimensions}) NOT NULL)`,
     );
+    if (columns.length === 0) await createTextSearch(runner, table, tableName, options.textSearch);
     const prefix = tableName;
     const on = (name: string) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${prefix}_${name}`)} ON ${table}`;
     await runner.query(`${on("ref_doc_id_idx")} (ref_doc_id)`);
