@@ -18,6 +18,7 @@ import { benchHuggingFace } from "./huggingface.bench.js";
 import { benchIngest } from "./ingest.bench.js";
 import { benchLlamaCpp } from "./llamacpp.bench.js";
 import { benchOpenAICompat } from "./openai-compat.bench.js";
+import { benchPgKeyword } from "./pg-keyword.bench.js";
 import { benchRequestBody } from "./request-body.bench.js";
 import { benchResume } from "./resume.bench.js";
 import { benchSplitter } from "./splitter.bench.js";
@@ -32,6 +33,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ["stream", () => benchStreamingOverhead()],
   ["citation", () => benchCitationParser()],
   ["vector", () => benchVectorStore()],
+  ["keyword", () => benchPgKeyword()],
   ["ingest", () => benchIngest()],
   ["request", () => benchRequestBody()],
   ["openai", () => benchOpenAICompat()],
