@@ -20,6 +20,7 @@ import { benchHuggingFace } from "./huggingface.bench.js";
 import { benchIngest } from "./ingest.bench.js";
 import { benchLlamaCpp } from "./llamacpp.bench.js";
 import { benchOpenAICompat } from "./openai-compat.bench.js";
+import { benchPgKeyword } from "./pg-keyword.bench.js";
 import { benchPgvectorRecall } from "./pgvector-recall.bench.js";
 import { benchRequestBody } from "./request-body.bench.js";
 import { benchResume } from "./resume.bench.js";
@@ -29,13 +30,14 @@ import { benchVectorStore } from "./vector-store.bench.js";
 
 const only = process.argv[2];
 /** Suites that take minutes (building a 1M approximate index) run only when named: `npm run bench -- ann`. */
-const OPT_IN = new Set(["ann", "pgvector-recall"]);
+const OPT_IN = new Set(["ann", "pgvector-recall", "pgvector-keyword"]);
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ["ann", () => benchAnn()],
   ["pgvector-recall", () => benchPgvectorRecall()],
   ["stream", () => benchStreamingOverhead()],
   ["citation", () => benchCitationParser()],
   ["vector", () => benchVectorStore()],
+  ["pgvector-keyword", () => benchPgKeyword()],
   ["ingest", () => benchIngest()],
   ["request", () => benchRequestBody()],
   ["openai", () => benchOpenAICompat()],

@@ -14,14 +14,18 @@ Models (flags, or the environment variables in brackets):
   --llm <spec>     openai:<model> | llamacpp:<file.gguf> | huggingface:<model dir> | extractive   [STREAMDEX_LLM]
   --embed <spec>   openai:<model> | llamacpp:<file.gguf> | huggingface:<model dir> | hash | bm25 [STREAMDEX_EMBED]
                    hash (a hashed bag of words: not semantic, for trying things out; for a real offline
-                   model use huggingface:<model dir> or llamacpp:<file.gguf>)
+                   model use huggingface:<model dir> or llamacpp:<file.gguf>); bm25: no embedding model
+  --retrieval <m>  keyword | vector | hybrid [STREAMDEX_RETRIEVAL]. keyword: BM25, or Postgres full-text
+                   search with --store pglite|postgres:// (no embedding model needed; with no --embed it
+                   uses none); vector: embeddings (default when there is a model); hybrid: both, fused
   With nothing set: OpenAI when OPENAI_API_KEY or OPENAI_BASE_URL is set; otherwise the extractive
-  answerer (it quotes the best-matching sentences) and BM25 keyword retrieval. No key, no network.
+  answerer (it quotes the best-matching sentences) and keyword retrieval. No key, no network.
 
 Where the index lives:
   --store <spec>   simple (default: files in --persist) | pglite (embedded Postgres in <persist>/pg) |
                    postgres://user@host:5432/db (a server with pgvector) | ann (usearch HNSW in <persist>/ann)
-                   [STREAMDEX_STORE]. Not simple: needs --embed. The password is never printed; prefer
+                   [STREAMDEX_STORE]. ann needs --embed; pglite and postgres:// without an embedding model
+                   keep the text for keyword search (no pgvector needed). The password is never printed; prefer
                    PGPASSWORD or STREAMDEX_STORE to putting it on the command line.
   --table <name>   [schema.]table of pglite and postgres:// (default public.streamdex_nodes) [STREAMDEX_TABLE]
 
@@ -38,6 +42,7 @@ only new or changed files are read and embedded; removed files leave the index.
 Options:
   --persist <dir>        index directory (default: .streamdex)
   --embed <spec>         retrieval model (see streamdex --help)
+  --retrieval <mode>     keyword (with no --embed: index without embeddings) | vector | hybrid
   --store <spec>         simple (default) | pglite | postgres://user@host/db | ann (see streamdex --help)
   --table <name>         [schema.]table of pglite and postgres:// (default public.streamdex_nodes)
   --chunk-size <n>       tokens per chunk (default 1024)
@@ -74,6 +79,7 @@ Options:
   --reasoning            show the reasoning even when stdout is not a terminal
   --llm <spec>           the model that answers (see streamdex --help)
   --embed <spec>         the retrieval model (must match the index's)
+  --retrieval <mode>     keyword | vector | hybrid (default: vector with an embedding model, else keyword)
   --store, --table       where the index lives (must match the index's; see streamdex --help)
   --verbose              stack traces on errors
 `,
@@ -98,6 +104,7 @@ Options:
   --mode <mode>          response mode of condense_question (see streamdex ask --help)
   --llm <spec>           the model that answers (see streamdex --help)
   --embed <spec>         the retrieval model (must match the index's)
+  --retrieval <mode>     keyword | vector | hybrid (default: vector with an embedding model, else keyword)
   --store, --table       where the index lives (must match the index's; see streamdex --help)
   --verbose              stack traces on errors
 `,
@@ -117,6 +124,7 @@ Options:
   --data <dir>           folder to answer from (indexed or updated first)
   --persist <dir>        index directory (default: .streamdex)
   --llm, --embed         models (see streamdex --help)
+  --retrieval <mode>     keyword | vector | hybrid (see streamdex --help)
   --ef-search <n>        pglite / postgres://: HNSW candidates per query, 1-1000 (default: 2 x top-k,
                          at least 100)
   --store, --table       where the index lives (see streamdex --help); with postgres://… the

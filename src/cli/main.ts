@@ -13,6 +13,7 @@ const SHARED = {
   persist: { type: "string" },
   llm: { type: "string" },
   embed: { type: "string" },
+  retrieval: { type: "string" },
   store: { type: "string" },
   table: { type: "string" },
   "chunk-size": { type: "string" },

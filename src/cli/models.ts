@@ -16,17 +16,41 @@ export class UsageError extends StreamdexError {
   }
 }
 
-/** How retrieval works: embeddings of a model, or BM25 over the words (no model at all). */
+/**
+ * The embedding model: a model's embeddings, or none (`bm25`, the recorded spec of an index without embeddings:
+ * keyword search only, BM25 on the simple store, Postgres full-text search on pglite and postgres://).
+ */
 export type EmbeddingChoice =
   | { kind: "embedding"; spec: string; model: BaseEmbedding }
   | { kind: "bm25"; spec: "bm25" };
+
+/**
+ * How answers find their chunks (`--retrieval`): `keyword` (BM25 on the simple store, Postgres full-text search on
+ * pglite and postgres://; no embedding model needed), `vector` (embeddings), `hybrid` (both, fused by reciprocal
+ * rank).
+ */
+export type RetrievalMode = "keyword" | "vector" | "hybrid";
+
+/** The values `--retrieval` takes. */
+export const RETRIEVAL_MODES: readonly RetrievalMode[] = ["hybrid", "vector", "keyword"];
 
 /** The models a command runs with, and the one-line announcements of defaults it chose. */
 export interface ModelChoice {
   llm: LLM;
   llmSpec: string;
   embedding: EmbeddingChoice;
+  /** `--retrieval`; default `vector` with an embedding model, `keyword` without one. */
+  retrieval: RetrievalMode;
   notices: string[];
+}
+
+/** The flags {@link chooseModels} reads. */
+export interface ModelFlags {
+  llm?: string;
+  embed?: string;
+  retrieval?: string;
+  /** Whether the index lives in Postgres (pglite, postgres://): keyword search is then SQL full-text search. */
+  postgres?: boolean;
 }
 
 /** Environment the choice reads (injectable for tests). */
@@ -35,10 +59,12 @@ export type Env = Record<string, string | undefined>;
 /**
  * Picks the LLM and the retrieval model from `--llm` / `STREAMDEX_LLM` and `--embed` / `STREAMDEX_EMBED`:
  * `openai:<model>`, `llamacpp:<file.gguf>`, `huggingface:<model dir>`, `extractive` (LLM) and `openai:<model>`,
- * `llamacpp:<file.gguf>`, `huggingface:<model dir>`, `hash` (not semantic), `bm25` (retrieval). With nothing set: OpenAI when `OPENAI_API_KEY` or
- * `OPENAI_BASE_URL` is present; otherwise the extractive answerer and BM25, each announced in one line.
+ * `llamacpp:<file.gguf>`, `huggingface:<model dir>`, `hash` (not semantic), `bm25` (no embedding model). With
+ * nothing set: OpenAI when `OPENAI_API_KEY` or `OPENAI_BASE_URL` is present; otherwise the extractive answerer and
+ * keyword search, each announced in one line. `--retrieval` / `STREAMDEX_RETRIEVAL` picks keyword, vector or
+ * hybrid retrieval (`keyword` with no `--embed` chooses no embedding model; `vector` and `hybrid` need one).
  */
-export async function chooseModels(flags: { llm?: string; embed?: string }, env: Env): Promise<ModelChoice> {
+export async function chooseModels(flags: ModelFlags, env: Env): Promise<ModelChoice> {
   const notices: string[] = [];
   const openAIReachable = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL);
   let llmSpec = flags.llm ?? env.STREAMDEX_LLM;
@@ -55,24 +81,52 @@ export async function chooseModels(flags: { llm?: string; embed?: string }, env:
       );
     }
   }
+  const asked = parseRetrieval(flags.retrieval ?? env.STREAMDEX_RETRIEVAL);
+  const keywordSearch = flags.postgres
+    ? "keyword search with Postgres full-text search"
+    : "BM25 keyword search";
   let embedSpec = flags.embed ?? env.STREAMDEX_EMBED;
   if (!embedSpec) {
-    if (openAIReachable) {
+    if (asked === "keyword") {
+      embedSpec = "bm25";
+      notices.push(`Retrieval: ${keywordSearch} (--retrieval keyword), no embedding model.`);
+    } else if (openAIReachable) {
       embedSpec = "openai:text-embedding-3-small";
       notices.push("Retrieval: OpenAI text-embedding-3-small embeddings; change with --embed.");
     } else {
       embedSpec = "bm25";
       notices.push(
-        "Retrieval: no embedding model reachable, so BM25 keyword search. Set OPENAI_API_KEY or --embed for embeddings.",
+        `Retrieval: no embedding model reachable, so ${keywordSearch}. Set OPENAI_API_KEY or --embed for embeddings.`,
       );
     }
+  }
+  const withoutModel = splitSpec(embedSpec)[0] === "bm25";
+  const retrieval = asked ?? (withoutModel ? "keyword" : "vector");
+  if (retrieval !== "keyword" && withoutModel) {
+    throw new UsageError(
+      `--retrieval ${retrieval} needs an embedding model, and there is none (${
+        (flags.embed ?? env.STREAMDEX_EMBED)
+          ? "--embed bm25"
+          : "no --embed, and no OPENAI_API_KEY or OPENAI_BASE_URL"
+      }): pass --embed <spec> (openai:<model>, huggingface:<model dir>, llamacpp:<file.gguf>, or ${HASH_CAVEAT}), ` +
+        "or use --retrieval keyword.",
+    );
   }
   return {
     llm: await makeLLM(llmSpec, env),
     llmSpec,
     embedding: await makeEmbedding(embedSpec, env),
+    retrieval,
     notices,
   };
+}
+
+/** Parses `--retrieval` (or `STREAMDEX_RETRIEVAL`); undefined when neither is set. */
+export function parseRetrieval(value: string | undefined): RetrievalMode | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const mode = value.trim().toLowerCase();
+  if ((RETRIEVAL_MODES as readonly string[]).includes(mode)) return mode as RetrievalMode;
+  throw new UsageError(`unknown --retrieval "${value}". Use one of: ${RETRIEVAL_MODES.join(", ")}.`);
 }
 
 async function makeLLM(spec: string, env: Env): Promise<LLM> {

@@ -4,8 +4,15 @@ import { poolRunner, type QueryRunner, storageError } from "../storage/vector-st
 import { UsageError } from "./models.js";
 import type { StoreChoice } from "./stores.js";
 
-/** The columns of a `PgVectorStore` table: a table with other columns is not one the command may drop. */
-const COLUMNS = ["embedding", "id", "metadata", "node_info", "ref_doc_id", "text"];
+/**
+ * The columns of a `PgVectorStore` table (with full-text search's `text_search_tsv`, or made before it), or of a
+ * `PgKeywordStore` table (no embedding): a table with other columns is not one the command may drop.
+ */
+const COLUMN_SETS = [
+  "embedding,id,metadata,node_info,ref_doc_id,text",
+  "embedding,id,metadata,node_info,ref_doc_id,text,text_search_tsv",
+  "id,metadata,node_info,ref_doc_id,text,text_search_tsv",
+];
 
 interface TableState {
   exists: boolean;
@@ -16,11 +23,17 @@ interface TableState {
 
 /**
  * Checks a Postgres server before a new index is written to it (so that no embedding work is spent first): it is
- * reachable, it has pgvector, and the table is missing or an empty streamdex table. A table holding rows that this
- * index does not list (another index's, or one whose directory was deleted) is refused with a usage error.
+ * reachable, it has pgvector (unless `keywordOnly`: an index without embeddings needs none), and the table is
+ * missing or an empty streamdex table. A table holding rows that this index does not list (another index's, or one
+ * whose directory was deleted) is refused with a usage error.
  */
-export async function checkPostgresTable(choice: StoreChoice, dir: string): Promise<void> {
+export async function checkPostgresTable(
+  choice: StoreChoice,
+  dir: string,
+  options: { keywordOnly?: boolean } = {},
+): Promise<void> {
   await withRunner(choice, async (runner, table) => {
+    if (options.keywordOnly) return checkRows(runner, table, dir);
     const [ext] = await runner.query<{ installed: boolean; available: boolean }>(
       "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') AS installed, " +
         "EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') AS available",
@@ -31,15 +44,19 @@ export async function checkPostgresTable(choice: StoreChoice, dir: string): Prom
           "(https://github.com/pgvector/pgvector) on the server and run `CREATE EXTENSION vector`, or use --store pglite.",
       );
     }
-    const state = await inspect(runner, table);
-    if (state.exists && !state.ours) throw notOurs(table, "store the index in it");
-    if (state.hasRows) {
-      throw new UsageError(
-        `the table ${table} already holds chunks that the index in ${dir} does not list (another index's, or one ` +
-          "whose directory was deleted): pass --rebuild to replace them, or --table <name> for a table of its own.",
-      );
-    }
+    await checkRows(runner, table, dir);
   });
+}
+
+async function checkRows(runner: QueryRunner, table: string, dir: string): Promise<void> {
+  const state = await inspect(runner, table);
+  if (state.exists && !state.ours) throw notOurs(table, "store the index in it");
+  if (state.hasRows) {
+    throw new UsageError(
+      `the table ${table} already holds chunks that the index in ${dir} does not list (another index's, or one ` +
+        "whose directory was deleted): pass --rebuild to replace them, or --table <name> for a table of its own.",
+    );
+  }
 }
 
 /**
@@ -79,7 +96,9 @@ async function inspect(runner: QueryRunner, table: string): Promise<TableState> 
   if (columns.length === 0) return { exists: false, ours: false, hasRows: false };
   const names = columns.map((c) => c.name).sort();
   const embedding = columns.find((c) => c.name === "embedding");
-  const ours = names.join(",") === COLUMNS.join(",") && /^vector\(\d+\)$/.test(embedding?.type ?? "");
+  const ours =
+    COLUMN_SETS.includes(names.join(",")) &&
+    (embedding === undefined || /^vector\(\d+\)$/.test(embedding.type));
   if (!ours) return { exists: true, ours, hasRows: false };
   const [row] = await sql(`could not read ${table}`, () =>
     runner.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${table}) AS any`),

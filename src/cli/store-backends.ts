@@ -1,9 +1,10 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import type { TextNode } from "../schema/node.js";
+import type { NodeWithScore, TextNode } from "../schema/node.js";
 import { StorageContext, storageContextFromDefaults } from "../storage/storage-context.js";
 import type { PgVectorStore } from "../storage/vector-store/pgvector/index.js";
 import { HNSW_MAX_DIMENSIONS } from "../storage/vector-store/pgvector/options.js";
+import type { PgKeywordQuery, PgKeywordSearchable } from "../storage/vector-store/pgvector/text-search.js";
 import type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "../storage/vector-store/types.js";
 import { optionalPeer } from "../utils/optional-peer.js";
 import { lockPglite } from "./lock.js";
@@ -21,6 +22,13 @@ export interface StoreBackend {
   readonly storage: StorageContext;
   /** Chunks in the index. */
   count(): Promise<number>;
+  /** The Postgres stores' full-text search in the table (keyword retrieval); absent: BM25 over the docstore. */
+  readonly keywordSearch?: PgKeywordSearchable;
+  /**
+   * A Postgres index without embeddings (`--store pglite|postgres://` and no embedding model): where the chunks
+   * are written and deleted, in a table without an embedding column (`PgKeywordStore`).
+   */
+  readonly textStore?: { add(nodes: TextNode[]): Promise<string[]>; delete(refDocId: string): Promise<void> };
   /** Saves what lives in files, after a sync changed something (Postgres stores wrote as they went). */
   persist(dir: string): Promise<void>;
   /** Closes the database (the pool of `postgres://`, the PGlite of `pglite`). */
@@ -39,6 +47,8 @@ export interface BackendOptions {
   efSearch?: number;
   /** Whether a Postgres store may create its table (default true): false for ask, chat and serve. */
   createTable?: boolean;
+  /** No embedding model: a Postgres store keeps the chunks in a keyword table (no vectors, no pgvector needed). */
+  keywordOnly?: boolean;
 }
 
 const usearchPeer = optionalPeer("usearch", "streamdex --store ann", () => import("usearch"));
@@ -109,10 +119,11 @@ async function annBackend(dir: string, existing: boolean): Promise<StoreBackend>
 async function pgBackend(choice: StoreChoice, dir: string, options: BackendOptions): Promise<StoreBackend> {
   let release = async () => {};
   if (choice.kind === "pglite") {
-    await Promise.all([pglitePeer.load(), pgvectorPeer.load()]);
+    await Promise.all([pglitePeer.load(), options.keywordOnly ? undefined : pgvectorPeer.load()]);
     release = await lockPglite(dir);
   }
   try {
+    if (options.keywordOnly) return await openKeywordPg(choice, dir, options, release);
     return await openPg(choice, dir, options, release);
   } catch (error) {
     await release();
@@ -156,6 +167,40 @@ async function openPg(
   return {
     storage: new StorageContext({ vectorStore: store }),
     count: () => store.count(),
+    keywordSearch: store,
+    persist: async () => {},
+    close: async () => {
+      try {
+        await store.close();
+      } finally {
+        await release();
+      }
+    },
+  };
+}
+
+/** A Postgres index without embeddings: a `PgKeywordStore` table, searched by full-text search. */
+async function openKeywordPg(
+  choice: StoreChoice,
+  dir: string,
+  options: BackendOptions,
+  release: () => Promise<void>,
+): Promise<StoreBackend> {
+  const { PgKeywordStore } = await import("../storage/vector-store/pgvector/index.js");
+  const common = { tableName: choice.table, schemaName: choice.schema };
+  if (choice.kind === "postgres" && !options.existing) {
+    const { checkPostgresTable } = await import("./postgres-table.js");
+    await checkPostgresTable(choice, dir, { keywordOnly: true });
+  }
+  const store =
+    choice.kind === "postgres"
+      ? new PgKeywordStore({ ...common, connectionString: choice.connectionString })
+      : await PgKeywordStore.embedded({ ...common, dataDir: path.join(dir, STORE_DIRS.pglite) });
+  return {
+    storage: new StorageContext(),
+    count: () => store.count(),
+    keywordSearch: store,
+    textStore: store,
     persist: async () => {},
     close: async () => {
       try {
@@ -172,7 +217,7 @@ async function openPg(
  * (`PgVectorStore` needs them to create its table, and embedding models do not all say theirs up front). Until
  * then it is empty: queries find nothing and deletes have nothing to delete.
  */
-class DeferredPgStore implements VectorStore {
+class DeferredPgStore implements VectorStore, PgKeywordSearchable {
   readonly storesText = true;
   #store: Promise<PgVectorStore> | undefined;
 
@@ -213,6 +258,12 @@ class DeferredPgStore implements VectorStore {
   async query(query: VectorStoreQuery): Promise<VectorStoreQueryResult> {
     if (this.#store === undefined) return { nodes: [], ids: [], similarities: [] };
     return (await this.#store).query(query);
+  }
+
+  /** Full-text search in the table (nothing before it is opened). */
+  async keywordSearch(query: PgKeywordQuery): Promise<NodeWithScore[]> {
+    if (this.#store === undefined) return [];
+    return (await this.#store).keywordSearch(query);
   }
 
   /** Rows in the table (0 before it is opened). */

@@ -7,10 +7,12 @@ import { openRegularFile } from "../ingestion/readers/regular-file.js";
 import { SimpleDirectoryReader } from "../ingestion/readers/simple-directory-reader.js";
 import { SentenceSplitter } from "../ingestion/splitters/sentence-splitter.js";
 import { BM25Retriever } from "../retrievers/bm25-retriever.js";
+import { QueryFusionRetriever } from "../retrievers/fusion-retriever.js";
+import { PgKeywordRetriever } from "../retrievers/pg-keyword-retriever.js";
 import type { BaseRetriever } from "../retrievers/types.js";
 import type { StorageContext } from "../storage/storage-context.js";
 import { throwIfAborted } from "../utils/abort.js";
-import { type EmbeddingChoice, UsageError } from "./models.js";
+import { type EmbeddingChoice, type RetrievalMode, UsageError } from "./models.js";
 import { openBackend, type StoreBackend } from "./store-backends.js";
 import { type StoreChoice, type StoreKind, type StoreRecord, sameStore, storeFlags } from "./stores.js";
 
@@ -62,6 +64,8 @@ export interface SyncSummary {
 export interface WorkspaceOptions {
   chunkSize: number;
   chunkOverlap: number;
+  /** How {@link Workspace.retriever} retrieves (default: `vector` with an embedding model, else `keyword`). */
+  retrieval?: RetrievalMode;
   /** Reader warnings (skipped files), one line each. */
   onWarning(message: string): void;
   /** The Postgres stores' fixed `hnsw.ef_search` (`--ef-search`); default: from the query's top-k. */
@@ -123,6 +127,7 @@ export class Workspace {
     let workspace: Workspace | undefined;
     const backend = await openBackend(store, dir, {
       existing: manifest !== undefined,
+      keywordOnly: embedding.kind === "bm25",
       dimensions: current.store.dimensions,
       efSearch: options.efSearch,
       createTable: options.createTable,
@@ -269,6 +274,8 @@ export class Workspace {
         signal: options.signal,
         onProgress: (done, total) => progress.onEmbed?.(done, total),
       });
+    } else if (this.backend.textStore !== undefined) {
+      await this.backend.textStore.add(nodes);
     } else {
       this.storage.docStore.addDocuments(nodes);
     }
@@ -302,16 +309,31 @@ export class Workspace {
     };
   }
 
-  /** A retriever over the index: vector similarity, or BM25 when the workspace has no embedding model. */
+  /**
+   * A retriever over the index, as `--retrieval` chose: `keyword` (Postgres full-text search in the table on the
+   * Postgres stores, BM25 over the chunks otherwise), `vector` (embeddings), or `hybrid`: both, each asked for
+   * max(2 × topK, 10) candidates, fused by reciprocal rank into the top `topK`.
+   */
   retriever(topK: number): BaseRetriever {
-    if (this.embedding.kind === "bm25")
-      return new BM25Retriever(this.storage.docStore.docs, { similarityTopK: topK });
-    const index = new VectorStoreIndex({ storageContext: this.storage, embedModel: this.embedding.model });
-    return index.asRetriever({ similarityTopK: topK });
+    const embedding = this.embedding;
+    const mode = this.options.retrieval ?? (embedding.kind === "bm25" ? "keyword" : "vector");
+    const keyword = (k: number): BaseRetriever =>
+      this.backend.keywordSearch !== undefined
+        ? new PgKeywordRetriever(this.backend.keywordSearch, { similarityTopK: k })
+        : new BM25Retriever(this.storage.docStore.docs, { similarityTopK: k });
+    if (mode === "keyword" || embedding.kind === "bm25") return keyword(topK);
+    const index = new VectorStoreIndex({ storageContext: this.storage, embedModel: embedding.model });
+    if (mode === "vector") return index.asRetriever({ similarityTopK: topK });
+    const candidates = Math.max(2 * topK, 10);
+    return new QueryFusionRetriever({
+      retrievers: [index.asRetriever({ similarityTopK: candidates }), keyword(candidates)],
+      similarityTopK: topK,
+    });
   }
 
   private async deleteFile(file: string): Promise<void> {
     if (this.embedding.kind === "embedding") await this.storage.vectorStore.delete(file);
+    else await this.backend.textStore?.delete(file);
     this.storage.docStore.deleteRefDoc(file);
   }
 

@@ -137,7 +137,7 @@ describe("--embed hash is offered as what it is", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(caveat);
     expect(unknown.stderr).toMatch(offline);
-    for (const store of ["ann", "pglite"]) {
+    for (const store of ["ann"]) {
       const r = await runCli(["ingest", "docs", "--store", store], { cwd: dir });
       expect(r.code).toBe(2);
       const error = r.stderr.trim().split("\n").at(-1)!;

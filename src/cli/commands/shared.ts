@@ -23,6 +23,8 @@ export interface IndexFlags {
   persist?: string;
   llm?: string;
   embed?: string;
+  /** `--retrieval hybrid|vector|keyword`. */
+  retrieval?: string;
   store?: string;
   table?: string;
   "chunk-size"?: string;
@@ -34,7 +36,12 @@ export interface IndexFlags {
 
 /** Models chosen, announced in one line each on stderr. */
 export async function models(ctx: CliContext, flags: IndexFlags): Promise<ModelChoice> {
-  const choice = await chooseModels({ llm: flags.llm, embed: flags.embed }, ctx.env);
+  const { kind } = chooseStore(flags, ctx.env);
+  const postgres = kind === "pglite" || kind === "postgres";
+  const choice = await chooseModels(
+    { llm: flags.llm, embed: flags.embed, retrieval: flags.retrieval, postgres },
+    ctx.env,
+  );
   for (const line of choice.notices) note(ctx, line);
   return choice;
 }
@@ -63,11 +70,11 @@ export async function withIndex<T>(
 ): Promise<T> {
   const dir = path.resolve(ctx.cwd, flags.persist ?? ".streamdex");
   const store = chooseStore(flags, ctx.env);
-  if (store.kind !== "simple" && choice.embedding.kind === "bm25") {
+  if (store.kind === "ann" && choice.embedding.kind === "bm25") {
     throw new UsageError(
-      `--store ${store.kind === "postgres" ? "postgres://…" : store.kind} keeps embeddings, but retrieval is BM25 ` +
-        "keyword search (no embedding model): pass --embed <spec> (openai:<model>, llamacpp:<file.gguf>, " +
-        `huggingface:<model dir>, or ${HASH_CAVEAT}), or use --store simple.`,
+      "--store ann keeps embeddings, but retrieval is BM25 keyword search (no embedding model): pass --embed " +
+        `<spec> (openai:<model>, llamacpp:<file.gguf>, huggingface:<model dir>, or ${HASH_CAVEAT}), or use ` +
+        "--store simple, pglite or postgres://… (keyword search without embeddings).",
     );
   }
   const efSearch = efSearchFlag(flags["ef-search"], store);
@@ -86,6 +93,7 @@ export async function withIndex<T>(
       createTable: use.writes || use.data !== undefined,
       chunkSize: int("chunk-size", flags["chunk-size"], Settings.chunkSize),
       chunkOverlap: int("chunk-overlap", flags["chunk-overlap"], Settings.chunkOverlap),
+      retrieval: choice.retrieval,
       onWarning: (message) => note(ctx, `warning: ${message.replace(/\s+/g, " ")}`),
     });
     let result: T;

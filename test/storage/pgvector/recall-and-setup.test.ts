@@ -325,6 +325,7 @@ describe("PgVectorStore over the wire protocol: names and an open ingest", () =>
       `${names.tableName}_metadata_idx`,
       `${names.tableName}_pkey`,
       `${names.tableName}_ref_doc_id_idx`,
+      `${names.tableName}_tsv_idx`,
     ]);
   });
 

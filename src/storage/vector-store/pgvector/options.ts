@@ -37,6 +37,22 @@ export const DEFAULT_EF_SEARCH_FACTOR = 2;
 export const MAX_EF_SEARCH = 1000;
 
 /**
+ * Full-text search on the table: a generated `tsvector` column (`text_search_tsv`) with a GIN index, searched by
+ * `keywordSearch` and the `PgKeywordRetriever`.
+ */
+export interface PgTextSearchOptions {
+  /**
+   * The Postgres text search configuration (a name in `pg_ts_config`), default `"english"` (as LlamaIndex's
+   * PGVectorStore): English stemming and stop words. `"simple"` only lowercases, so it suits every language but
+   * `polish` does not find `polished`. Fixed when the column is made: another value on the same table is an error.
+   */
+  config?: string;
+}
+
+/** The text search configuration used unless `textSearch.config` names another. */
+export const DEFAULT_TEXT_SEARCH_CONFIG = "english";
+
+/**
  * Options of {@link PgVectorStore}: exactly one of `connectionString`, `client` or `pglite`; `pool` sizes the pool
  * opened from `connectionString`, `statementTimeoutMs` bounds each statement.
  */
@@ -65,6 +81,8 @@ export interface PgVectorStoreOptions extends PgConnectionSettings {
    * {@link StorageError} (for read-only roles and query-only processes).
    */
   createTable?: boolean;
+  /** Full-text search on the `text` column (default `{ config: "english" }`), or `false` for none. */
+  textSearch?: PgTextSearchOptions | false;
 }
 
 /** Validated options. */
@@ -86,6 +104,7 @@ export interface ResolvedOptions {
   /** Pool and statement timeout settings. */
   connection: ResolvedConnectionSettings;
   createTable: boolean;
+  textSearch: { config: string } | false;
 }
 
 /**
@@ -229,5 +248,26 @@ export function resolveOptions(options: PgVectorStoreOptions): ResolvedOptions {
     batchSize: integer("batchSize", options.batchSize, 1, 10_000) ?? 500,
     connection: resolveConnectionSettings(options),
     createTable: options.createTable ?? true,
+    textSearch: resolveTextSearch(options.textSearch),
   };
+}
+
+/** A text search configuration name: an identifier, optionally schema-qualified (it is spliced into DDL). */
+const CONFIG_NAME = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/;
+
+/** Validates the `textSearch` option: `false`, or `{ config? }` with a well-formed configuration name. */
+export function resolveTextSearch(value: unknown): { config: string } | false {
+  if (value === false) return false;
+  if (value !== undefined && (value === null || typeof value !== "object")) {
+    throw new InvalidArgumentError("textSearch", `expected { config? } or false, got ${describe(value)}.`);
+  }
+  const config = (value as PgTextSearchOptions | undefined)?.config ?? DEFAULT_TEXT_SEARCH_CONFIG;
+  if (typeof config !== "string" || !CONFIG_NAME.test(config)) {
+    throw new InvalidArgumentError(
+      "textSearch.config",
+      `expected the name of a Postgres text search configuration such as "english" or "simple" ` +
+        `(SELECT cfgname FROM pg_ts_config lists them), got ${describe(config)}.`,
+    );
+  }
+  return { config };
 }

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { InvalidArgumentError, StorageError } from "../../../errors/index.js";
-import { type Metadata, TextNode, type TextNodeJSON } from "../../../schema/node.js";
+import { type Metadata, type NodeWithScore, TextNode, type TextNodeJSON } from "../../../schema/node.js";
 import { optionalPeer } from "../../../utils/optional-peer.js";
 import { describe } from "../../../utils/validate.js";
 import { validateFilters } from "../metadata-filters.js";
@@ -19,6 +19,7 @@ import {
 } from "./query-runner.js";
 import { missingExtension, setupTable, type TableInfo } from "./setup.js";
 import { SqlParams } from "./sql-filters.js";
+import { type PgKeywordQuery, type PgKeywordSearchable, PgTextSearch } from "./text-search.js";
 import { type VectorSearch, vectorQuery, zeroVectorQuery } from "./vector-query.js";
 
 /** Options of {@link PgVectorStore.embedded}: the store's options, plus where PGlite keeps its files. */
@@ -77,7 +78,7 @@ function vectorLiteral(vector: Float32Array): string {
  * const local = await PgVectorStore.embedded({ dataDir: "./pgdata", dimensions: 384 }); // in-process PGlite
  * ```
  */
-export class PgVectorStore implements VectorStore {
+export class PgVectorStore implements VectorStore, PgKeywordSearchable {
   readonly storesText = true;
   readonly #options: ResolvedOptions;
   readonly #source: PgVectorStoreOptions;
@@ -87,11 +88,13 @@ export class PgVectorStore implements VectorStore {
   #connecting: Promise<QueryRunner> | undefined;
   #runner: QueryRunner | undefined;
   #closed = false;
+  readonly #textSearch: PgTextSearch;
 
   constructor(options: PgVectorStoreOptions) {
     this.#options = resolveOptions(options);
     this.#source = options;
     this.#table = `${quoteIdent(this.#options.schemaName)}.${quoteIdent(this.#options.tableName)}`;
+    this.#textSearch = new PgTextSearch(this.#table, this.#options, this.#options.textSearch);
   }
 
   /**
@@ -152,6 +155,7 @@ export class PgVectorStore implements VectorStore {
       ]);
     });
     const { runner } = await this.#setup("write");
+    await this.#textSearch.ensure(runner); // a table made before full-text search gets its column (write path only)
     const all = [...rows.values()];
     const size = this.#options.batchSize;
     const batches = Math.ceil(all.length / size);
@@ -262,6 +266,18 @@ export class PgVectorStore implements VectorStore {
       ids: rows.map((row) => row.id),
       similarities: rows.map((row) => this.#similarity(row.distance)),
     };
+  }
+
+  /**
+   * Postgres full-text search over the same rows (the generated `text_search_tsv` column and its GIN index): the
+   * `similarityTopK` nodes with the most of the query's words, best first, whole, with `docIds` and `filters` as in
+   * {@link query}. See {@link PgTextSearch} for the ranking; `textSearch: false` stores throw `StorageError`.
+   */
+  keywordSearch(query: PgKeywordQuery): Promise<NodeWithScore[]> {
+    return this.#textSearch.search(query, async () => {
+      const { runner, info } = await this.#setup("read");
+      return info.exists ? runner : undefined; // a missing table finds nothing (as query does)
+    });
   }
 
   /** Number of rows in the table. */

@@ -2,6 +2,7 @@ import { StorageError, StreamdexError } from "../../../errors/index.js";
 import { quoteIdent, type ResolvedOptions } from "./options.js";
 import { type QueryRunner, storageError } from "./query-runner.js";
 import { distanceOf, inspectTable, type TableState } from "./table-state.js";
+import { createTextSearch } from "./text-search.js";
 
 /** pgvector's HNSW operator class and index-name suffix of each distance. */
 export const OPCLASSES = {
@@ -88,6 +89,7 @@ async function createMissing(
         "metadata jsonb NOT NULL DEFAULT '{}', node_info jsonb NOT NULL DEFAULT '{}', " +
         `embedding vector(${dimensions}) NOT NULL)`,
     );
+    await createTextSearch(runner, table, tableName, options.textSearch);
   }
   const on = (name: string) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${tableName}_${name}`)} ON ${table}`;
   if (!state.indexes.includes(`${tableName}_ref_doc_id_idx`))
