@@ -17,6 +17,7 @@ export {
   type PgChatStoreOptions,
 } from "../../../memory/chat-store/pg-chat-store.js";
 export type {
+  PgVectorBulkOptions,
   PgVectorDistance,
   PgVectorHnswOptions,
   PgVectorStoreOptions,

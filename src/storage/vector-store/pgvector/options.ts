@@ -15,6 +15,23 @@ export interface PgVectorHnswOptions {
   efSearch?: number;
 }
 
+/**
+ * How `add` loads large batches: through a temporary staging table (`COPY`, or array `INSERT`s where the server
+ * cannot take `COPY FROM STDIN`), then one `INSERT … ON CONFLICT` upsert; into an empty table the HNSW index is
+ * built after the load.
+ */
+export interface PgVectorBulkOptions {
+  /** Rows from which `add` loads in bulk (default 1000); smaller adds use multi-row `INSERT`s. */
+  threshold?: number;
+  /** Rows per `COPY` / array `INSERT` into the staging table (default 5000): the grain of progress and abort. */
+  chunkSize?: number;
+  /**
+   * `maintenance_work_mem` for building the HNSW index after a load into an empty table (default `"512MB"`; it is
+   * only ever raised, and skipped when the role may not set it); `false` leaves the server's setting.
+   */
+  maintenanceWorkMem?: string | false;
+}
+
 /** Options of {@link PgVectorStore}: exactly one of `connectionString`, `client` or `pglite`. */
 export interface PgVectorStoreOptions {
   /** `postgres://user:password@host:5432/db`: the store opens (and `close()` ends) a `pg` Pool. */
@@ -35,6 +52,15 @@ export interface PgVectorStoreOptions {
   hnsw?: PgVectorHnswOptions | false;
   /** Rows per `INSERT` statement in `add` (default 500). */
   batchSize?: number;
+  /** Bulk loading of large `add`s, or `false` to always use `batchSize`-row `INSERT`s. Default: on. */
+  bulk?: PgVectorBulkOptions | false;
+}
+
+/** Validated {@link PgVectorBulkOptions}. */
+export interface ResolvedBulkOptions {
+  threshold: number;
+  chunkSize: number;
+  maintenanceWorkMem: string | false;
 }
 
 /** Validated options. */
@@ -45,6 +71,7 @@ export interface ResolvedOptions {
   distance: PgVectorDistance;
   hnsw: { m: number | undefined; efConstruction: number | undefined; efSearch: number | undefined } | false;
   batchSize: number;
+  bulk: ResolvedBulkOptions | false;
 }
 
 /** `name` as a quoted SQL identifier. */
@@ -169,5 +196,29 @@ export function resolveOptions(options: PgVectorStoreOptions): ResolvedOptions {
     distance,
     hnsw,
     batchSize: integer("batchSize", options.batchSize, 1, 10_000) ?? 500,
+    bulk: resolveBulk(options.bulk),
+  };
+}
+
+function resolveBulk(bulk: PgVectorBulkOptions | false | undefined): ResolvedBulkOptions | false {
+  if (bulk === false) return false;
+  const b = bulk ?? {};
+  if (b === null || typeof b !== "object") {
+    throw new InvalidArgumentError(
+      "bulk",
+      `expected { threshold?, chunkSize?, maintenanceWorkMem? } or false, got ${describe(b)}.`,
+    );
+  }
+  const memory = b.maintenanceWorkMem ?? "512MB";
+  if (memory !== false && (typeof memory !== "string" || !/^\d+\s*(kB|MB|GB|TB)$/.test(memory))) {
+    throw new InvalidArgumentError(
+      "bulk.maintenanceWorkMem",
+      `expected a Postgres memory size such as "512MB" or "2GB", or false, got ${describe(memory)}.`,
+    );
+  }
+  return {
+    threshold: integer("bulk.threshold", b.threshold, 1, 1_000_000_000) ?? 1000,
+    chunkSize: integer("bulk.chunkSize", b.chunkSize, 1, 100_000) ?? 5000,
+    maintenanceWorkMem: memory,
   };
 }

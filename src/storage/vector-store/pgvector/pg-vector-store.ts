@@ -3,9 +3,22 @@ import { InvalidArgumentError, StorageError } from "../../../errors/index.js";
 import { type Metadata, TextNode, type TextNodeJSON } from "../../../schema/node.js";
 import { optionalPeer } from "../../../utils/optional-peer.js";
 import { describe } from "../../../utils/validate.js";
-import type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "../types.js";
-import { checkEmbedding, checkVector } from "../vector-input.js";
-import { type PgVectorStoreOptions, quoteIdent, type ResolvedOptions, resolveOptions } from "./options.js";
+import type {
+  VectorStore,
+  VectorStoreAddOptions,
+  VectorStoreQuery,
+  VectorStoreQueryResult,
+} from "../types.js";
+import { checkVector } from "../vector-input.js";
+import { RowWriter } from "./bulk-load.js";
+import { nodeRows, vectorLiteral } from "./copy-rows.js";
+import {
+  type PgVectorBulkOptions,
+  type PgVectorStoreOptions,
+  quoteIdent,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.js";
 import {
   type PGliteLike,
   pgliteRunner,
@@ -47,18 +60,14 @@ interface Row {
   distance: number | null;
 }
 
-/** `[1,2,3]`: pgvector's text form of a vector (float32 values print exactly as doubles). */
-function vectorLiteral(vector: Float32Array): string {
-  return `[${vector.join(",")}]`;
-}
-
 /**
  * A {@link VectorStore} in Postgres with pgvector: one row per node (`id`, `ref_doc_id`, `text`, `metadata jsonb`,
  * `node_info jsonb`, `embedding vector(dimensions)`), so `query` returns whole nodes (`storesText` is true).
  *
  * On first use it runs `CREATE EXTENSION IF NOT EXISTS vector`, creates the schema and table when missing, an HNSW
  * index for the chosen distance, and indexes on `ref_doc_id` and (GIN) `metadata`. `add` upserts in one
- * transaction (all or nothing). `query` ranks with the distance operator and reports a similarity, higher is
+ * transaction (all or nothing); large adds go through a staging table (`COPY`) and, into an empty table, build the
+ * HNSW index after the load. `query` ranks with the distance operator and reports a similarity, higher is
  * better: `1 - cosine distance` (cosine; a zero vector scores 0 and ranks last), the inner product
  * (`inner_product`), or the negative Euclidean distance (`l2`). `docIds` and metadata `filters` run in SQL (with
  * HNSW, pgvector ≥ 0.8 iterative scans keep filtered queries from returning too few rows).
@@ -80,6 +89,7 @@ export class PgVectorStore implements VectorStore {
   #ownsPglite = false;
   #ready: Promise<{ runner: QueryRunner; iterativeScan: boolean }> | undefined;
   #runner: QueryRunner | undefined;
+  #writer: RowWriter | undefined;
   #closed = false;
 
   constructor(options: PgVectorStoreOptions) {
@@ -125,62 +135,16 @@ export class PgVectorStore implements VectorStore {
     return this.#table;
   }
 
-  /** Upserts the nodes (by id) in one transaction of `batchSize`-row statements: on any error nothing is written. */
-  async add(nodes: TextNode[]): Promise<string[]> {
-    if (!Array.isArray(nodes)) {
-      throw new InvalidArgumentError("nodes", `expected an array of nodes, got ${describe(nodes)}.`);
-    }
-    if (nodes.length === 0) return [];
-    const rows = new Map<string, unknown[]>();
-    nodes.forEach((node, i) => {
-      const embedding = checkEmbedding(node, i, this.dimensions);
-      const { type, id, text, metadata, ...info } = node.toJSON();
-      rows.delete(id); // the last copy of a repeated id wins
-      rows.set(id, [
-        id,
-        node.refDocId ?? id,
-        text,
-        JSON.stringify(metadata ?? {}),
-        JSON.stringify({ type, ...info }),
-        vectorLiteral(embedding),
-      ]);
-    });
+  /**
+   * Upserts the nodes (by id) in one transaction: on any error, or an abort of `options.signal`, nothing is
+   * written. Large adds load in bulk (see {@link PgVectorBulkOptions}) and report `options.onProgress`.
+   */
+  async add(nodes: TextNode[], options: VectorStoreAddOptions = {}): Promise<string[]> {
+    const rows = nodeRows(nodes, this.dimensions);
+    if (rows.length === 0) return [];
     const { runner } = await this.#setup();
-    const all = [...rows.values()];
-    const size = this.#options.batchSize;
-    const batches = Math.ceil(all.length / size);
-    try {
-      await runner.transaction(async (q) => {
-        for (let b = 0; b < batches; b++) {
-          const batch = all.slice(b * size, (b + 1) * size);
-          const params = new SqlParams();
-          const values = batch.map(
-            (row) =>
-              `(${params.add(row[0])}, ${params.add(row[1])}, ${params.add(row[2])}, ${params.add(row[3])}::jsonb, ` +
-              `${params.add(row[4])}::jsonb, ${params.add(row[5])}::vector)`,
-          );
-          try {
-            await q(
-              `INSERT INTO ${this.#table} (id, ref_doc_id, text, metadata, node_info, embedding) VALUES ` +
-                `${values.join(", ")} ON CONFLICT (id) DO UPDATE SET ref_doc_id = EXCLUDED.ref_doc_id, ` +
-                "text = EXCLUDED.text, metadata = EXCLUDED.metadata, node_info = EXCLUDED.node_info, " +
-                "embedding = EXCLUDED.embedding",
-              params.values,
-            );
-          } catch (error) {
-            const first = String(batch[0]![0]);
-            const last = String(batch.at(-1)![0]);
-            throw storageError(
-              `could not write nodes "${first}"…"${last}" (batch ${b + 1} of ${batches}) to ${this.#table}; ` +
-                "the transaction was rolled back, nothing was written",
-              error,
-            );
-          }
-        }
-      });
-    } catch (error) {
-      throw storageError(`could not write to ${this.#table}; nothing was written`, error);
-    }
+    this.#writer ??= new RowWriter(runner, this.#table, this.#options);
+    await this.#writer.write(rows, options);
     return nodes.map((node) => node.id);
   }
 

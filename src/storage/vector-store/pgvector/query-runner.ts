@@ -27,8 +27,15 @@ export interface PGliteLike extends PgQueryable {
 export interface QueryRunner {
   /** Rows of one statement. */
   query<R>(text: string, values?: unknown[]): Promise<R[]>;
-  /** Runs `fn` inside `BEGIN … COMMIT` on one connection; any error rolls back and is rethrown. */
-  transaction<T>(fn: (q: <R>(text: string, values?: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` inside `BEGIN … COMMIT` on one connection; any error rolls back and is rethrown. `conn` is that
+   * connection itself (a `pg` client, a PGlite transaction), for what `q` cannot do: `COPY` streams and blobs.
+   */
+  transaction<T>(
+    fn: (q: <R>(text: string, values?: unknown[]) => Promise<R[]>, conn: PgQueryable) => Promise<T>,
+  ): Promise<T>;
+  /** What the SQL goes to: in-process PGlite, or a server reached through `pg` (absent: unknown). */
+  readonly kind?: "pglite" | "pg";
   /** Closes what the runner owns (a pool it created, an embedded PGlite). */
   close(): Promise<void>;
 }
@@ -60,8 +67,9 @@ function runOn(target: PgQueryable, wrap: (error: unknown) => unknown): RunQuery
 export function pgliteRunner(db: PGliteLike, owned: boolean): QueryRunner {
   const wrap = (error: unknown) => error;
   return {
+    kind: "pglite",
     query: runOn(db, wrap),
-    transaction: (fn) => db.transaction((tx) => fn(runOn(tx, wrap))),
+    transaction: (fn) => db.transaction((tx) => fn(runOn(tx, wrap), tx)),
     close: async () => {
       if (owned) await db.close();
     },
@@ -82,6 +90,7 @@ export function pgRunner(client: PgClientLike, owned: boolean, target: Connectio
   };
   const direct = runOn(client, wrap);
   return {
+    kind: "pg",
     query: (text, values) => serial(() => direct(text, values)),
     transaction: (fn) =>
       serial(async () => {
@@ -99,7 +108,7 @@ export function pgRunner(client: PgClientLike, owned: boolean, target: Connectio
         let failure: unknown;
         try {
           await run("BEGIN");
-          const result = await fn(run);
+          const result = await fn(run, conn);
           await run("COMMIT");
           return result;
         } catch (error) {

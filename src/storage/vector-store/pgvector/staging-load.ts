@@ -1,0 +1,111 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { throwIfAborted } from "../../../utils/abort.js";
+import { optionalPeer } from "../../../utils/optional-peer.js";
+import { copyText, type NodeRow, ROW_COLUMNS } from "./copy-rows.js";
+import type { PgQueryable, QueryRunner } from "./query-runner.js";
+
+/**
+ * How rows reach the staging table: PGlite's `COPY … FROM '/dev/blob'` (in process), `COPY … FROM STDIN` through
+ * `pg-copy-streams` (a Postgres server), or array `INSERT … SELECT FROM unnest(…)` statements: the fallback where
+ * `COPY FROM STDIN` is not possible (PGlite served over the socket, whose server cannot carry the copy
+ * sub-protocol; or `pg-copy-streams` not installed).
+ */
+export type StagingMethod = "blob" | "stdin" | "arrays";
+
+/** The name of the session's staging table (`ON COMMIT DROP`: it lives for one `add`'s transaction). */
+export const STAGING_NAME = "streamdex_staging";
+/** {@link STAGING_NAME}, qualified with the session's temporary schema. */
+export const STAGING_TABLE = `pg_temp.${STAGING_NAME}`;
+
+type CopyStreamsModule = typeof import("pg-copy-streams");
+const copyStreamsPeer = optionalPeer<CopyStreamsModule>(
+  "pg-copy-streams",
+  "streamdex/pgvector",
+  () => import("pg-copy-streams"),
+);
+
+/** The best {@link StagingMethod} the runner's database allows (asks the server which it is, for `pg`). */
+export async function stagingMethod(runner: QueryRunner): Promise<StagingMethod> {
+  if (runner.kind === "pglite") return "blob";
+  if (runner.kind !== "pg") return "arrays";
+  const [row] = await runner.query<{ v: string }>("SELECT version() AS v");
+  if (/PGlite/i.test(row?.v ?? "")) return "arrays";
+  return copyStreamsPeer.load().then(
+    () => "stdin",
+    () => "arrays",
+  );
+}
+
+type Query = <R>(text: string, values?: unknown[]) => Promise<R[]>;
+
+/** What {@link fillStaging} needs. */
+export interface StagingLoad {
+  method: StagingMethod;
+  q: Query;
+  /** The transaction's own connection (a PGlite transaction or a `pg` client). */
+  conn: PgQueryable;
+  rows: readonly NodeRow[];
+  chunkSize: number;
+  signal: AbortSignal | undefined;
+  /** Rows staged so far, after each chunk. */
+  onRows(done: number): void;
+}
+
+const COLUMN_LIST = ROW_COLUMNS.join(", ");
+
+/**
+ * Loads `rows` into {@link STAGING_TABLE} in chunks, checking `signal` between them (an abort throws
+ * `AbortError`, and the caller's transaction rolls back). Over `COPY FROM STDIN`, an abort also cancels the copy
+ * on the server (`CopyFail`).
+ */
+export async function fillStaging(load: StagingLoad): Promise<void> {
+  const { rows, chunkSize, signal } = load;
+  const chunks = function* () {
+    for (let start = 0; start < rows.length; start += chunkSize) {
+      yield rows.slice(start, start + chunkSize);
+    }
+  };
+  if (load.method === "stdin") return copyStdin(load, chunks());
+  let done = 0;
+  for (const chunk of chunks()) {
+    throwIfAborted(signal);
+    if (load.method === "blob") {
+      const tx = load.conn as unknown as {
+        query(text: string, values: unknown[], options: { blob: Blob }): Promise<unknown>;
+      };
+      await tx.query(`COPY ${STAGING_TABLE} (${COLUMN_LIST}) FROM '/dev/blob'`, [], {
+        blob: new Blob([copyText(chunk)]),
+      });
+    } else {
+      const column = (i: number) => chunk.map((row) => row[i]);
+      await load.q(
+        `INSERT INTO ${STAGING_TABLE} (${COLUMN_LIST}) SELECT id, ref_doc_id, text, metadata::jsonb, ` +
+          "node_info::jsonb, embedding::vector FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], " +
+          "$5::text[], $6::text[]) AS s(id, ref_doc_id, text, metadata, node_info, embedding)",
+        ROW_COLUMNS.map((_, i) => column(i)),
+      );
+    }
+    done += chunk.length;
+    load.onRows(done);
+  }
+  throwIfAborted(signal);
+}
+
+async function copyStdin(load: StagingLoad, chunks: Iterable<readonly NodeRow[]>): Promise<void> {
+  throwIfAborted(load.signal);
+  const { from } = await copyStreamsPeer.load();
+  const client = load.conn as unknown as { query<S>(stream: S): S };
+  const target = client.query(from(`COPY ${STAGING_TABLE} (${COLUMN_LIST}) FROM STDIN`));
+  let done = 0;
+  const source = Readable.from(
+    (function* () {
+      for (const chunk of chunks) {
+        yield copyText(chunk);
+        done += chunk.length;
+        load.onRows(done);
+      }
+    })(),
+  );
+  await pipeline(source, target, { signal: load.signal });
+}
