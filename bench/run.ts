@@ -5,6 +5,7 @@
  *   npm run bench                 # everything
  *   npm run bench -- stream       # only benchmarks whose name contains "stream" (also: citation, vector, ingest, request, openai, resume, llamacpp, huggingface, splitter)
  *   npm run bench -- ann          # the approximate index at 1M x 384 (opt-in: see below)
+ *   npm run bench -- pgvector     # bulk loading into pgvector over the socket, 100k x 384 (opt-in; PGV_N=10000 for a quick run)
  *
  * `ann` is not part of a plain `npm run bench`: its first run builds a 1M x 384 HNSW index (about 3-5 minutes on
  * 2 cores, plus data generation and an exact scan for the ground truth) and a 100k uniform-random one, and caches
@@ -18,6 +19,7 @@ import { benchHuggingFace } from "./huggingface.bench.js";
 import { benchIngest } from "./ingest.bench.js";
 import { benchLlamaCpp } from "./llamacpp.bench.js";
 import { benchOpenAICompat } from "./openai-compat.bench.js";
+import { benchPgvectorLoad } from "./pgvector-load.bench.js";
 import { benchRequestBody } from "./request-body.bench.js";
 import { benchResume } from "./resume.bench.js";
 import { benchSplitter } from "./splitter.bench.js";
@@ -25,10 +27,14 @@ import { benchStreamingOverhead } from "./streaming-overhead.bench.js";
 import { benchVectorStore } from "./vector-store.bench.js";
 
 const only = process.argv[2];
-/** Suites that take minutes (building a 1M approximate index) run only when named: `npm run bench -- ann`. */
-const OPT_IN = new Set(["ann"]);
+/**
+ * Suites that take minutes run only when named: `npm run bench -- ann` (building a 1M approximate index),
+ * `npm run bench -- pgvector` (100k × 384 loads into pgvector on PGlite over the socket; PGV_N for a quick run).
+ */
+const OPT_IN = new Set(["ann", "pgvector-load"]);
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ["ann", () => benchAnn()],
+  ["pgvector-load", () => benchPgvectorLoad()],
   ["stream", () => benchStreamingOverhead()],
   ["citation", () => benchCitationParser()],
   ["vector", () => benchVectorStore()],

@@ -1,6 +1,6 @@
 import { throwIfAborted } from "../../../utils/abort.js";
 import type { VectorStoreAddOptions, VectorStoreAddProgress } from "../types.js";
-import { type NodeRow, ROW_COLUMNS } from "./copy-rows.js";
+import { type NodeRow, ROW_COLUMNS, vectorLiteral } from "./copy-rows.js";
 import { buildIndexes, dropIndexes, hnswOfEmptyTable } from "./hnsw-rebuild.js";
 import type { ResolvedOptions } from "./options.js";
 import { type QueryRunner, storageError } from "./query-runner.js";
@@ -42,6 +42,8 @@ export function isRetryable(error: unknown): boolean {
  */
 export class RowWriter {
   #method: Promise<StagingMethod> | undefined;
+  /** Inside a load of several writes (between deferIndexes and finishLoad): finishLoad analyses, once. */
+  #inLoad = false;
 
   constructor(
     private readonly runner: QueryRunner,
@@ -62,7 +64,7 @@ export class RowWriter {
       if (!isRetryable(error) || signal?.aborted) throw error;
       await once();
     }
-    if (large) await this.#analyze(rows.length, options);
+    if (large && !this.#inLoad) await this.#analyze(rows.length, options);
   }
 
   async #insertWrite(rows: readonly NodeRow[], { signal, onProgress }: VectorStoreAddOptions): Promise<void> {
@@ -77,7 +79,7 @@ export class RowWriter {
           const values = batch.map(
             (row) =>
               `(${params.add(row[0])}, ${params.add(row[1])}, ${params.add(row[2])}, ${params.add(row[3])}::jsonb, ` +
-              `${params.add(row[4])}::jsonb, ${params.add(row[5])}::vector)`,
+              `${params.add(row[4])}::jsonb, ${params.add(vectorLiteral(row[5]))}::vector)`,
           );
           try {
             await q(
@@ -140,6 +142,54 @@ export class RowWriter {
         error,
       );
     }
+  }
+
+  /**
+   * Starts a load that spans several writes (each committed on its own): when the table has no rows, drops its
+   * HNSW indexes, so that the writes load without them; {@link finishLoad} builds the index once at the end.
+   * Returns whether it dropped any.
+   */
+  async deferIndexes(): Promise<boolean> {
+    this.#inLoad = true;
+    try {
+      return await this.runner.transaction(async (q) => {
+        const hnsw = await hnswOfEmptyTable(q, this.table);
+        await dropIndexes(q, hnsw);
+        return hnsw.length > 0;
+      });
+    } catch (error) {
+      throw storageError(`could not prepare ${this.table} for a bulk load`, error);
+    }
+  }
+
+  /**
+   * Ends a load: builds the HNSW index of `createSql` when the table has none (after {@link deferIndexes}, or a
+   * load that stopped before its end), with `maintenance_work_mem` raised, then `ANALYZE`s the table.
+   */
+  async finishLoad(createSql: string | undefined, options: VectorStoreAddOptions = {}): Promise<void> {
+    this.#inLoad = false;
+    const [row] = await this.runner.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.table}`);
+    const total = Number(row?.n ?? 0);
+    if (createSql !== undefined) {
+      try {
+        await this.runner.transaction(async (q) => {
+          const [present] = await q<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid " +
+              "JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = $1::regclass AND a.amname = 'hnsw'",
+            [this.table],
+          );
+          if (Number(present?.n ?? 0) > 0) return;
+          throwIfAborted(options.signal);
+          options.onProgress?.({ phase: "index", done: 0, total });
+          const memory = this.options.bulk === false ? false : this.options.bulk.maintenanceWorkMem;
+          await buildIndexes(q, [{ name: "", definition: createSql }], memory);
+          options.onProgress?.({ phase: "index", done: total, total });
+        });
+      } catch (error) {
+        throw storageError(`could not build the HNSW index of ${this.table}`, error);
+      }
+    }
+    await this.#analyze(total, options);
   }
 
   /** Refreshes the planner's statistics after a bulk load (best effort: the rows are already committed). */

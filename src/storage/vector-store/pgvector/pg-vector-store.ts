@@ -28,7 +28,7 @@ import {
   storageError,
   targetOf,
 } from "./query-runner.js";
-import { setupTable } from "./setup.js";
+import { hnswIndexSql, setupTable } from "./setup.js";
 import { filtersToSql, SqlParams } from "./sql-filters.js";
 
 /** Options of {@link PgVectorStore.embedded}: the store's options, plus where PGlite keeps its files. */
@@ -142,10 +142,31 @@ export class PgVectorStore implements VectorStore {
   async add(nodes: TextNode[], options: VectorStoreAddOptions = {}): Promise<string[]> {
     const rows = nodeRows(nodes, this.dimensions);
     if (rows.length === 0) return [];
+    await (await this.#rowWriter()).write(rows, options);
+    return nodes.map((node) => node.id);
+  }
+
+  async #rowWriter(): Promise<RowWriter> {
     const { runner } = await this.#setup();
     this.#writer ??= new RowWriter(runner, this.#table, this.#options);
-    await this.#writer.write(rows, options);
-    return nodes.map((node) => node.id);
+    return this.#writer;
+  }
+
+  /**
+   * Starts a load made of several `add`s, each committed on its own (e.g. an ingest that commits per batch): when
+   * the table is empty, drops its HNSW index so the adds load without it. Call {@link endBulkLoad} after the last
+   * add; until then queries search exactly. Returns whether the index was dropped.
+   */
+  async beginBulkLoad(): Promise<boolean> {
+    return (await this.#rowWriter()).deferIndexes();
+  }
+
+  /**
+   * Ends a load: builds the HNSW index when the table has none (once, over all rows, with `maintenance_work_mem`
+   * raised) and `ANALYZE`s the table. Safe to call at any time: after a load that stopped half-way it repairs.
+   */
+  async endBulkLoad(options: VectorStoreAddOptions = {}): Promise<void> {
+    await (await this.#rowWriter()).finishLoad(hnswIndexSql(this.#options, this.#table), options);
   }
 
   /** Deletes every row of the document `refDocId`. */

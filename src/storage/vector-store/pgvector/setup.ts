@@ -41,7 +41,7 @@ export async function setupTable(
     }
     throw storageError("could not create the vector extension", error);
   }
-  const { schemaName, tableName, dimensions, distance, hnsw } = options;
+  const { schemaName, tableName, dimensions } = options;
   try {
     const [ext] = await runner.query<{ v: string }>(
       "SELECT extversion AS v FROM pg_extension WHERE extname = 'vector'",
@@ -77,18 +77,24 @@ export async function setupTable(
     const on = (name: string) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${prefix}_${name}`)} ON ${table}`;
     await runner.query(`${on("ref_doc_id_idx")} (ref_doc_id)`);
     await runner.query(`${on("metadata_idx")} USING gin (metadata)`);
-    if (hnsw !== false) {
-      const withs = [
-        hnsw.m === undefined ? "" : `m = ${hnsw.m}`,
-        hnsw.efConstruction === undefined ? "" : `ef_construction = ${hnsw.efConstruction}`,
-      ].filter(Boolean);
-      await runner.query(
-        `${on(`hnsw_${OPCLASSES[distance][1]}_idx`)} USING hnsw (embedding ${OPCLASSES[distance][0]})` +
-          (withs.length === 0 ? "" : ` WITH (${withs.join(", ")})`),
-      );
-    }
+    const hnswSql = hnswIndexSql(options, table);
+    if (hnswSql !== undefined) await runner.query(hnswSql);
     return { iterativeScan };
   } catch (error) {
     throw storageError(`could not set up ${table}`, error);
   }
+}
+
+/** The `CREATE INDEX IF NOT EXISTS` statement of the table's HNSW index, or undefined with `hnsw: false`. */
+export function hnswIndexSql(options: ResolvedOptions, table: string): string | undefined {
+  const { hnsw, distance, tableName } = options;
+  if (hnsw === false) return undefined;
+  const withs = [
+    hnsw.m === undefined ? "" : `m = ${hnsw.m}`,
+    hnsw.efConstruction === undefined ? "" : `ef_construction = ${hnsw.efConstruction}`,
+  ].filter(Boolean);
+  return (
+    `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${tableName}_hnsw_${OPCLASSES[distance][1]}_idx`)} ON ${table} ` +
+    `USING hnsw (embedding ${OPCLASSES[distance][0]})${withs.length === 0 ? "" : ` WITH (${withs.join(", ")})`}`
+  );
 }

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { throwIfAborted } from "../../../utils/abort.js";
 import { optionalPeer } from "../../../utils/optional-peer.js";
-import { copyText, type NodeRow, ROW_COLUMNS } from "./copy-rows.js";
+import { copyBinary, type NodeRow, ROW_COLUMNS, vectorArrayBinary } from "./copy-rows.js";
 import type { PgQueryable, QueryRunner } from "./query-runner.js";
 
 /**
@@ -68,22 +68,33 @@ export async function fillStaging(load: StagingLoad): Promise<void> {
   };
   if (load.method === "stdin") return copyStdin(load, chunks());
   let done = 0;
+  let vectorOid: number | undefined;
   for (const chunk of chunks()) {
     throwIfAborted(signal);
     if (load.method === "blob") {
       const tx = load.conn as unknown as {
         query(text: string, values: unknown[], options: { blob: Blob }): Promise<unknown>;
       };
-      await tx.query(`COPY ${STAGING_TABLE} (${COLUMN_LIST}) FROM '/dev/blob'`, [], {
-        blob: new Blob([copyText(chunk)]),
+      await tx.query(`COPY ${STAGING_TABLE} (${COLUMN_LIST}) FROM '/dev/blob' (FORMAT binary)`, [], {
+        blob: new Blob([copyBinary(chunk, true, true) as Uint8Array<ArrayBuffer>]),
       });
     } else {
+      vectorOid ??= Number(
+        (await load.q<{ oid: number }>("SELECT 'vector'::regtype::oid::int AS oid"))[0]?.oid,
+      );
       const column = (i: number) => chunk.map((row) => row[i]);
+      // The vectors go as one binary vector[] parameter (`pg` sends a Buffer in binary): no float text to parse.
       await load.q(
         `INSERT INTO ${STAGING_TABLE} (${COLUMN_LIST}) SELECT id, ref_doc_id, text, metadata::jsonb, ` +
-          "node_info::jsonb, embedding::vector FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], " +
-          "$5::text[], $6::text[]) AS s(id, ref_doc_id, text, metadata, node_info, embedding)",
-        ROW_COLUMNS.map((_, i) => column(i)),
+          "node_info::jsonb, embedding FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], " +
+          "$5::text[], $6::vector[]) AS s(id, ref_doc_id, text, metadata, node_info, embedding)",
+        [
+          ...[0, 1, 2, 3, 4].map(column),
+          vectorArrayBinary(
+            chunk.map((row) => row[5]),
+            vectorOid,
+          ),
+        ],
       );
     }
     done += chunk.length;
@@ -96,15 +107,18 @@ async function copyStdin(load: StagingLoad, chunks: Iterable<readonly NodeRow[]>
   throwIfAborted(load.signal);
   const { from } = await copyStreamsPeer.load();
   const client = load.conn as unknown as { query<S>(stream: S): S };
-  const target = client.query(from(`COPY ${STAGING_TABLE} (${COLUMN_LIST}) FROM STDIN`));
+  const target = client.query(from(`COPY ${STAGING_TABLE} (${COLUMN_LIST}) FROM STDIN (FORMAT binary)`));
   let done = 0;
   const source = Readable.from(
     (function* () {
+      let first = true;
       for (const chunk of chunks) {
-        yield copyText(chunk);
+        yield copyBinary(chunk, first, false);
+        first = false;
         done += chunk.length;
         load.onRows(done);
       }
+      yield copyBinary([], first, true);
     })(),
   );
   await pipeline(source, target, { signal: load.signal });
