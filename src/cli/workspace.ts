@@ -334,7 +334,9 @@ export class Workspace {
     const index = new VectorStoreIndex({ storageContext: this.storage, embedModel: this.embedding.model });
     const size = this.options.batchSize ?? INGEST_BATCH;
     const lastBatch = new Map<string, number>();
-    nodes.forEach((node, i) => lastBatch.set(node.refDocId ?? node.id, Math.floor(i / size)));
+    nodes.forEach((node, i) => {
+      lastBatch.set(node.refDocId ?? node.id, Math.floor(i / size));
+    });
     const onStore = (p: VectorStoreAddProgress) =>
       progress.onStore?.({ ...p, total: Math.max(p.total, total) });
     if (total > 0) load?.begin();
