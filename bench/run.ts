@@ -5,8 +5,8 @@
  *   npm run bench                 # everything
  *   npm run bench -- stream       # only benchmarks whose name contains "stream" (also: citation, vector, ingest, request, openai, resume, llamacpp, huggingface, splitter)
  *   npm run bench -- ann          # the approximate index at 1M x 384 (opt-in: see below)
- *   npm run bench -- pgvector     # PgVectorStore on PGlite over the socket (opt-in: minutes at 100k; see
- *                                 # bench/pgvector-recall.bench.ts, PGVECTOR_RECALL_N for quick runs)
+ *   npm run bench -- pgvector     # PgVectorStore on PGlite over the socket at 100k x 384 (opt-in, minutes): bulk load
+ *                                 # (PGV_N), recall@10 and latency (PGVECTOR_RECALL_N), keyword search
  *
  * `ann` is not part of a plain `npm run bench`: its first run builds a 1M x 384 HNSW index (about 3-5 minutes on
  * 2 cores, plus data generation and an exact scan for the ground truth) and a 100k uniform-random one, and caches
@@ -21,6 +21,7 @@ import { benchIngest } from "./ingest.bench.js";
 import { benchLlamaCpp } from "./llamacpp.bench.js";
 import { benchOpenAICompat } from "./openai-compat.bench.js";
 import { benchPgKeyword } from "./pg-keyword.bench.js";
+import { benchPgvectorLoad } from "./pgvector-load.bench.js";
 import { benchPgvectorRecall } from "./pgvector-recall.bench.js";
 import { benchRequestBody } from "./request-body.bench.js";
 import { benchResume } from "./resume.bench.js";
@@ -29,10 +30,14 @@ import { benchStreamingOverhead } from "./streaming-overhead.bench.js";
 import { benchVectorStore } from "./vector-store.bench.js";
 
 const only = process.argv[2];
-/** Suites that take minutes (building a 1M approximate index) run only when named: `npm run bench -- ann`. */
-const OPT_IN = new Set(["ann", "pgvector-recall", "pgvector-keyword"]);
+/**
+ * Suites that take minutes run only when named: `npm run bench -- ann` (building a 1M approximate index),
+ * `npm run bench -- pgvector` (100k × 384 loads and queries in pgvector on PGlite over the socket).
+ */
+const OPT_IN = new Set(["ann", "pgvector-load", "pgvector-recall", "pgvector-keyword"]);
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ["ann", () => benchAnn()],
+  ["pgvector-load", () => benchPgvectorLoad()],
   ["pgvector-recall", () => benchPgvectorRecall()],
   ["stream", () => benchStreamingOverhead()],
   ["citation", () => benchCitationParser()],

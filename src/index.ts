@@ -161,6 +161,8 @@ export type {
   MetadataFilter,
   MetadataFilters,
   VectorStore,
+  VectorStoreAddOptions,
+  VectorStoreAddProgress,
   VectorStoreQuery,
   VectorStoreQueryResult,
 } from "./storage/vector-store/types.js";

@@ -1,4 +1,11 @@
 import type { EventDispatcher, SynthesizeProgressEvent } from "../instrumentation/events.js";
+import type { VectorStoreAddProgress } from "../storage/vector-store/types.js";
+
+/** `[#####-----]`: `done` of `total` in 20 characters. */
+function bar(done: number, total: number, width = 20): string {
+  const filled = total === 0 ? width : Math.min(width, Math.round((done / total) * width));
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+}
 
 /** Where progress goes: a terminal gets one redrawn line, anything else a line per phase. */
 export interface ProgressOutput {
@@ -7,13 +14,15 @@ export interface ProgressOutput {
 }
 
 /**
- * A one-line progress bar on stderr: `files 12/40  chunks 310  embeddings [#####-----] 155/310`. Redraws at
+ * A one-line progress bar on stderr: `files 12/40  chunks 310  embeddings [#####-----] 155/310`, and for a Postgres
+ * store `stored [##--------] 62/310` (then the index build and `ANALYZE`). Redraws at
  * most every 100 ms on a terminal; prints nothing but the final summary elsewhere (logs stay readable).
  */
 export class ProgressBar {
   private files = "";
   private chunks = "";
   private embed = "";
+  private store = "";
   private last = 0;
   private drawn = false;
 
@@ -30,10 +39,17 @@ export class ProgressBar {
   }
 
   setEmbeddings(done: number, total: number): void {
-    const width = 20;
-    const filled = total === 0 ? width : Math.round((done / total) * width);
-    this.embed = `embeddings [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}`;
+    this.embed = `embeddings ${bar(done, total)} ${done}/${total}`;
     this.draw(done === total);
+  }
+
+  /** The store's side: `stored [###---] 2000/5000`, then `building the vector index`, `analyzing`. */
+  setStore(progress: VectorStoreAddProgress): void {
+    const { phase, done, total } = progress;
+    if (phase === "load") this.store = `stored ${bar(done, total)} ${done}/${total}`;
+    else if (done < total) this.store = phase === "index" ? "building the vector index" : "analyzing";
+    else this.store = `stored ${total}`;
+    this.draw(phase === "load" ? done === total : true);
   }
 
   /** Clears the bar (before printing a summary). */
@@ -47,7 +63,9 @@ export class ProgressBar {
     const now = Date.now();
     if (!force && now - this.last < 100) return;
     this.last = now;
-    this.out.write(`\r\x1b[2K${[this.files, this.chunks, this.embed].filter(Boolean).join("  ")}`);
+    this.out.write(
+      `\r\x1b[2K${[this.files, this.chunks, this.embed, this.store].filter(Boolean).join("  ")}`,
+    );
     this.drawn = true;
   }
 }

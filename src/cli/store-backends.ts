@@ -5,7 +5,12 @@ import { StorageContext, storageContextFromDefaults } from "../storage/storage-c
 import type { PgVectorStore } from "../storage/vector-store/pgvector/index.js";
 import { HNSW_MAX_DIMENSIONS } from "../storage/vector-store/pgvector/options.js";
 import type { PgKeywordQuery, PgKeywordSearchable } from "../storage/vector-store/pgvector/text-search.js";
-import type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "../storage/vector-store/types.js";
+import type {
+  VectorStore,
+  VectorStoreAddOptions,
+  VectorStoreQuery,
+  VectorStoreQueryResult,
+} from "../storage/vector-store/types.js";
 import { optionalPeer } from "../utils/optional-peer.js";
 import { lockPglite } from "./lock.js";
 import type { StoreChoice } from "./stores.js";
@@ -33,6 +38,20 @@ export interface StoreBackend {
   persist(dir: string): Promise<void>;
   /** Closes the database (the pool of `postgres://`, the PGlite of `pglite`). */
   close(): Promise<void>;
+  /** Postgres stores: every `add` commits on its own, and a sync loads through a {@link StoreLoad}. */
+  readonly load?: StoreLoad;
+}
+
+/**
+ * A sync's load into a Postgres store, whose adds each commit on their own (so the manifest may record files batch
+ * by batch): `begin` before the first add (into an empty table the HNSW index is then built once, by `end`),
+ * `end` after the last (also after an earlier load that stopped half-way: it builds a missing index).
+ */
+export interface StoreLoad {
+  begin(): void;
+  /** The options (progress, abort) of the adds from now on. */
+  setAddOptions(options: VectorStoreAddOptions): void;
+  end(options: VectorStoreAddOptions): Promise<void>;
 }
 
 /** Options of {@link openBackend}. */
@@ -168,6 +187,7 @@ async function openPg(
     storage: new StorageContext({ vectorStore: store }),
     count: () => store.count(),
     keywordSearch: store,
+    load: store,
     persist: async () => {},
     close: async () => {
       try {
@@ -217,9 +237,12 @@ async function openKeywordPg(
  * (`PgVectorStore` needs them to create its table, and embedding models do not all say theirs up front). Until
  * then it is empty: queries find nothing and deletes have nothing to delete.
  */
-class DeferredPgStore implements VectorStore, PgKeywordSearchable {
+class DeferredPgStore implements VectorStore, PgKeywordSearchable, StoreLoad {
   readonly storesText = true;
   #store: Promise<PgVectorStore> | undefined;
+  #loading = false;
+  #begun = false;
+  #addOptions: VectorStoreAddOptions = {};
 
   constructor(
     private readonly open: (dimensions: number) => Promise<PgVectorStore>,
@@ -232,7 +255,7 @@ class DeferredPgStore implements VectorStore, PgKeywordSearchable {
     this.#store.catch(() => undefined); // reported by the first use
   }
 
-  async add(nodes: TextNode[]): Promise<string[]> {
+  async add(nodes: TextNode[], options: VectorStoreAddOptions = {}): Promise<string[]> {
     if (nodes.length === 0) return [];
     if (this.#store === undefined) {
       const dimensions = nodes[0]!.embedding?.length ?? 0;
@@ -248,7 +271,29 @@ class DeferredPgStore implements VectorStore, PgKeywordSearchable {
       })();
       this.#store.catch(() => undefined); // reported below
     }
-    return (await this.#store).add(nodes);
+    const store = await this.#store;
+    if (this.#loading && !this.#begun) {
+      await store.beginBulkLoad();
+      this.#begun = true;
+    }
+    return store.add(nodes, { ...this.#addOptions, ...options });
+  }
+
+  /** Starts a load: the first add drops an empty table's HNSW index, {@link end} builds it. */
+  begin(): void {
+    this.#loading = true;
+    this.#begun = false;
+  }
+
+  setAddOptions(options: VectorStoreAddOptions): void {
+    this.#addOptions = options;
+  }
+
+  /** Ends the load: builds a missing HNSW index and analyses the table (nothing before the table exists). */
+  async end(options: VectorStoreAddOptions): Promise<void> {
+    this.#loading = false;
+    this.#addOptions = {};
+    if (this.#store !== undefined) await (await this.#store).endBulkLoad(options);
   }
 
   async delete(refDocId: string): Promise<void> {

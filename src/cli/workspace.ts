@@ -10,7 +10,9 @@ import { BM25Retriever } from "../retrievers/bm25-retriever.js";
 import { QueryFusionRetriever } from "../retrievers/fusion-retriever.js";
 import { PgKeywordRetriever } from "../retrievers/pg-keyword-retriever.js";
 import type { BaseRetriever } from "../retrievers/types.js";
+import type { TextNode } from "../schema/node.js";
 import type { StorageContext } from "../storage/storage-context.js";
+import type { VectorStoreAddProgress } from "../storage/vector-store/types.js";
 import { throwIfAborted } from "../utils/abort.js";
 import { type EmbeddingChoice, type RetrievalMode, UsageError } from "./models.js";
 import { openBackend, type StoreBackend } from "./store-backends.js";
@@ -38,6 +40,8 @@ interface Manifest {
   /** `ingest --exclude` globs, applied to every later sync (absent: none). */
   exclude?: string[];
   files: Record<string, FileRecord>;
+  /** A load into a Postgres store began and has not ended (its HNSW index may be missing): the next sync ends it. */
+  loadPending?: boolean;
 }
 
 /** Progress of a {@link Workspace.sync}, for a progress bar. */
@@ -46,6 +50,8 @@ export interface SyncProgress {
   onRead?(done: number, total: number): void;
   onChunks?(chunks: number): void;
   onEmbed?(done: number, total: number): void;
+  /** Rows written to the store so far of `total` (`load`), then its index build and `ANALYZE` (Postgres stores). */
+  onStore?(progress: VectorStoreAddProgress): void;
 }
 
 /** What a {@link Workspace.sync} did. */
@@ -72,7 +78,12 @@ export interface WorkspaceOptions {
   efSearch?: number;
   /** Whether a Postgres store may create its table (default true; false for commands that only read). */
   createTable?: boolean;
+  /** Chunks embedded and written per batch (default 2000); a Postgres store commits each batch on its own. */
+  batchSize?: number;
 }
+
+/** Chunks per ingest batch: each is embedded, then written (and, in a Postgres store, committed) in one go. */
+const INGEST_BATCH = 2000;
 
 /**
  * The command line's persisted index: a storage directory plus a manifest of the files it was built from
@@ -256,6 +267,13 @@ export class Workspace {
         !found.has(file) && resolvedRoots.some((root) => file === root || file.startsWith(root + path.sep)),
     );
 
+    const load = this.embedding.kind === "embedding" ? this.backend.load : undefined;
+    if (load && toRead.some((file) => this.manifest.files[file] !== undefined)) {
+      // The store commits batch by batch: the manifest first forgets the files about to be replaced, so a run that
+      // stops half-way leaves them unrecorded, and the next one deletes their rows and reads them again.
+      for (const file of toRead) delete this.manifest.files[file];
+      await this.writeManifest();
+    }
     for (const file of [...removed, ...toRead]) await this.deleteFile(file);
     for (const file of removed) delete this.manifest.files[file];
 
@@ -268,22 +286,19 @@ export class Workspace {
     });
     const nodes = splitter.getNodesFromDocuments(documents);
     progress.onChunks?.(nodes.length);
+    const record = (doc: { id: string }) => {
+      const s = found.get(doc.id);
+      const sha256 = hashes.get(doc.id);
+      if (s && sha256) this.manifest.files[doc.id] = { ...s, sha256 };
+    };
     if (this.embedding.kind === "embedding") {
-      const index = new VectorStoreIndex({ storageContext: this.storage, embedModel: this.embedding.model });
-      await index.insertNodes(nodes, {
-        signal: options.signal,
-        onProgress: (done, total) => progress.onEmbed?.(done, total),
-      });
+      await this.insertInBatches(nodes, documents, progress, options.signal, load ? record : undefined);
     } else if (this.backend.textStore !== undefined) {
       await this.backend.textStore.add(nodes);
     } else {
       this.storage.docStore.addDocuments(nodes);
     }
-    for (const doc of documents) {
-      const s = found.get(doc.id);
-      const sha256 = hashes.get(doc.id);
-      if (s && sha256) this.manifest.files[doc.id] = { ...s, sha256 };
-    }
+    for (const doc of documents) record(doc);
     const kept = resolvedRoots.filter((r) => !missing.has(r));
     const nextRoots = [
       ...new Set([...this.manifest.roots.filter((r) => !resolvedRoots.includes(r)), ...kept]),
@@ -307,6 +322,56 @@ export class Workspace {
       skipped,
       chunks: nodes.length,
     };
+  }
+
+  /**
+   * Embeds and stores `nodes` batch by batch. With a Postgres store (`recordDone`), each batch commits on its own
+   * and the manifest then records the files whose chunks are all written: a run that stops after batch k keeps
+   * what it wrote, and the next run reads only the files not recorded (deleting their partial rows first).
+   */
+  private async insertInBatches(
+    nodes: TextNode[],
+    documents: { id: string }[],
+    progress: SyncProgress,
+    signal: AbortSignal | undefined,
+    recordDone: ((doc: { id: string }) => void) | undefined,
+  ): Promise<void> {
+    if (this.embedding.kind !== "embedding") return;
+    const load = this.backend.load;
+    const total = nodes.length;
+    if (total === 0 && !(load && this.manifest.loadPending)) return;
+    if (load && !this.manifest.loadPending) {
+      this.manifest.loadPending = true;
+      await this.writeManifest();
+    }
+    const index = new VectorStoreIndex({ storageContext: this.storage, embedModel: this.embedding.model });
+    const size = this.options.batchSize ?? INGEST_BATCH;
+    const lastBatch = new Map<string, number>();
+    nodes.forEach((node, i) => {
+      lastBatch.set(node.refDocId ?? node.id, Math.floor(i / size));
+    });
+    const onStore = (p: VectorStoreAddProgress) =>
+      progress.onStore?.({ ...p, total: Math.max(p.total, total) });
+    if (total > 0) load?.begin();
+    for (let b = 0; b * size < total; b++) {
+      const offset = b * size;
+      const batch = nodes.slice(offset, offset + size);
+      load?.setAddOptions({ signal, onProgress: (p) => onStore({ ...p, done: offset + p.done, total }) });
+      await index.insertNodes(batch, {
+        signal,
+        onProgress: (done) => progress.onEmbed?.(offset + done, total),
+      });
+      onStore({ phase: "load", done: offset + batch.length, total });
+      if (recordDone) {
+        for (const doc of documents) if (lastBatch.get(doc.id) === b) recordDone(doc);
+        await this.writeManifest();
+      }
+    }
+    if (load) {
+      await load.end({ signal, onProgress: onStore });
+      delete this.manifest.loadPending;
+      await this.writeManifest();
+    }
   }
 
   /**

@@ -14,6 +14,23 @@ describe("ProgressBar", () => {
     expect(writes.at(-1)).toBe("\r\x1b[2K");
   });
 
+  it("shows a Postgres store's rows written, then its index build and ANALYZE", () => {
+    const writes: string[] = [];
+    const bar = new ProgressBar({ isTTY: true, write: (t: string) => writes.push(t) });
+    bar.setChunks(40);
+    bar.setStore({ phase: "load", done: 40, total: 40 });
+    bar.setStore({ phase: "index", done: 0, total: 40 });
+    bar.setStore({ phase: "index", done: 40, total: 40 });
+    bar.setStore({ phase: "analyze", done: 0, total: 40 });
+    expect(writes).toEqual([
+      "\r\x1b[2Kchunks 40",
+      "\r\x1b[2Kchunks 40  stored [####################] 40/40",
+      "\r\x1b[2Kchunks 40  building the vector index",
+      "\r\x1b[2Kchunks 40  stored 40",
+      "\r\x1b[2Kchunks 40  analyzing",
+    ]);
+  });
+
   it("writes nothing when the output is not a terminal (logs stay clean)", () => {
     const writes: string[] = [];
     const bar = new ProgressBar({ isTTY: false, write: (t: string) => writes.push(t) });

@@ -172,6 +172,7 @@ export async function syncWithProgress(
         onRead: (done, total) => bar.setFiles(done, total),
         onChunks: (n) => bar.setChunks(n),
         onEmbed: (done, total) => bar.setEmbeddings(done, total),
+        onStore: (p) => bar.setStore(p),
       },
       { signal: ctx.interrupt, exclude },
     );

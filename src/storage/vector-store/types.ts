@@ -19,6 +19,23 @@ export interface VectorStoreQueryResult {
   similarities: number[];
 }
 
+/** Where a large {@link VectorStore.add} is: rows written to the store, building its index, analysing it. */
+export interface VectorStoreAddProgress {
+  phase: "load" | "index" | "analyze";
+  /** Rows written so far (`load`); 0 when the phase starts and `total` when it ends (`index`, `analyze`). */
+  done: number;
+  /** Rows of the whole `add`. */
+  total: number;
+}
+
+/** Options of {@link VectorStore.add}, for stores that load in steps (e.g. `PgVectorStore`). */
+export interface VectorStoreAddOptions {
+  /** Aborting stops the add; a store that writes in one transaction then rolls it back (nothing written). */
+  signal?: AbortSignal;
+  /** Called as the add advances (stores that report progress). */
+  onProgress?: (progress: VectorStoreAddProgress) => void;
+}
+
 /**
  * Stores embeddings and answers nearest-neighbour queries (cosine similarity).
  * Nodes passed to `add` carry their vector in `node.embedding`.
@@ -31,8 +48,8 @@ export interface VectorStore {
    * `VectorIndexRetriever` returns no nodes without embedding the query.
    */
   readonly size?: number;
-  /** Adds nodes with embeddings; returns their ids. */
-  add(nodes: TextNode[]): Promise<string[]>;
+  /** Adds nodes with embeddings; returns their ids. Stores may ignore `options` (all of it is optional). */
+  add(nodes: TextNode[], options?: VectorStoreAddOptions): Promise<string[]>;
   /** Removes every node that came from the document `refDocId`. */
   delete(refDocId: string): Promise<void>;
   /** The `similarityTopK` nodes most similar to `queryEmbedding`, best first. */

@@ -204,7 +204,8 @@ export function pgVectorStoreSuite(harness: () => PgHarness): void {
     ];
     const error = await store.add(batch).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageError);
-    expect((error as Error).message).toMatch(/"x2"…"bad" \(batch 2 of 2\).*nothing was written/);
+    // Rows are written in id order (a stable lock order): "bad" sorts first, into batch 1.
+    expect((error as Error).message).toMatch(/"bad"…"keep" \(batch 1 of 2\).*nothing was written/);
     const wrongDims = [
       new TextNode({ id: "y", text: "y", embedding: [1, 0, 0] }),
       new TextNode({ id: "z", text: "z", embedding: [1, 0] }),

@@ -28,6 +28,7 @@ export {
   DEFAULT_TEXT_SEARCH_CONFIG,
   MAX_EF_SEARCH,
   type PgTextSearchOptions,
+  type PgVectorBulkOptions,
   type PgVectorDistance,
   type PgVectorHnswOptions,
   type PgVectorStoreOptions,

@@ -53,6 +53,23 @@ export interface PgTextSearchOptions {
 export const DEFAULT_TEXT_SEARCH_CONFIG = "english";
 
 /**
+ * How `add` loads large batches: through a temporary staging table (`COPY`, or array `INSERT`s where the server
+ * cannot take `COPY FROM STDIN`), then one `INSERT … ON CONFLICT` upsert; into an empty table the HNSW index is
+ * built after the load.
+ */
+export interface PgVectorBulkOptions {
+  /** Rows from which `add` loads in bulk (default 100, measured: below it the staging table costs more than it saves). */
+  threshold?: number;
+  /** Rows per `COPY` / array `INSERT` into the staging table (default 1000): the grain of progress and abort. */
+  chunkSize?: number;
+  /**
+   * `maintenance_work_mem` for building the HNSW index after a load into an empty table (default `"512MB"`; it is
+   * only ever raised, and skipped when the role may not set it); `false` leaves the server's setting.
+   */
+  maintenanceWorkMem?: string | false;
+}
+
+/**
  * Options of {@link PgVectorStore}: exactly one of `connectionString`, `client` or `pglite`; `pool` sizes the pool
  * opened from `connectionString`, `statementTimeoutMs` bounds each statement.
  */
@@ -83,6 +100,15 @@ export interface PgVectorStoreOptions extends PgConnectionSettings {
   createTable?: boolean;
   /** Full-text search on the `text` column (default `{ config: "english" }`), or `false` for none. */
   textSearch?: PgTextSearchOptions | false;
+  /** Bulk loading of large `add`s, or `false` to always use `batchSize`-row `INSERT`s. Default: on. */
+  bulk?: PgVectorBulkOptions | false;
+}
+
+/** Validated {@link PgVectorBulkOptions}. */
+export interface ResolvedBulkOptions {
+  threshold: number;
+  chunkSize: number;
+  maintenanceWorkMem: string | false;
 }
 
 /** Validated options. */
@@ -105,6 +131,7 @@ export interface ResolvedOptions {
   connection: ResolvedConnectionSettings;
   createTable: boolean;
   textSearch: { config: string } | false;
+  bulk: ResolvedBulkOptions | false;
 }
 
 /**
@@ -249,6 +276,30 @@ export function resolveOptions(options: PgVectorStoreOptions): ResolvedOptions {
     connection: resolveConnectionSettings(options),
     createTable: options.createTable ?? true,
     textSearch: resolveTextSearch(options.textSearch),
+    bulk: resolveBulk(options.bulk),
+  };
+}
+
+function resolveBulk(bulk: PgVectorBulkOptions | false | undefined): ResolvedBulkOptions | false {
+  if (bulk === false) return false;
+  const b = bulk ?? {};
+  if (b === null || typeof b !== "object") {
+    throw new InvalidArgumentError(
+      "bulk",
+      `expected { threshold?, chunkSize?, maintenanceWorkMem? } or false, got ${describe(b)}.`,
+    );
+  }
+  const memory = b.maintenanceWorkMem ?? "512MB";
+  if (memory !== false && (typeof memory !== "string" || !/^\d+\s*(kB|MB|GB|TB)$/.test(memory))) {
+    throw new InvalidArgumentError(
+      "bulk.maintenanceWorkMem",
+      `expected a Postgres memory size such as "512MB" or "2GB", or false, got ${describe(memory)}.`,
+    );
+  }
+  return {
+    threshold: integer("bulk.threshold", b.threshold, 1, 1_000_000_000) ?? 100,
+    chunkSize: integer("bulk.chunkSize", b.chunkSize, 1, 100_000) ?? 1000,
+    maintenanceWorkMem: memory,
   };
 }
 

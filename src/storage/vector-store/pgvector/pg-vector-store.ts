@@ -4,10 +4,23 @@ import { type Metadata, type NodeWithScore, TextNode, type TextNodeJSON } from "
 import { optionalPeer } from "../../../utils/optional-peer.js";
 import { describe } from "../../../utils/validate.js";
 import { validateFilters } from "../metadata-filters.js";
-import type { VectorStore, VectorStoreQuery, VectorStoreQueryResult } from "../types.js";
-import { checkEmbedding, checkVector } from "../vector-input.js";
-import type { PgVectorHnswOptions } from "./options.js";
-import { type PgVectorStoreOptions, quoteIdent, type ResolvedOptions, resolveOptions } from "./options.js";
+import type {
+  VectorStore,
+  VectorStoreAddOptions,
+  VectorStoreQuery,
+  VectorStoreQueryResult,
+} from "../types.js";
+import { checkVector } from "../vector-input.js";
+import { RowWriter } from "./bulk-load.js";
+import { nodeRows, vectorLiteral } from "./copy-rows.js";
+import {
+  type PgVectorBulkOptions,
+  type PgVectorHnswOptions,
+  type PgVectorStoreOptions,
+  quoteIdent,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.js";
 import {
   type PGliteLike,
   pgliteRunner,
@@ -17,8 +30,7 @@ import {
   storageError,
   targetOf,
 } from "./query-runner.js";
-import { missingExtension, setupTable, type TableInfo } from "./setup.js";
-import { SqlParams } from "./sql-filters.js";
+import { hnswIndexSql, missingExtension, setupTable, type TableInfo } from "./setup.js";
 import { type PgKeywordQuery, type PgKeywordSearchable, PgTextSearch } from "./text-search.js";
 import { type VectorSearch, vectorQuery, zeroVectorQuery } from "./vector-query.js";
 
@@ -49,11 +61,6 @@ interface Row {
   distance: number | null;
 }
 
-/** `[1,2,3]`: pgvector's text form of a vector (float32 values print exactly as doubles). */
-function vectorLiteral(vector: Float32Array): string {
-  return `[${vector.join(",")}]`;
-}
-
 /**
  * A {@link VectorStore} in Postgres with pgvector: one row per node (`id`, `ref_doc_id`, `text`, `metadata jsonb`,
  * `node_info jsonb`, `embedding vector(dimensions)`), so `query` returns whole nodes (`storesText` is true).
@@ -62,7 +69,8 @@ function vectorLiteral(vector: Float32Array): string {
  * distance must match the options. Reads never create anything (a missing table reads as empty, or throws with
  * `createTable: false`); the first `add` creates only what is missing: the vector extension, the schema, the table,
  * an HNSW index for the chosen distance, and indexes on `ref_doc_id` and (GIN) `metadata`. `add` upserts in one
- * transaction (all or nothing). `query` ranks with the distance operator and reports a similarity, higher is
+ * transaction (all or nothing); large adds go through a staging table (`COPY`) and, into an empty table, build the
+ * HNSW index after the load. `query` ranks with the distance operator and reports a similarity, higher is
  * better: `1 - cosine distance` (cosine; a zero vector scores 0 and ranks last), the inner product
  * (`inner_product`), or the negative Euclidean distance (`l2`). Each query is one statement that sets
  * `hnsw.ef_search` from `similarityTopK` (see {@link PgVectorHnswOptions}); `docIds` and metadata `filters` run in
@@ -87,6 +95,7 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
   #ready: Promise<TableInfo> | undefined;
   #connecting: Promise<QueryRunner> | undefined;
   #runner: QueryRunner | undefined;
+  #writer: RowWriter | undefined;
   #closed = false;
   readonly #textSearch: PgTextSearch;
 
@@ -134,64 +143,55 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
     return this.#table;
   }
 
-  /** Upserts the nodes (by id) in one transaction of `batchSize`-row statements: on any error nothing is written. */
-  async add(nodes: TextNode[]): Promise<string[]> {
-    if (!Array.isArray(nodes)) {
-      throw new InvalidArgumentError("nodes", `expected an array of nodes, got ${describe(nodes)}.`);
-    }
-    if (nodes.length === 0) return [];
-    const rows = new Map<string, unknown[]>();
-    nodes.forEach((node, i) => {
-      const embedding = checkEmbedding(node, i, this.dimensions);
-      const { type, id, text, metadata, ...info } = node.toJSON();
-      rows.delete(id); // the last copy of a repeated id wins
-      rows.set(id, [
-        id,
-        node.refDocId ?? id,
-        text,
-        JSON.stringify(metadata ?? {}),
-        JSON.stringify({ type, ...info }),
-        vectorLiteral(embedding),
-      ]);
-    });
+  /**
+   * Upserts the nodes (by id) in one transaction: on any error, or an abort of `options.signal`, nothing is
+   * written. Large adds load in bulk (see {@link PgVectorBulkOptions}) and report `options.onProgress`.
+   */
+  async add(nodes: TextNode[], options: VectorStoreAddOptions = {}): Promise<string[]> {
+    const rows = nodeRows(nodes, this.dimensions);
+    if (rows.length === 0) return [];
+    await (await this.#rowWriter()).write(rows, options);
+    return nodes.map((node) => node.id);
+  }
+
+  /**
+   * Creates now what the first `add` would create when missing (the vector extension, schema, table and indexes),
+   * e.g. in a deploy step, so that processes opened with `createTable: false` (or a read-only role) find the table.
+   *
+   * @example
+   * ```ts
+   * await new PgVectorStore({ connectionString, dimensions: 384 }).ensureTable();
+   * ```
+   */
+  async ensureTable(): Promise<void> {
+    await this.#rowWriter();
+  }
+
+  async #rowWriter(): Promise<RowWriter> {
     const { runner } = await this.#setup("write");
     await this.#textSearch.ensure(runner); // a table made before full-text search gets its column (write path only)
-    const all = [...rows.values()];
-    const size = this.#options.batchSize;
-    const batches = Math.ceil(all.length / size);
-    try {
-      await runner.transaction(async (q) => {
-        for (let b = 0; b < batches; b++) {
-          const batch = all.slice(b * size, (b + 1) * size);
-          const params = new SqlParams();
-          const values = batch.map(
-            (row) =>
-              `(${params.add(row[0])}, ${params.add(row[1])}, ${params.add(row[2])}, ${params.add(row[3])}::jsonb, ` +
-              `${params.add(row[4])}::jsonb, ${params.add(row[5])}::vector)`,
-          );
-          try {
-            await q(
-              `INSERT INTO ${this.#table} (id, ref_doc_id, text, metadata, node_info, embedding) VALUES ` +
-                `${values.join(", ")} ON CONFLICT (id) DO UPDATE SET ref_doc_id = EXCLUDED.ref_doc_id, ` +
-                "text = EXCLUDED.text, metadata = EXCLUDED.metadata, node_info = EXCLUDED.node_info, " +
-                "embedding = EXCLUDED.embedding",
-              params.values,
-            );
-          } catch (error) {
-            const first = String(batch[0]![0]);
-            const last = String(batch.at(-1)![0]);
-            throw storageError(
-              `could not write nodes "${first}"…"${last}" (batch ${b + 1} of ${batches}) to ${this.#table}; ` +
-                "the transaction was rolled back, nothing was written",
-              error,
-            );
-          }
-        }
-      });
-    } catch (error) {
-      throw storageError(`could not write to ${this.#table}; nothing was written`, error);
-    }
-    return nodes.map((node) => node.id);
+    this.#writer ??= new RowWriter(runner, this.#table, this.#options);
+    return this.#writer;
+  }
+
+  /**
+   * Starts a load made of several `add`s, each committed on its own (e.g. an ingest that commits per batch): when
+   * the table is empty, drops its HNSW index so the adds load without it. Call {@link endBulkLoad} after the last
+   * add; until then queries search exactly. Returns whether the index was dropped.
+   */
+  async beginBulkLoad(): Promise<boolean> {
+    return (await this.#rowWriter()).deferIndexes();
+  }
+
+  /**
+   * Ends a load: builds the HNSW index when the table has none (once, over all rows, with `maintenance_work_mem`
+   * raised) and `ANALYZE`s the table. Safe to call at any time: after a load that stopped half-way it repairs.
+   */
+  async endBulkLoad(options: VectorStoreAddOptions = {}): Promise<void> {
+    await (await this.#rowWriter()).finishLoad(
+      this.#options.hnsw === false ? undefined : hnswIndexSql(this.#options, this.#table),
+      options,
+    );
   }
 
   /** Deletes every row of the document `refDocId`. */

@@ -31,8 +31,15 @@ export interface PGliteLike extends PgQueryable {
 export interface QueryRunner {
   /** Rows of one statement. */
   query<R>(text: string, values?: unknown[]): Promise<R[]>;
-  /** Runs `fn` inside `BEGIN … COMMIT` on one connection; any error rolls back and is rethrown. */
-  transaction<T>(fn: (q: <R>(text: string, values?: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` inside `BEGIN … COMMIT` on one connection; any error rolls back and is rethrown. `conn` is that
+   * connection itself (a `pg` client, a PGlite transaction), for what `q` cannot do: `COPY` streams and blobs.
+   */
+  transaction<T>(
+    fn: (q: <R>(text: string, values?: unknown[]) => Promise<R[]>, conn: PgQueryable) => Promise<T>,
+  ): Promise<T>;
+  /** What the SQL goes to: in-process PGlite, or a server reached through `pg` (absent: unknown). */
+  readonly kind?: "pglite" | "pg";
   /** Closes what the runner owns (a pool it created, an embedded PGlite). */
   close(): Promise<void>;
 }
@@ -97,10 +104,13 @@ export function pgliteRunner(db: PGliteLike, owned: boolean, settings: RunnerSet
     db.transaction(async (tx) => {
       const run = runOn(tx, wrap);
       if (local !== undefined) await run(`SET LOCAL statement_timeout = ${local}`);
-      return fn(run);
+      return fn(run, tx);
     });
   const direct = runOn(db, wrap);
   return {
+    // Only a real PGlite takes `COPY … FROM '/dev/blob'` (a third `{ blob }` argument); a wrapper that passes on
+    // just (text, values) would leave that COPY waiting for data, so it loads through plain statements instead.
+    kind: typeof (db as { execProtocol?: unknown }).execProtocol === "function" ? "pglite" : undefined,
     query: (text, values) =>
       local === undefined ? direct(text, values) : transaction((q) => q(text, values)),
     transaction,
@@ -178,7 +188,7 @@ export function pgRunner(
         return await holding(conn, async (run, lost) => {
           try {
             await run(local === undefined ? "BEGIN" : `BEGIN; SET LOCAL statement_timeout = ${local}`);
-            const result = await fn(run);
+            const result = await fn(run, conn);
             await run("COMMIT");
             return result;
           } catch (error) {
@@ -200,6 +210,7 @@ export function pgRunner(
   const direct: RunQuery = (text, values) =>
     isPool ? runOn(client, wrap)(text, values) : holding(client, (run) => run(text, values));
   return {
+    kind: "pg",
     query: (text, values) =>
       local === undefined ? serial(() => direct(text, values)) : transaction((q) => q(text, values)),
     transaction,
