@@ -2,6 +2,7 @@ import { InvalidArgumentError } from "../../../errors/index.js";
 import type { TextNode } from "../../../schema/node.js";
 import { describe } from "../../../utils/validate.js";
 import { checkEmbedding } from "../vector-input.js";
+import { nodeRowValues } from "./node-row.js";
 
 /** The columns `add` writes, in order. */
 export const ROW_COLUMNS = ["id", "ref_doc_id", "text", "metadata", "node_info", "embedding"] as const;
@@ -28,15 +29,8 @@ export function nodeRows(nodes: TextNode[], dimensions: number): NodeRow[] {
   const rows = new Map<string, NodeRow>();
   nodes.forEach((node, i) => {
     const embedding = checkEmbedding(node, i, dimensions);
-    const { type, id, text, metadata, ...info } = node.toJSON();
-    rows.set(id, [
-      id,
-      node.refDocId ?? id,
-      text,
-      JSON.stringify(metadata ?? {}),
-      JSON.stringify({ type, ...info }),
-      embedding,
-    ]);
+    const values = nodeRowValues(node);
+    rows.set(values[0], [...values, embedding]);
   });
   return [...rows.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { InvalidArgumentError, StorageError } from "../../../errors/index.js";
-import { type Metadata, type NodeWithScore, TextNode, type TextNodeJSON } from "../../../schema/node.js";
+import type { Metadata, NodeWithScore, TextNode, TextNodeJSON } from "../../../schema/node.js";
 import { optionalPeer } from "../../../utils/optional-peer.js";
 import { describe } from "../../../utils/validate.js";
 import { validateFilters } from "../metadata-filters.js";
@@ -13,6 +13,7 @@ import type {
 import { checkVector } from "../vector-input.js";
 import { RowWriter } from "./bulk-load.js";
 import { nodeRows, vectorLiteral } from "./copy-rows.js";
+import { nodeFromRow } from "./node-row.js";
 import {
   type PgVectorBulkOptions,
   type PgVectorHnswOptions,
@@ -262,7 +263,7 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
       rows.push(...(await this.#run("could not query", () => runner.query<Row>(zeros.sql, zeros.values))));
     }
     return {
-      nodes: rows.map((row) => this.#nodeOf(row)),
+      nodes: rows.map(nodeFromRow),
       ids: rows.map((row) => row.id),
       similarities: rows.map((row) => this.#similarity(row.distance)),
     };
@@ -308,21 +309,6 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
   #similarity(distance: number | null): number {
     if (distance === null || Number.isNaN(distance)) return 0;
     return this.#options.distance === "cosine" ? 1 - distance : -distance;
-  }
-
-  #nodeOf(row: Row): TextNode {
-    const info = row.node_info ?? {};
-    return TextNode.fromJSON({
-      type: info.type === "document" ? "document" : "text",
-      id: row.id,
-      text: row.text,
-      metadata: row.metadata ?? {},
-      excludedEmbedMetadataKeys: info.excludedEmbedMetadataKeys ?? [],
-      excludedLlmMetadataKeys: info.excludedLlmMetadataKeys ?? [],
-      refDocId: info.refDocId ?? undefined,
-      startCharIdx: info.startCharIdx ?? undefined,
-      endCharIdx: info.endCharIdx ?? undefined,
-    });
   }
 
   async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
