@@ -71,8 +71,8 @@ export async function benchPgKeyword(): Promise<BenchResult[]> {
     });
     const after = new PgVectorStore({ client, dimensions: dims, tableName: "bench_after" });
     const words = new PgKeywordStore({ client, tableName: "bench_words" });
-    await before.count();
-    await after.count();
+    await before.ensureTable();
+    await after.ensureTable();
     const beforeRate = await rowsPerSecond(() => before.add(data), n);
     const afterRate = await rowsPerSecond(() => after.add(data), n);
     const wordsRate = await rowsPerSecond(() => words.add(data), n);

@@ -112,7 +112,7 @@ export async function benchPgvectorLoad(): Promise<BenchResult[]> {
     const open = (tableName: string) => new PgVectorStore({ client: pool, dimensions: dims, tableName });
     // Today's initial load, on baseN rows.
     const oldStore = open("bench_today");
-    await oldStore.count(); // creates the table and its HNSW index, as today's setup does
+    await oldStore.ensureTable(); // creates the table and its HNSW index, as today's setup does
     const oldSecs = await timed(() =>
       todaysAdd(pool, oldStore.tableName, makeNodes(0, baseN, dims, 1, "v1")),
     );
@@ -121,7 +121,7 @@ export async function benchPgvectorLoad(): Promise<BenchResult[]> {
 
     // The new initial load, on n rows, index build and ANALYZE included.
     const newStore = open("bench_bulk");
-    await newStore.count();
+    await newStore.ensureTable();
     const phases: Record<string, number> = {};
     let phaseStart = performance.now();
     let phase = "load";
@@ -198,7 +198,7 @@ export async function benchPgvectorLoad(): Promise<BenchResult[]> {
   if (process.env.PGV_INPROCESS === "1") {
     const local = await PgVectorStore.embedded({ dimensions: dims, tableName: "bench_local" });
     try {
-      await local.count();
+      await local.ensureTable();
       const nodes = makeNodes(0, n, dims, 1, "v1");
       const secs = await timed(() => local.add(nodes));
       results.push({
