@@ -189,13 +189,18 @@ async function openPg(
     keywordSearch: store,
     load: store,
     persist: async () => {},
-    close: async () => {
-      try {
-        await store.close();
-      } finally {
-        await release();
-      }
-    },
+    close: closeThen(store, release),
+  };
+}
+
+/** Closes the store, then releases the PGlite lock (also when the close fails). */
+function closeThen(store: { close(): Promise<void> }, release: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await store.close();
+    } finally {
+      await release();
+    }
   };
 }
 
@@ -222,13 +227,7 @@ async function openKeywordPg(
     keywordSearch: store,
     textStore: store,
     persist: async () => {},
-    close: async () => {
-      try {
-        await store.close();
-      } finally {
-        await release();
-      }
-    },
+    close: closeThen(store, release),
   };
 }
 
