@@ -13,12 +13,8 @@
  * @module
  */
 
-export type { LangChainUsage } from "./chunks.js";
-export { toTokenUsage } from "./chunks.js";
 export type { LangChainEmbeddingOptions } from "./langchain-embedding.js";
 export { LangChainEmbedding } from "./langchain-embedding.js";
 export type { LangChainLLMOptions } from "./langchain-llm.js";
 export { LangChainLLM } from "./langchain-llm.js";
-export { fromLangChainMessage, textOf, toLangChainMessages } from "./messages.js";
 export type { LangChainModel, LangChainModelInfo } from "./model-kind.js";
-export { implementsStreaming, inspectLangChainModel } from "./model-kind.js";

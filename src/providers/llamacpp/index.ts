@@ -18,4 +18,3 @@ export { LlamaCppEmbedding } from "./llamacpp-embedding.js";
 export { LlamaCpp } from "./llamacpp-llm.js";
 export { MissingDependencyError } from "./load-module.js";
 export type { LlamaCppOptions } from "./options.js";
-export { defaultThreads } from "./options.js";

@@ -13,8 +13,6 @@
 
 export type { OpenAIClientOptions } from "./client.js";
 export type { FetchFunction } from "./http-transport.js";
-export type { OpenAIModelInfo } from "./models.js";
-export { openAIModelInfo } from "./models.js";
 export type { OpenAIEmbeddingOptions } from "./openai-embedding.js";
 export { OpenAIEmbedding } from "./openai-embedding.js";
 export type { OpenAIOptions } from "./openai-llm.js";

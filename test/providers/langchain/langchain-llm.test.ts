@@ -20,7 +20,8 @@ import {
   ProviderTimeoutError,
   StreamInterruptedError,
 } from "../../../src/errors/index.js";
-import { implementsStreaming, LangChainLLM } from "../../../src/providers/langchain/index.js";
+import { LangChainLLM } from "../../../src/providers/langchain/index.js";
+import { implementsStreaming } from "../../../src/providers/langchain/model-kind.js";
 import { StreamingResponse } from "../../../src/streaming/streaming-response.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { collect, FixedRetriever, nodes, settle } from "../../support/fixtures.js";

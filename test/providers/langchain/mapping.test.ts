@@ -21,15 +21,14 @@ import {
   RateLimitError,
 } from "../../../src/errors/index.js";
 import type { ChatMessage } from "../../../src/llms/types.js";
-import { chunkMapper } from "../../../src/providers/langchain/chunks.js";
+import { chunkMapper, toTokenUsage } from "../../../src/providers/langchain/chunks.js";
 import { secretsOf, toStreamdexError } from "../../../src/providers/langchain/errors.js";
+import { LangChainLLM } from "../../../src/providers/langchain/index.js";
 import {
   fromLangChainMessage,
-  LangChainLLM,
   textOf,
   toLangChainMessages,
-  toTokenUsage,
-} from "../../../src/providers/langchain/index.js";
+} from "../../../src/providers/langchain/messages.js";
 import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { FixedRetriever, nodes } from "../../support/fixtures.js";
 import { expectNoSecret } from "./secret-leaks.js";

@@ -7,7 +7,6 @@ import { getLlama } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidArgumentError, ProviderConnectionError, StreamdexError } from "../../../src/errors/index.js";
 import {
-  defaultThreads,
   InsufficientMemoryError,
   LlamaCpp,
   LlamaCppEmbedding,
@@ -15,6 +14,7 @@ import {
   ModelLoadError,
 } from "../../../src/providers/llamacpp/index.js";
 import { loadNodeLlamaCpp, resetNodeLlamaCppImport } from "../../../src/providers/llamacpp/load-module.js";
+import { defaultThreads } from "../../../src/providers/llamacpp/options.js";
 import { ensureTinyGguf, makeOversizedGguf, makeTinyGguf } from "../../fixtures/make-tiny-gguf.js";
 
 let dir: string;

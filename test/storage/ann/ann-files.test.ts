@@ -5,12 +5,9 @@ import { crc32 } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { StorageError } from "../../../src/errors/index.js";
 import { TextNode } from "../../../src/schema/node.js";
+import { ANN_MANIFEST_FILE, type AnnManifest } from "../../../src/storage/vector-store/ann/ann-files.js";
 import { decodeRows, encodeRows } from "../../../src/storage/vector-store/ann/ann-rows.js";
-import {
-  ANN_MANIFEST_FILE,
-  type AnnManifest,
-  AnnVectorStore,
-} from "../../../src/storage/vector-store/ann/index.js";
+import { AnnVectorStore } from "../../../src/storage/vector-store/ann/index.js";
 import { randomVectors } from "../random-vectors.js";
 
 const dirs: string[] = [];

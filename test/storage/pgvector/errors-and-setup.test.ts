@@ -8,7 +8,8 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError, ProviderConnectionError, StorageError } from "../../../src/errors/index.js";
 import { TextNode } from "../../../src/schema/node.js";
-import { filtersToSql, PgVectorStore, SqlParams } from "../../../src/storage/vector-store/pgvector/index.js";
+import { PgVectorStore } from "../../../src/storage/vector-store/pgvector/index.js";
+import { filtersToSql, SqlParams } from "../../../src/storage/vector-store/pgvector/sql-filters.js";
 
 /** A TCP port nothing listens on. */
 async function closedPort(): Promise<number> {

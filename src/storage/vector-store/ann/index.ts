@@ -8,6 +8,7 @@
  * const vectorStore = new AnnVectorStore({ dimensions: 384, expansionSearch: 128 });
  * ```
  */
-export { ANN_MANIFEST_FILE, type AnnConfig, type AnnManifest, type AnnQuantization } from "./ann-files.js";
-export { type AnnLoadOptions, AnnVectorStore, type AnnVectorStoreOptions } from "./ann-vector-store.js";
-export { MissingDependencyError, type UsearchIndex, type UsearchModule } from "./usearch-module.js";
+export type { AnnQuantization } from "./ann-files.js";
+export type { AnnLoadOptions, AnnVectorStoreOptions } from "./ann-vector-store.js";
+export { AnnVectorStore } from "./ann-vector-store.js";
+export { MissingDependencyError } from "./usearch-module.js";

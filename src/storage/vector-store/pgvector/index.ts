@@ -11,39 +11,21 @@
  * ```
  */
 
-export {
-  DEFAULT_BUSY_WAIT_MS,
-  DEFAULT_LEASE_MS,
-  PgChatStore,
-  type PgChatStoreOptions,
-} from "../../../memory/chat-store/pg-chat-store.js";
-export {
-  PgKeywordRetriever,
-  type PgKeywordRetrieverOptions,
-} from "../../../retrievers/pg-keyword-retriever.js";
+export type { PgChatStoreOptions } from "../../../memory/chat-store/pg-chat-store.js";
+export { PgChatStore } from "../../../memory/chat-store/pg-chat-store.js";
+export type { PgKeywordRetrieverOptions } from "../../../retrievers/pg-keyword-retriever.js";
+export { PgKeywordRetriever } from "../../../retrievers/pg-keyword-retriever.js";
 export type { PgConnectionSettings, PgPoolOptions } from "./connection-options.js";
-export {
-  DEFAULT_EF_SEARCH_FACTOR,
-  DEFAULT_EF_SEARCH_MIN,
-  DEFAULT_TEXT_SEARCH_CONFIG,
-  MAX_EF_SEARCH,
-  type PgTextSearchOptions,
-  type PgVectorBulkOptions,
-  type PgVectorDistance,
-  type PgVectorHnswOptions,
-  type PgVectorStoreOptions,
+export type {
+  PgTextSearchOptions,
+  PgVectorBulkOptions,
+  PgVectorDistance,
+  PgVectorHnswOptions,
+  PgVectorStoreOptions,
 } from "./options.js";
-export {
-  type PgKeywordEmbeddedOptions,
-  PgKeywordStore,
-  type PgKeywordStoreOptions,
-} from "./pg-keyword-store.js";
-export { type PgVectorEmbeddedOptions, PgVectorStore } from "./pg-vector-store.js";
+export type { PgKeywordEmbeddedOptions, PgKeywordStoreOptions } from "./pg-keyword-store.js";
+export { PgKeywordStore } from "./pg-keyword-store.js";
+export type { PgVectorEmbeddedOptions } from "./pg-vector-store.js";
+export { PgVectorStore } from "./pg-vector-store.js";
 export type { PGliteLike, PgClientLike, PgQueryable } from "./query-runner.js";
-export { filtersToSql, SqlParams } from "./sql-filters.js";
-export {
-  type PgKeywordQuery,
-  type PgKeywordSearchable,
-  PgTextSearch,
-  TEXT_SEARCH_COLUMN,
-} from "./text-search.js";
+export type { PgKeywordQuery, PgKeywordSearchable } from "./text-search.js";
