@@ -238,10 +238,10 @@ async function openKeywordPg(
  */
 class DeferredPgStore implements VectorStore, PgKeywordSearchable, StoreLoad {
   readonly storesText = true;
-  #store: Promise<PgVectorStore> | undefined;
-  #loading = false;
-  #begun = false;
-  #addOptions: VectorStoreAddOptions = {};
+  private store: Promise<PgVectorStore> | undefined;
+  private loading = false;
+  private begun = false;
+  private addOptions: VectorStoreAddOptions = {};
 
   constructor(
     private readonly open: (dimensions: number) => Promise<PgVectorStore>,
@@ -250,15 +250,15 @@ class DeferredPgStore implements VectorStore, PgKeywordSearchable, StoreLoad {
 
   /** Opens the table of a known index. */
   openNow(dimensions: number): void {
-    this.#store = this.open(dimensions);
-    this.#store.catch(() => undefined); // reported by the first use
+    this.store = this.open(dimensions);
+    this.store.catch(() => undefined); // reported by the first use
   }
 
   async add(nodes: TextNode[], options: VectorStoreAddOptions = {}): Promise<string[]> {
     if (nodes.length === 0) return [];
-    if (this.#store === undefined) {
+    if (this.store === undefined) {
       const dimensions = nodes[0]!.embedding?.length ?? 0;
-      this.#store = (async () => {
+      this.store = (async () => {
         const store = await this.open(dimensions);
         try {
           await this.onDimensions(dimensions);
@@ -268,55 +268,55 @@ class DeferredPgStore implements VectorStore, PgKeywordSearchable, StoreLoad {
         }
         return store;
       })();
-      this.#store.catch(() => undefined); // reported below
+      this.store.catch(() => undefined); // reported below
     }
-    const store = await this.#store;
-    if (this.#loading && !this.#begun) {
+    const store = await this.store;
+    if (this.loading && !this.begun) {
       await store.beginBulkLoad();
-      this.#begun = true;
+      this.begun = true;
     }
-    return store.add(nodes, { ...this.#addOptions, ...options });
+    return store.add(nodes, { ...this.addOptions, ...options });
   }
 
   /** Starts a load: the first add drops an empty table's HNSW index, {@link end} builds it. */
   begin(): void {
-    this.#loading = true;
-    this.#begun = false;
+    this.loading = true;
+    this.begun = false;
   }
 
   setAddOptions(options: VectorStoreAddOptions): void {
-    this.#addOptions = options;
+    this.addOptions = options;
   }
 
   /** Ends the load: builds a missing HNSW index and analyses the table (nothing before the table exists). */
   async end(options: VectorStoreAddOptions): Promise<void> {
-    this.#loading = false;
-    this.#addOptions = {};
-    if (this.#store !== undefined) await (await this.#store).endBulkLoad(options);
+    this.loading = false;
+    this.addOptions = {};
+    if (this.store !== undefined) await (await this.store).endBulkLoad(options);
   }
 
   async delete(refDocId: string): Promise<void> {
-    if (this.#store !== undefined) await (await this.#store).delete(refDocId);
+    if (this.store !== undefined) await (await this.store).delete(refDocId);
   }
 
   async query(query: VectorStoreQuery): Promise<VectorStoreQueryResult> {
-    if (this.#store === undefined) return { nodes: [], ids: [], similarities: [] };
-    return (await this.#store).query(query);
+    if (this.store === undefined) return { nodes: [], ids: [], similarities: [] };
+    return (await this.store).query(query);
   }
 
   /** Full-text search in the table (nothing before it is opened). */
   async keywordSearch(query: PgKeywordQuery): Promise<NodeWithScore[]> {
-    if (this.#store === undefined) return [];
-    return (await this.#store).keywordSearch(query);
+    if (this.store === undefined) return [];
+    return (await this.store).keywordSearch(query);
   }
 
   /** Rows in the table (0 before it is opened). */
   async count(): Promise<number> {
-    return this.#store === undefined ? 0 : (await this.#store).count();
+    return this.store === undefined ? 0 : (await this.store).count();
   }
 
   async close(): Promise<void> {
-    const store = await this.#store?.catch(() => undefined);
+    const store = await this.store?.catch(() => undefined);
     await store?.close();
   }
 }

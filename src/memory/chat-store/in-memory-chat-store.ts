@@ -33,9 +33,9 @@ interface Entry {
 export class InMemoryChatStore implements ChatStore {
   readonly maxConversations: number;
   readonly limits: ResolvedLimits;
-  readonly #create: (conversationId: string) => ChatMemoryBuffer;
+  private readonly create: (conversationId: string) => ChatMemoryBuffer;
   /** Least recently used first. */
-  readonly #entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, Entry>();
 
   constructor(options: InMemoryChatStoreOptions = {}) {
     if (typeof options !== "object" || options === null) {
@@ -52,33 +52,33 @@ export class InMemoryChatStore implements ChatStore {
         "expected a function (conversationId) => ChatMemoryBuffer.",
       );
     }
-    this.#create = options.createMemory ?? (() => new ChatMemoryBuffer({ maxMessages: 500 }));
+    this.create = options.createMemory ?? (() => new ChatMemoryBuffer({ maxMessages: 500 }));
   }
 
   /** Conversations remembered now. */
   get size(): number {
-    return this.#entries.size;
+    return this.entries.size;
   }
 
   async open(conversationId: string, options: ChatOpenOptions): Promise<ChatSession> {
     checkConversationId(conversationId);
     const now = Date.now();
-    this.#sweep(now);
-    let entry = this.#entries.get(conversationId);
+    this.sweep(now);
+    let entry = this.entries.get(conversationId);
     const created = entry === undefined;
     if (entry === undefined) {
-      const memory = this.#create(conversationId);
+      const memory = this.create(conversationId);
       if (options.seed !== undefined && options.seed.length > 0) memory.set(options.seed);
       const turns = memory.getAll();
       checkRoom(this.limits, turns.length, turnBytes(turns), options.message);
       entry = { memory, usedAt: now };
-      this.#entries.set(conversationId, entry);
-      if (this.#entries.size > this.maxConversations) this.#evict(conversationId);
+      this.entries.set(conversationId, entry);
+      if (this.entries.size > this.maxConversations) this.evict(conversationId);
     } else {
       const turns = entry.memory.getAll();
       checkRoom(this.limits, turns.length, turnBytes(turns), options.message);
-      this.#entries.delete(conversationId);
-      this.#entries.set(conversationId, entry);
+      this.entries.delete(conversationId);
+      this.entries.set(conversationId, entry);
       entry.usedAt = now;
     }
     const open = entry;
@@ -96,33 +96,33 @@ export class InMemoryChatStore implements ChatStore {
   }
 
   async getTurns(conversationId: string): Promise<ChatTurn[] | undefined> {
-    const entry = this.#entries.get(conversationId);
-    if (entry === undefined || this.#expired(entry, Date.now())) return undefined;
+    const entry = this.entries.get(conversationId);
+    if (entry === undefined || this.expired(entry, Date.now())) return undefined;
     return entry.memory.getAll();
   }
 
   async delete(conversationId: string): Promise<void> {
-    this.#entries.get(conversationId)?.memory.reset();
-    this.#entries.delete(conversationId);
+    this.entries.get(conversationId)?.memory.reset();
+    this.entries.delete(conversationId);
   }
 
   async close(): Promise<void> {}
 
-  #expired(entry: Entry, now: number): boolean {
+  private expired(entry: Entry, now: number): boolean {
     return now - entry.usedAt >= this.limits.ttlMs && !entry.memory.busy;
   }
 
   /** Forgets the expired conversations: the oldest come first, so this stops at the first one still fresh. */
-  #sweep(now: number): void {
-    for (const [id, entry] of this.#entries) {
+  private sweep(now: number): void {
+    for (const [id, entry] of this.entries) {
       if (now - entry.usedAt < this.limits.ttlMs) break;
-      if (!entry.memory.busy) this.#entries.delete(id);
+      if (!entry.memory.busy) this.entries.delete(id);
     }
   }
 
-  #evict(keep: string): void {
+  private evict(keep: string): void {
     let victim: string | undefined;
-    for (const [id, entry] of this.#entries) {
+    for (const [id, entry] of this.entries) {
       if (id === keep) continue;
       victim ??= id;
       if (!entry.memory.busy) {
@@ -130,6 +130,6 @@ export class InMemoryChatStore implements ChatStore {
         break;
       }
     }
-    if (victim !== undefined) this.#entries.delete(victim);
+    if (victim !== undefined) this.entries.delete(victim);
   }
 }

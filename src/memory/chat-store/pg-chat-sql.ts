@@ -13,20 +13,20 @@ import type { QueryRunner } from "../../storage/vector-store/pgvector/query-runn
 export class ChatSql {
   readonly chats: string;
   readonly turns: string;
-  readonly #schema: string;
-  readonly #prefix: string;
+  private readonly schema: string;
+  private readonly prefix: string;
 
   constructor(schemaName: string, tableName: string) {
-    this.#schema = schemaName;
-    this.#prefix = tableName;
+    this.schema = schemaName;
+    this.prefix = tableName;
     this.chats = `${quoteIdent(schemaName)}.${quoteIdent(tableName)}`;
     this.turns = `${quoteIdent(schemaName)}.${quoteIdent(`${tableName}_turns`)}`;
   }
 
   /** Creates the schema, the tables and the index when missing; refuses a same-named table of another shape. */
   async setup(runner: QueryRunner): Promise<void> {
-    const [schema] = await runner.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [this.#schema]);
-    if (schema === undefined) await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.#schema)}`);
+    const [schema] = await runner.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [this.schema]);
+    if (schema === undefined) await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
     for (const [table, needed] of [
       [this.chats, "lease_owner"],
       [this.turns, "seq"],
@@ -54,7 +54,7 @@ export class ChatSql {
         "created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (chat_id, seq))",
     );
     await runner.query(
-      `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${this.#prefix}_updated_at_idx`)} ON ${this.chats} (updated_at)`,
+      `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${this.prefix}_updated_at_idx`)} ON ${this.chats} (updated_at)`,
     );
   }
 

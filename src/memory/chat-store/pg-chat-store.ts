@@ -122,18 +122,18 @@ export class PgChatStore implements ChatStore {
   readonly limits: ResolvedLimits;
   readonly leaseMs: number;
   readonly busyWaitMs: number;
-  readonly #options: PgChatStoreOptions;
-  readonly #connection: ResolvedConnectionSettings;
-  readonly #sql: ChatSql;
-  readonly #owner = randomUUID();
-  readonly #create: (conversationId: string) => ChatMemoryBuffer;
-  readonly #locals = new Map<string, Local>();
-  readonly #opening = new Map<string, Promise<unknown>>();
-  readonly #pending = new Set<Promise<unknown>>();
-  #runner: QueryRunner | undefined;
-  #ready: Promise<QueryRunner> | undefined;
-  #lastSweep = Number.NEGATIVE_INFINITY;
-  #closed = false;
+  private readonly options: PgChatStoreOptions;
+  private readonly connection: ResolvedConnectionSettings;
+  private readonly sql: ChatSql;
+  private readonly owner = randomUUID();
+  private readonly create: (conversationId: string) => ChatMemoryBuffer;
+  private readonly locals = new Map<string, Local>();
+  private readonly opening = new Map<string, Promise<unknown>>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private runner: QueryRunner | undefined;
+  private ready: Promise<QueryRunner> | undefined;
+  private lastSweep = Number.NEGATIVE_INFINITY;
+  private closed = false;
 
   constructor(options: PgChatStoreOptions) {
     if (options === null || typeof options !== "object") {
@@ -152,23 +152,23 @@ export class PgChatStore implements ChatStore {
     this.limits = resolveLimits(options, { maxTurns: 500, maxBytes: 1024 * 1024 });
     this.leaseMs = optionalInteger("leaseMs", options.leaseMs, 100, DEFAULT_LEASE_MS);
     this.busyWaitMs = optionalInteger("busyWaitMs", options.busyWaitMs, 0, DEFAULT_BUSY_WAIT_MS);
-    this.#options = options;
-    this.#connection = resolveConnectionSettings(options);
-    this.#sql = new ChatSql(
+    this.options = options;
+    this.connection = resolveConnectionSettings(options);
+    this.sql = new ChatSql(
       identifier("schemaName", options.schemaName, "public"),
       identifier("tableName", options.tableName, "streamdex_chats"),
     );
-    this.#create = options.createMemory ?? (() => new ChatMemoryBuffer());
+    this.create = options.createMemory ?? (() => new ChatMemoryBuffer());
   }
 
   /** The quoted, schema-qualified table of the conversations, e.g. `"public"."streamdex_chats"`. */
   get tableName(): string {
-    return this.#sql.chats;
+    return this.sql.chats;
   }
 
   /** The quoted, schema-qualified table of their turns, e.g. `"public"."streamdex_chats_turns"`. */
   get turnsTableName(): string {
-    return this.#sql.turns;
+    return this.sql.turns;
   }
 
   async open(conversationId: string, options: ChatOpenOptions): Promise<ChatSession> {
@@ -179,36 +179,36 @@ export class PgChatStore implements ChatStore {
         `expected a string, got ${describe(options?.message)}.`,
       );
     }
-    const runner = await this.#setup("The message was not answered (nothing was written)");
-    this.#maybeSweep();
+    const runner = await this.setup("The message was not answered (nothing was written)");
+    this.maybeSweep();
     // One opening, and no save, at a time per conversation in this process.
     for (;;) {
-      const wait = this.#opening.get(conversationId) ?? this.#locals.get(conversationId)?.saving;
+      const wait = this.opening.get(conversationId) ?? this.locals.get(conversationId)?.saving;
       if (wait === undefined) break;
       await wait.catch(() => undefined);
     }
-    const known = this.#locals.get(conversationId);
+    const known = this.locals.get(conversationId);
     if (known !== undefined && known.users > 0) {
       // Answering here already: the newer message shares the memory, which interrupts the running answer.
       const turns = known.memory.getAll();
       checkRoom(this.limits, turns.length, turnBytes(turns), options.message);
       known.users++;
-      return this.#session(conversationId, known, false);
+      return this.session(conversationId, known, false);
     }
-    const opening = this.#acquire(runner, conversationId, known, options);
-    this.#opening.set(conversationId, opening);
+    const opening = this.acquire(runner, conversationId, known, options);
+    this.opening.set(conversationId, opening);
     try {
       const { local, created } = await opening;
-      return this.#session(conversationId, local, created);
+      return this.session(conversationId, local, created);
     } finally {
-      this.#opening.delete(conversationId);
+      this.opening.delete(conversationId);
     }
   }
 
   async getTurns(conversationId: string): Promise<ChatTurn[] | undefined> {
     checkConversationId(conversationId);
-    const runner = await this.#setup("Could not read the conversation");
-    const rows = await this.#query<TurnRow>(runner, "Could not read the conversation", this.#sql.read, [
+    const runner = await this.setup("Could not read the conversation");
+    const rows = await this.query<TurnRow>(runner, "Could not read the conversation", this.sql.read, [
       conversationId,
       this.limits.ttlMs,
     ]);
@@ -218,37 +218,37 @@ export class PgChatStore implements ChatStore {
 
   async delete(conversationId: string): Promise<void> {
     checkConversationId(conversationId);
-    const local = this.#locals.get(conversationId);
-    if (local !== undefined && local.users === 0) this.#locals.delete(conversationId);
-    const runner = await this.#setup("Could not delete the conversation");
-    await this.#query(runner, "Could not delete the conversation", this.#sql.remove, [conversationId]);
+    const local = this.locals.get(conversationId);
+    if (local !== undefined && local.users === 0) this.locals.delete(conversationId);
+    const runner = await this.setup("Could not delete the conversation");
+    await this.query(runner, "Could not delete the conversation", this.sql.remove, [conversationId]);
   }
 
   /** Deletes the conversations unused for `ttlMs` (up to 1000 a call) and returns how many. */
   async deleteExpired(): Promise<number> {
-    const runner = await this.#setup("Could not delete expired conversations");
-    const rows = await this.#query<{ id: string }>(
+    const runner = await this.setup("Could not delete expired conversations");
+    const rows = await this.query<{ id: string }>(
       runner,
       "Could not delete expired conversations",
-      this.#sql.sweep,
+      this.sql.sweep,
       [this.limits.ttlMs],
     );
     for (const { id } of rows) {
-      if (this.#locals.get(id)?.users === 0) this.#locals.delete(id);
+      if (this.locals.get(id)?.users === 0) this.locals.delete(id);
     }
     return rows.length;
   }
 
   /** Waits for the saves in progress, then ends the pool the store opened (from `connectionString`); idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const local of this.#locals.values()) clearInterval(local.renew);
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
-    await this.#runner?.close();
+    if (this.closed) return;
+    this.closed = true;
+    for (const local of this.locals.values()) clearInterval(local.renew);
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.runner?.close();
   }
 
-  async #acquire(
+  private async acquire(
     runner: QueryRunner,
     id: string,
     known: Local | undefined,
@@ -257,9 +257,9 @@ export class PgChatStore implements ChatStore {
     const what = "The message was not answered (nothing was written)";
     const take = async () =>
       (
-        await this.#query<AcquireRow>(runner, what, this.#sql.acquire, [
+        await this.query<AcquireRow>(runner, what, this.sql.acquire, [
           id,
-          this.#owner,
+          this.owner,
           this.leaseMs,
           this.limits.ttlMs,
         ])
@@ -276,17 +276,17 @@ export class PgChatStore implements ChatStore {
       let saved: ChatTurn[] = [];
       let memory: ChatMemoryBuffer | undefined;
       if (row.expired) {
-        await this.#query(runner, what, this.#sql.reset, [id, this.#owner]);
+        await this.query(runner, what, this.sql.reset, [id, this.owner]);
       } else if (known?.unsaved && known.nextSeq === row.next_seq) {
         // Nobody wrote since this process failed to save: its unsaved turns are still the conversation's latest.
         saved = known.saved;
         memory = known.memory;
       } else if (row.turn_count > 0) {
-        saved = (await this.#query<TurnRow>(runner, what, this.#sql.load, [id])).map(toTurn);
+        saved = (await this.query<TurnRow>(runner, what, this.sql.load, [id])).map(toTurn);
       }
       const created = memory === undefined && saved.length === 0;
       if (memory === undefined) {
-        memory = this.#create(id);
+        memory = this.create(id);
         const start = created ? (options.seed ?? []) : saved;
         if (start.length > 0) memory.set(start);
       }
@@ -303,51 +303,51 @@ export class PgChatStore implements ChatStore {
       };
       local.renew = setInterval(
         () => {
-          runner.query(this.#sql.renew, [id, this.#owner, this.leaseMs]).catch(() => undefined);
+          runner.query(this.sql.renew, [id, this.owner, this.leaseMs]).catch(() => undefined);
         },
         Math.max(50, Math.floor(this.leaseMs / 3)),
       );
       local.renew.unref();
-      this.#locals.delete(id);
-      this.#locals.set(id, local);
+      this.locals.delete(id);
+      this.locals.set(id, local);
       return { local, created };
     } catch (error) {
-      await this.#giveBack(runner, id);
+      await this.giveBack(runner, id);
       throw error;
     }
   }
 
-  #session(id: string, local: Local, created: boolean): ChatSession {
+  private session(id: string, local: Local, created: boolean): ChatSession {
     let ended: Promise<void> | undefined;
     return {
       memory: local.memory,
       created,
       end: () => {
-        ended ??= this.#end(id, local);
+        ended ??= this.end(id, local);
         return ended;
       },
     };
   }
 
-  async #end(id: string, local: Local): Promise<void> {
+  private async end(id: string, local: Local): Promise<void> {
     local.users--;
     if (local.users > 0) return;
     clearInterval(local.renew);
     local.renew = undefined;
-    const saving = this.#save(id, local);
+    const saving = this.save(id, local);
     local.saving = saving;
-    this.#pending.add(saving);
+    this.pending.add(saving);
     try {
       await saving;
     } finally {
-      this.#pending.delete(saving);
+      this.pending.delete(saving);
       local.saving = undefined;
     }
   }
 
   /** Writes what the memory holds beyond what was saved (or all of it, when it changed older turns). */
-  async #save(id: string, local: Local): Promise<void> {
-    const runner = this.#runner!;
+  private async save(id: string, local: Local): Promise<void> {
+    const runner = this.runner!;
     // The assistant's turn is written as the answer ends; a caller that ends the session first waits for it.
     for (let i = 0; local.memory.busy && i < 50; i++) await new Promise((r) => setImmediate(r));
     const all = local.memory.getAll();
@@ -357,13 +357,13 @@ export class PgChatStore implements ChatStore {
     const append = now.length >= saved.length && saved.every((t, i) => sameTurn(t, now[i]!));
     const added = append ? now.slice(saved.length) : now;
     if (added.length === 0 && append) {
-      this.#forget(id, local);
-      await this.#giveBack(runner, id);
+      this.forget(id, local);
+      await this.giveBack(runner, id);
       return;
     }
     const rows = [
       id,
-      this.#owner,
+      this.owner,
       local.nextSeq,
       added.length,
       now.length,
@@ -380,65 +380,65 @@ export class PgChatStore implements ChatStore {
     ];
     let result: { saved: number }[];
     try {
-      result = await runner.query<{ saved: number }>(this.#sql.save, rows);
+      result = await runner.query<{ saved: number }>(this.sql.save, rows);
     } catch (error) {
       if (error instanceof ProviderConnectionError) {
         local.unsaved = true;
-        this.#trimUnsaved();
+        this.trimUnsaved();
         throw new ChatStoreUnavailableError(
           "The answer was not saved to the conversation store: nothing of it was written, and this process keeps " +
             `it to save with the conversation's next message it answers. ${error.message}`,
           { cause: error },
         );
       }
-      this.#forget(id, local);
-      await this.#giveBack(runner, id);
-      throw storageError(`could not save the conversation in ${this.#sql.turns}`, error);
+      this.forget(id, local);
+      await this.giveBack(runner, id);
+      throw storageError(`could not save the conversation in ${this.sql.turns}`, error);
     }
-    this.#forget(id, local);
+    this.forget(id, local);
     if (result[0]?.saved !== 1) throw new ConversationConflictError();
   }
 
-  #forget(id: string, local: Local): void {
-    if (this.#locals.get(id) === local) this.#locals.delete(id);
+  private forget(id: string, local: Local): void {
+    if (this.locals.get(id) === local) this.locals.delete(id);
   }
 
   /** Keeps at most {@link MAX_UNSAVED} conversations whose turns wait to be saved (the oldest go first). */
-  #trimUnsaved(): void {
-    const unsaved = [...this.#locals].filter(([, l]) => l.unsaved && l.users === 0);
-    for (const [id] of unsaved.slice(0, Math.max(0, unsaved.length - MAX_UNSAVED))) this.#locals.delete(id);
+  private trimUnsaved(): void {
+    const unsaved = [...this.locals].filter(([, l]) => l.unsaved && l.users === 0);
+    for (const [id] of unsaved.slice(0, Math.max(0, unsaved.length - MAX_UNSAVED))) this.locals.delete(id);
   }
 
   /** Releases the lease, deleting the conversation's row when it has no turns (best effort: it expires anyway). */
-  async #giveBack(runner: QueryRunner, id: string): Promise<void> {
+  private async giveBack(runner: QueryRunner, id: string): Promise<void> {
     try {
-      await runner.query(this.#sql.dropEmpty, [id, this.#owner]);
-      await runner.query(this.#sql.release, [id, this.#owner]);
+      await runner.query(this.sql.dropEmpty, [id, this.owner]);
+      await runner.query(this.sql.release, [id, this.owner]);
     } catch {
       // Unreachable: the lease runs out after leaseMs (and this process takes it back at once).
     }
   }
 
   /** Starts deleting expired conversations, at most every 10 minutes (or `ttlMs`, when shorter). */
-  #maybeSweep(): void {
+  private maybeSweep(): void {
     const every = Math.min(this.limits.ttlMs, 10 * 60 * 1000);
     const now = Date.now();
-    if (now - this.#lastSweep < every) return;
-    this.#lastSweep = now;
+    if (now - this.lastSweep < every) return;
+    this.lastSweep = now;
     const sweep = this.deleteExpired().catch(() => 0);
-    this.#pending.add(sweep);
-    void sweep.finally(() => this.#pending.delete(sweep));
+    this.pending.add(sweep);
+    void sweep.finally(() => this.pending.delete(sweep));
   }
 
-  async #query<R>(runner: QueryRunner, what: string, text: string, values: unknown[]): Promise<R[]> {
+  private async query<R>(runner: QueryRunner, what: string, text: string, values: unknown[]): Promise<R[]> {
     try {
       return await runner.query<R>(text, values);
     } catch (error) {
-      throw this.#wrap(what, error);
+      throw this.wrap(what, error);
     }
   }
 
-  #wrap(what: string, error: unknown): Error {
+  private wrap(what: string, error: unknown): Error {
     if (error instanceof ProviderConnectionError) {
       return new ChatStoreUnavailableError(
         `The conversation store is unreachable. ${what}. ${error.message}`,
@@ -447,41 +447,41 @@ export class PgChatStore implements ChatStore {
         },
       );
     }
-    return storageError(`${what} (${this.#sql.chats})`, error);
+    return storageError(`${what} (${this.sql.chats})`, error);
   }
 
   /** Connects and creates the tables, once (retried after a failure). */
-  #setup(what: string): Promise<QueryRunner> {
-    if (this.#closed)
-      return Promise.reject(new StorageError(`the PgChatStore for ${this.#sql.chats} is closed.`));
-    if (this.#ready === undefined) {
+  private setup(what: string): Promise<QueryRunner> {
+    if (this.closed)
+      return Promise.reject(new StorageError(`the PgChatStore for ${this.sql.chats} is closed.`));
+    if (this.ready === undefined) {
       const ready = (async () => {
-        this.#runner ??=
-          this.#makeRunner() ?? (await poolRunner(this.#options.connectionString!, this.#connection));
-        const runner = this.#runner;
+        this.runner ??=
+          this.makeRunner() ?? (await poolRunner(this.options.connectionString!, this.connection));
+        const runner = this.runner;
         try {
-          await this.#sql.setup(runner);
+          await this.sql.setup(runner);
         } catch (error) {
           // Two processes creating the tables at once: the loser's second try finds them.
           if (!isCreateRace(error)) throw error;
-          await this.#sql.setup(runner);
+          await this.sql.setup(runner);
         }
         return runner;
       })();
-      this.#ready = ready;
+      this.ready = ready;
       ready.catch(() => {
-        if (this.#ready === ready) this.#ready = undefined;
+        if (this.ready === ready) this.ready = undefined;
       });
     }
-    return this.#ready.catch((error: unknown) => {
-      throw this.#wrap(what, error);
+    return this.ready.catch((error: unknown) => {
+      throw this.wrap(what, error);
     });
   }
 
-  #makeRunner(): QueryRunner | undefined {
-    const { client, pglite } = this.#options;
-    if (pglite !== undefined) return pgliteRunner(pglite, false, this.#connection);
-    if (client !== undefined) return pgRunner(client, false, targetOf(client), this.#connection);
+  private makeRunner(): QueryRunner | undefined {
+    const { client, pglite } = this.options;
+    if (pglite !== undefined) return pgliteRunner(pglite, false, this.connection);
+    if (client !== undefined) return pgRunner(client, false, targetOf(client), this.connection);
     return undefined;
   }
 }

@@ -22,19 +22,19 @@ export interface SimpleDocumentStoreJSON {
  * ```
  */
 export class SimpleDocumentStore {
-  readonly #nodes = new Map<string, TextNode>();
+  private readonly nodes = new Map<string, TextNode>();
   /** Node id → the document key it was filed under (kept so a later change of `node.refDocId` cannot desync). */
-  readonly #docKeyOf = new Map<string, string>();
-  readonly #refDocs = new Map<string, Set<string>>();
+  private readonly docKeyOf = new Map<string, string>();
+  private readonly refDocs = new Map<string, Set<string>>();
 
   /** Number of nodes stored. */
   get size(): number {
-    return this.#nodes.size;
+    return this.nodes.size;
   }
 
   /** Every stored node, in insertion order. */
   get docs(): IterableIterator<TextNode> {
-    return this.#nodes.values();
+    return this.nodes.values();
   }
 
   /**
@@ -50,7 +50,7 @@ export class SimpleDocumentStore {
       if (!(node instanceof TextNode)) {
         throw new InvalidArgumentError("nodes", `element ${i} is ${describe(node)}, not a TextNode.`);
       }
-      if (!allowUpdate && (this.#nodes.has(node.id) || seen.has(node.id))) {
+      if (!allowUpdate && (this.nodes.has(node.id) || seen.has(node.id))) {
         throw new InvalidArgumentError(
           "nodes",
           `a node with id "${node.id}" is already stored: pass allowUpdate = true to replace it.`,
@@ -59,19 +59,19 @@ export class SimpleDocumentStore {
       seen.add(node.id);
     });
     for (const node of nodes) {
-      this.#unfile(node.id);
+      this.unfile(node.id);
       const docKey = node.refDocId ?? node.id;
-      this.#nodes.set(node.id, node);
-      this.#docKeyOf.set(node.id, docKey);
-      const ids = this.#refDocs.get(docKey);
-      if (ids === undefined) this.#refDocs.set(docKey, new Set([node.id]));
+      this.nodes.set(node.id, node);
+      this.docKeyOf.set(node.id, docKey);
+      const ids = this.refDocs.get(docKey);
+      if (ids === undefined) this.refDocs.set(docKey, new Set([node.id]));
       else ids.add(node.id);
     }
   }
 
   /** The node with this id, or `undefined`. */
   getNode(id: string): TextNode | undefined {
-    return this.#nodes.get(id);
+    return this.nodes.get(id);
   }
 
   /**
@@ -80,7 +80,7 @@ export class SimpleDocumentStore {
    */
   getNodes(ids: string[]): TextNode[] {
     return ids.map((id) => {
-      const node = this.#nodes.get(id);
+      const node = this.nodes.get(id);
       if (node === undefined) {
         throw new StorageError(
           `node "${id}" is in the vector store but not in the document store: the index is inconsistent; re-ingest.`,
@@ -92,30 +92,30 @@ export class SimpleDocumentStore {
 
   /** Whether a node with this id is stored. */
   hasNode(id: string): boolean {
-    return this.#nodes.has(id);
+    return this.nodes.has(id);
   }
 
   /** Removes one node; returns whether it was there. */
   deleteNode(id: string): boolean {
-    return this.#unfile(id);
+    return this.unfile(id);
   }
 
   /** The ids of the stored nodes of the source document `refDocId`, or `undefined` when there are none. */
   refDocInfo(refDocId: string): string[] | undefined {
-    const ids = this.#refDocs.get(refDocId);
+    const ids = this.refDocs.get(refDocId);
     return ids === undefined ? undefined : [...ids];
   }
 
   /** Removes every node of the source document `refDocId`; returns the removed ids. */
   deleteRefDoc(refDocId: string): string[] {
-    const ids = [...(this.#refDocs.get(refDocId) ?? [])];
-    for (const id of ids) this.#unfile(id);
+    const ids = [...(this.refDocs.get(refDocId) ?? [])];
+    for (const id of ids) this.unfile(id);
     return ids;
   }
 
   /** The nodes as JSON (text, metadata, ids; embeddings are not included: they live in the vector store). */
   toJSON(): SimpleDocumentStoreJSON {
-    return { formatVersion: 1, nodes: [...this.#nodes.values()].map((node) => node.toJSON()) };
+    return { formatVersion: 1, nodes: [...this.nodes.values()].map((node) => node.toJSON()) };
   }
 
   /** Rebuilds a store from {@link SimpleDocumentStore.toJSON}'s output; throws {@link StorageError} if malformed. */
@@ -136,14 +136,14 @@ export class SimpleDocumentStore {
     return store;
   }
 
-  #unfile(id: string): boolean {
-    const docKey = this.#docKeyOf.get(id);
+  private unfile(id: string): boolean {
+    const docKey = this.docKeyOf.get(id);
     if (docKey === undefined) return false;
-    const ids = this.#refDocs.get(docKey)!;
+    const ids = this.refDocs.get(docKey)!;
     ids.delete(id);
-    if (ids.size === 0) this.#refDocs.delete(docKey);
-    this.#docKeyOf.delete(id);
-    this.#nodes.delete(id);
+    if (ids.size === 0) this.refDocs.delete(docKey);
+    this.docKeyOf.delete(id);
+    this.nodes.delete(id);
     return true;
   }
 }

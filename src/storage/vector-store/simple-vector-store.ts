@@ -83,54 +83,54 @@ export class SimpleVectorStore implements VectorStore {
   readonly storesText = false;
   /** How the last query was answered (for benchmarks and diagnostics). */
   lastQueryStats: SimpleVectorStoreQueryStats | undefined;
-  readonly #kernels: VectorKernels;
-  readonly #screening: boolean;
-  #arena: VectorArena | undefined;
-  #ids: string[] = [];
-  #docKeys: string[] = [];
-  #metadata: Record<string, unknown>[] = [];
-  readonly #idToRow = new Map<string, number>();
-  readonly #docToIds = new Map<string, Set<string>>();
-  #revision = 0;
+  private readonly kernels: VectorKernels;
+  private readonly screening: boolean;
+  private arena: VectorArena | undefined;
+  private ids: string[] = [];
+  private docKeys: string[] = [];
+  private metadata: Record<string, unknown>[] = [];
+  private readonly idToRow = new Map<string, number>();
+  private readonly docToIds = new Map<string, Set<string>>();
+  private _revision = 0;
 
   constructor(options: SimpleVectorStoreOptions = {}) {
     const backend = options.backend ?? "auto";
     if (backend !== "auto" && backend !== "wasm" && backend !== "js") {
       throw new InvalidArgumentError("backend", `expected "auto", "wasm" or "js", got ${describe(backend)}.`);
     }
-    this.#kernels = createKernels(backend);
-    this.#screening = optionalBoolean("screening", options.screening, true);
+    this.kernels = createKernels(backend);
+    this.screening = optionalBoolean("screening", options.screening, true);
   }
 
   /** Number of vectors stored. */
   get size(): number {
-    return this.#ids.length;
+    return this.ids.length;
   }
 
   /** Dimensions of the stored vectors, fixed by the first `add`; `undefined` before it. */
   get dimensions(): number | undefined {
-    return this.#arena?.dims;
+    return this.arena?.dims;
   }
 
   /** Which kernels run the queries. */
   get backend(): KernelBackend {
-    return this.#kernels.backend;
+    return this.kernels.backend;
   }
 
   /** Increases on every change; persistence uses it to detect a change during an async write. */
   get revision(): number {
-    return this.#revision;
+    return this._revision;
   }
 
   /** Whether a vector with this node id is stored. */
   has(id: string): boolean {
-    return this.#idToRow.has(id);
+    return this.idToRow.has(id);
   }
 
   /** The vector stored for `id` (the unit row times the original norm: the added vector up to float32 rounding). */
   get(id: string): Float32Array | undefined {
-    const row = this.#idToRow.get(id);
-    const arena = this.#arena;
+    const row = this.idToRow.get(id);
+    const arena = this.arena;
     if (row === undefined || arena === undefined) return undefined;
     const base = arena.rowOffset(row) >> 2;
     const norm = arena.f64[statsIndex(arena, row) + 3]!;
@@ -139,8 +139,8 @@ export class SimpleVectorStore implements VectorStore {
 
   /** The metadata stored for `id` (a copy taken at `add`). */
   getMetadata(id: string): Record<string, unknown> | undefined {
-    const row = this.#idToRow.get(id);
-    return row === undefined ? undefined : this.#metadata[row];
+    const row = this.idToRow.get(id);
+    return row === undefined ? undefined : this.metadata[row];
   }
 
   /** Adds (or replaces, by id) the nodes' `embedding`s. All-or-nothing: a bad node leaves the store unchanged. */
@@ -150,7 +150,7 @@ export class SimpleVectorStore implements VectorStore {
     }
     const n = nodes.length;
     if (n === 0) return [];
-    const dims = this.#arena?.dims ?? embeddingOf(nodes[0], 0).length;
+    const dims = this.arena?.dims ?? embeddingOf(nodes[0], 0).length;
     const vectors = embeddingsOf(nodes, dims);
     const size = this.size;
     // A stored id keeps its row; new ids get rows size, size + 1, … in order of first appearance. `writer[r - size]`
@@ -162,7 +162,7 @@ export class SimpleVectorStore implements VectorStore {
     let others = false;
     for (let i = 0; i < n; i++) {
       const id = nodes[i]!.id;
-      let row = this.#idToRow.get(id);
+      let row = this.idToRow.get(id);
       if (row === undefined) {
         row = added.get(id);
         if (row === undefined) {
@@ -174,7 +174,7 @@ export class SimpleVectorStore implements VectorStore {
       rows[i] = row;
     }
     // Until the checks pass, only rows past `size` (which hold no vector) are written: the store is unchanged.
-    const arena = this.#arena ?? new VectorArena(this.#kernels, dims, n);
+    const arena = this.arena ?? new VectorArena(this.kernels, dims, n);
     arena.reserve(count, size);
     const { f32, f64, stride } = arena;
     // New rows: copy each vector into its row, then normalize and quantize in place, a chunk per kernel call.
@@ -185,7 +185,7 @@ export class SimpleVectorStore implements VectorStore {
         f32.set(vectors[writer[r - size]!]!, base);
         if (stride > dims) f32.fill(0, base + dims, base + stride);
       }
-      this.#kernels.normalize(
+      this.kernels.normalize(
         arena.rowOffset(r0),
         arena.rows8Offset + r0 * stride,
         r1 - r0,
@@ -211,7 +211,7 @@ export class SimpleVectorStore implements VectorStore {
       checkEmbeddings(nodes, dims);
       throw new InvalidArgumentError("nodes", "an embedding has a non-finite value.");
     }
-    this.#arena = arena;
+    this.arena = arena;
     for (let r = size; r < count; r++) finishRowStats(arena, r, f64[norms + r]!);
     const ids = new Array<string>(n);
     for (let i = 0; i < n; i++) {
@@ -220,25 +220,19 @@ export class SimpleVectorStore implements VectorStore {
       if (row < size) {
         const norm = writeUnit(vectors[i]!, f32, arena.rowOffset(row) >> 2, stride, sumSq![i]);
         const statsOffset = statsIndex(arena, row) * 8;
-        this.#kernels.quantize(
-          arena.rowOffset(row),
-          arena.rows8Offset + row * stride,
-          1,
-          stride,
-          statsOffset,
-        );
+        this.kernels.quantize(arena.rowOffset(row), arena.rows8Offset + row * stride, 1, stride, statsOffset);
         finishRowStats(arena, row, norm);
       }
-      if (row < this.#ids.length) this.#docToIds.get(this.#docKeys[row]!)?.delete(node.id);
+      if (row < this.ids.length) this.docToIds.get(this.docKeys[row]!)?.delete(node.id);
       const docKey = node.refDocId ?? node.id;
-      this.#ids[row] = node.id;
-      this.#docKeys[row] = docKey;
-      this.#metadata[row] = { ...node.metadata };
-      this.#idToRow.set(node.id, row);
-      this.#file(docKey, node.id);
+      this.ids[row] = node.id;
+      this.docKeys[row] = docKey;
+      this.metadata[row] = { ...node.metadata };
+      this.idToRow.set(node.id, row);
+      this.file(docKey, node.id);
       ids[i] = node.id;
     }
-    this.#revision++;
+    this._revision++;
     return ids;
   }
 
@@ -247,27 +241,27 @@ export class SimpleVectorStore implements VectorStore {
     if (typeof refDocId !== "string") {
       throw new InvalidArgumentError("refDocId", `expected a string, got ${describe(refDocId)}.`);
     }
-    const ids = this.#docToIds.get(refDocId);
-    const arena = this.#arena;
+    const ids = this.docToIds.get(refDocId);
+    const arena = this.arena;
     if (ids === undefined || arena === undefined) return;
     for (const id of ids) {
-      const row = this.#idToRow.get(id)!;
-      const last = this.#ids.length - 1;
+      const row = this.idToRow.get(id)!;
+      const last = this.ids.length - 1;
       if (row !== last) {
         arena.moveRow(last, row);
-        const movedId = this.#ids[last]!;
-        this.#ids[row] = movedId;
-        this.#docKeys[row] = this.#docKeys[last]!;
-        this.#metadata[row] = this.#metadata[last]!;
-        this.#idToRow.set(movedId, row);
+        const movedId = this.ids[last]!;
+        this.ids[row] = movedId;
+        this.docKeys[row] = this.docKeys[last]!;
+        this.metadata[row] = this.metadata[last]!;
+        this.idToRow.set(movedId, row);
       }
-      this.#ids.pop();
-      this.#docKeys.pop();
-      this.#metadata.pop();
-      this.#idToRow.delete(id);
+      this.ids.pop();
+      this.docKeys.pop();
+      this.metadata.pop();
+      this.idToRow.delete(id);
     }
-    this.#docToIds.delete(refDocId);
-    this.#revision++;
+    this.docToIds.delete(refDocId);
+    this._revision++;
   }
 
   /**
@@ -293,7 +287,7 @@ export class SimpleVectorStore implements VectorStore {
     }
     const embedding = checkVector("queryEmbedding", query.queryEmbedding);
     const predicate = query.filters === undefined ? undefined : compileFilters(query.filters);
-    const arena = this.#arena;
+    const arena = this.arena;
     if (arena === undefined || this.size === 0) return { ids: [], similarities: [] };
     if (embedding.length !== arena.dims) {
       throw new InvalidArgumentError(
@@ -302,8 +296,8 @@ export class SimpleVectorStore implements VectorStore {
           "embed the query with the model used for the nodes.",
       );
     }
-    let eligible = query.docIds === undefined ? undefined : this.#rowsOf(query.docIds);
-    if (predicate !== undefined) eligible = this.#matching(eligible, predicate);
+    let eligible = query.docIds === undefined ? undefined : this.rowsOf(query.docIds);
+    if (predicate !== undefined) eligible = this.matching(eligible, predicate);
     const candidates = eligible?.length ?? this.size;
     if (candidates === 0) {
       this.lastQueryStats = { strategy: "exact", candidates, rescored: 0 };
@@ -312,7 +306,7 @@ export class SimpleVectorStore implements VectorStore {
     const k = Math.min(topK, candidates);
     const qNorm = writeQuery(arena, embedding);
     const exact =
-      !this.#screening ||
+      !this.screening ||
       candidates < SCREEN_MIN_ROWS ||
       candidates <= 4 * k ||
       !canScreen(arena.stride) ||
@@ -323,8 +317,8 @@ export class SimpleVectorStore implements VectorStore {
       const q = arena.queryOffset;
       const n = arena.stride;
       if (eligible === undefined)
-        for (let r = 0; r < candidates; r++) top.offer(this.#kernels.dot(q, arena.rowOffset(r), n), r);
-      else for (const r of eligible) top.offer(this.#kernels.dot(q, arena.rowOffset(r), n), r);
+        for (let r = 0; r < candidates; r++) top.offer(this.kernels.dot(q, arena.rowOffset(r), n), r);
+      else for (const r of eligible) top.offer(this.kernels.dot(q, arena.rowOffset(r), n), r);
     } else {
       let mask: Uint8Array | undefined;
       if (eligible !== undefined) {
@@ -335,7 +329,7 @@ export class SimpleVectorStore implements VectorStore {
     }
     const { indices, scores } = top.drain();
     this.lastQueryStats = { strategy: exact ? "exact" : "screened", candidates, rescored };
-    return { ids: indices.map((r) => this.#ids[r]!), similarities: scores };
+    return { ids: indices.map((r) => this.ids[r]!), similarities: scores };
   }
 
   /**
@@ -343,17 +337,17 @@ export class SimpleVectorStore implements VectorStore {
    * `rows` may be a view of the store's memory: use it before the next `add`/`delete` (check {@link revision}).
    */
   toBinary(): { header: SimpleVectorStoreHeader; rows: Uint8Array } {
-    const arena = this.#arena;
+    const arena = this.arena;
     const count = this.size;
     const norms = Array.from({ length: count }, (_, r) => arena!.f64[statsIndex(arena!, r) + 3]!);
     const header: SimpleVectorStoreHeader = {
       formatVersion: VECTOR_STORE_FORMAT_VERSION,
       dims: arena?.dims ?? null,
       count,
-      ids: [...this.#ids],
-      refDocIds: [...this.#docKeys],
+      ids: [...this.ids],
+      refDocIds: [...this.docKeys],
       norms,
-      metadata: [...this.#metadata],
+      metadata: [...this.metadata],
     };
     if (arena === undefined || count === 0) return { header, rows: new Uint8Array(0) };
     const { dims, stride } = arena;
@@ -382,7 +376,7 @@ export class SimpleVectorStore implements VectorStore {
     const h = parseHeader(header);
     const store = new SimpleVectorStore(options);
     if (h.dims === null) return store;
-    const arena = store.#createArena(h.dims, h.count);
+    const arena = store.createArena(h.dims, h.count);
     const bytes = h.count * h.dims * 4;
     const direct = arena.stride === h.dims && isLittleEndian();
     const target = direct
@@ -402,7 +396,7 @@ export class SimpleVectorStore implements VectorStore {
         arena.f32.fill(0, base + h.dims, base + arena.stride);
       }
     }
-    store.#kernels.quantize(arena.rowsOffset, arena.rows8Offset, h.count, arena.stride, arena.statsOffset);
+    store.kernels.quantize(arena.rowsOffset, arena.rows8Offset, h.count, arena.stride, arena.statsOffset);
     for (let r = 0; r < h.count; r++) {
       const sumSquares = arena.f64[statsIndex(arena, r) + 3]!;
       const norm = h.norms[r]!;
@@ -414,41 +408,41 @@ export class SimpleVectorStore implements VectorStore {
       finishRowStats(arena, r, norm);
       const id = h.ids[r]!;
       const docKey = h.refDocIds[r]!;
-      if (store.#idToRow.has(id)) throw new StorageError(`the vector id "${id}" appears twice.`);
-      store.#idToRow.set(id, r);
-      store.#file(docKey, id);
+      if (store.idToRow.has(id)) throw new StorageError(`the vector id "${id}" appears twice.`);
+      store.idToRow.set(id, r);
+      store.file(docKey, id);
     }
-    store.#ids = [...h.ids];
-    store.#docKeys = [...h.refDocIds];
-    store.#metadata =
+    store.ids = [...h.ids];
+    store.docKeys = [...h.refDocIds];
+    store.metadata =
       h.metadata?.map((m) => ({ ...m })) ?? h.ids.map((id) => ({ ...options?.metadataOf?.(id) }));
     return store;
   }
 
-  #createArena(dims: number, capacity: number): VectorArena {
-    const arena = new VectorArena(this.#kernels, dims, capacity);
-    this.#arena = arena;
+  private createArena(dims: number, capacity: number): VectorArena {
+    const arena = new VectorArena(this.kernels, dims, capacity);
+    this.arena = arena;
     return arena;
   }
 
   /** Records that node `id` belongs to document `docKey`. */
-  #file(docKey: string, id: string): void {
-    const ids = this.#docToIds.get(docKey);
-    if (ids === undefined) this.#docToIds.set(docKey, new Set([id]));
+  private file(docKey: string, id: string): void {
+    const ids = this.docToIds.get(docKey);
+    if (ids === undefined) this.docToIds.set(docKey, new Set([id]));
     else ids.add(id);
   }
 
   /** The rows among `rows` (default: all) whose metadata satisfies `predicate`, ascending. */
-  #matching(rows: Int32Array | undefined, predicate: MetadataPredicate): Int32Array {
+  private matching(rows: Int32Array | undefined, predicate: MetadataPredicate): Int32Array {
     const out: number[] = [];
     if (rows === undefined) {
-      for (let r = 0; r < this.#metadata.length; r++) if (predicate(this.#metadata[r]!)) out.push(r);
-    } else for (const r of rows) if (predicate(this.#metadata[r]!)) out.push(r);
+      for (let r = 0; r < this.metadata.length; r++) if (predicate(this.metadata[r]!)) out.push(r);
+    } else for (const r of rows) if (predicate(this.metadata[r]!)) out.push(r);
     return Int32Array.from(out);
   }
 
   /** Rows of the documents `docIds`, ascending. */
-  #rowsOf(docIds: unknown): Int32Array {
+  private rowsOf(docIds: unknown): Int32Array {
     if (!Array.isArray(docIds) || docIds.some((id) => typeof id !== "string")) {
       throw new InvalidArgumentError(
         "docIds",
@@ -457,7 +451,7 @@ export class SimpleVectorStore implements VectorStore {
     }
     const rows: number[] = [];
     for (const docId of new Set<string>(docIds)) {
-      for (const id of this.#docToIds.get(docId) ?? []) rows.push(this.#idToRow.get(id)!);
+      for (const id of this.docToIds.get(docId) ?? []) rows.push(this.idToRow.get(id)!);
     }
     return Int32Array.from(rows).sort();
   }

@@ -28,7 +28,7 @@ export class VectorArena {
   readonly queryOffset = 64;
   readonly query16Offset: number;
   readonly rowsOffset: number;
-  #capacity = 0;
+  private _capacity = 0;
   /** Whole-buffer views, refreshed after every grow. */
   f32!: Float32Array;
   f64!: Float64Array;
@@ -43,28 +43,28 @@ export class VectorArena {
     this.stride = Math.ceil(dims / 32) * 32;
     this.query16Offset = this.queryOffset + this.stride * 4;
     this.rowsOffset = align64(this.query16Offset + this.stride * 2);
-    this.#refresh();
+    this.refresh();
     this.reserve(Math.max(1, capacity), 0);
   }
 
   /** Rows that fit without growing. */
   get capacity(): number {
-    return this.#capacity;
+    return this._capacity;
   }
 
   /** Byte offset of the int8 rows. */
   get rows8Offset(): number {
-    return this.#rows8Offset(this.#capacity);
+    return this.rows8OffsetAt(this._capacity);
   }
 
   /** Byte offset of the per-row stats. */
   get statsOffset(): number {
-    return this.#statsOffset(this.#capacity);
+    return this.statsOffsetAt(this._capacity);
   }
 
   /** Byte offset of the screening scores (int32 per row). */
   get scoresOffset(): number {
-    return this.#statsOffset(this.#capacity) + this.#capacity * STATS_PER_ROW * 8;
+    return this.statsOffsetAt(this._capacity) + this._capacity * STATS_PER_ROW * 8;
   }
 
   /** Byte offset of the row norms an add computes (float64 per row; the same scratch as the scores). */
@@ -79,19 +79,19 @@ export class VectorArena {
 
   /** Ensures room for `rows` rows (doubling), keeping the first `used` rows of every region. */
   reserve(rows: number, used: number): void {
-    if (rows <= this.#capacity) return;
-    let capacity = Math.max(16, this.#capacity);
+    if (rows <= this._capacity) return;
+    let capacity = Math.max(16, this._capacity);
     while (capacity < rows) capacity *= 2;
-    const oldRows8 = this.#rows8Offset(this.#capacity);
-    const oldStats = this.#statsOffset(this.#capacity);
-    this.kernels.grow(this.#statsOffset(capacity) + capacity * (STATS_PER_ROW * 8 + 8));
-    this.#refresh();
+    const oldRows8 = this.rows8OffsetAt(this._capacity);
+    const oldStats = this.statsOffsetAt(this._capacity);
+    this.kernels.grow(this.statsOffsetAt(capacity) + capacity * (STATS_PER_ROW * 8 + 8));
+    this.refresh();
     // Regions only move forward: move the later one first so nothing is overwritten before it is copied.
     if (used > 0) {
-      this.u8.copyWithin(this.#statsOffset(capacity), oldStats, oldStats + used * STATS_PER_ROW * 8);
-      this.u8.copyWithin(this.#rows8Offset(capacity), oldRows8, oldRows8 + used * this.stride);
+      this.u8.copyWithin(this.statsOffsetAt(capacity), oldStats, oldStats + used * STATS_PER_ROW * 8);
+      this.u8.copyWithin(this.rows8OffsetAt(capacity), oldRows8, oldRows8 + used * this.stride);
     }
-    this.#capacity = capacity;
+    this._capacity = capacity;
   }
 
   /** Copies every region of row `from` onto row `to`. */
@@ -109,15 +109,15 @@ export class VectorArena {
     );
   }
 
-  #rows8Offset(capacity: number): number {
+  private rows8OffsetAt(capacity: number): number {
     return this.rowsOffset + capacity * this.stride * 4;
   }
 
-  #statsOffset(capacity: number): number {
-    return align64(this.#rows8Offset(capacity) + capacity * this.stride);
+  private statsOffsetAt(capacity: number): number {
+    return align64(this.rows8OffsetAt(capacity) + capacity * this.stride);
   }
 
-  #refresh(): void {
+  private refresh(): void {
     const buffer = this.kernels.buffer;
     this.f32 = new Float32Array(buffer);
     this.f64 = new Float64Array(buffer);

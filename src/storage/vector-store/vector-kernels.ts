@@ -80,10 +80,10 @@ class WasmKernels implements VectorKernels {
   readonly scanI8: VectorKernels["scanI8"];
   readonly quantize: VectorKernels["quantize"];
   readonly normalize: VectorKernels["normalize"];
-  readonly #memory: WebAssembly.Memory;
+  private readonly memory: WebAssembly.Memory;
 
   constructor(exports: WasmKernelExports) {
-    this.#memory = exports.memory;
+    this.memory = exports.memory;
     this.dot = exports.dot;
     this.scanI8 = exports.scanI8;
     this.quantize = exports.quantize;
@@ -91,17 +91,17 @@ class WasmKernels implements VectorKernels {
   }
 
   get buffer(): ArrayBuffer {
-    return this.#memory.buffer;
+    return this.memory.buffer;
   }
 
   grow(bytes: number): void {
-    const current = this.#memory.buffer.byteLength;
+    const current = this.memory.buffer.byteLength;
     if (bytes <= current) return;
     if (bytes > WASM_MAX_BYTES) throw outOfMemory(bytes);
     // Grow geometrically so that many small adds do not each pay a reallocation.
     const target = Math.min(WASM_MAX_BYTES, Math.max(bytes, current * 1.5));
     try {
-      this.#memory.grow(Math.ceil((target - current) / WASM_PAGE));
+      this.memory.grow(Math.ceil((target - current) / WASM_PAGE));
     } catch (error) {
       throw outOfMemory(bytes, error);
     }
@@ -111,36 +111,36 @@ class WasmKernels implements VectorKernels {
 /** The same kernels in JavaScript, for runtimes without WebAssembly SIMD. */
 class JsKernels implements VectorKernels {
   readonly backend = "js" as const;
-  #buffer = new ArrayBuffer(WASM_PAGE);
-  #f32 = new Float32Array(this.#buffer);
-  #f64 = new Float64Array(this.#buffer);
-  #i8 = new Int8Array(this.#buffer);
-  #i16 = new Int16Array(this.#buffer);
-  #i32 = new Int32Array(this.#buffer);
+  private _buffer = new ArrayBuffer(WASM_PAGE);
+  private f32 = new Float32Array(this._buffer);
+  private f64 = new Float64Array(this._buffer);
+  private i8 = new Int8Array(this._buffer);
+  private i16 = new Int16Array(this._buffer);
+  private i32 = new Int32Array(this._buffer);
 
   get buffer(): ArrayBuffer {
-    return this.#buffer;
+    return this._buffer;
   }
 
   grow(bytes: number): void {
-    if (bytes <= this.#buffer.byteLength) return;
+    if (bytes <= this._buffer.byteLength) return;
     let next: ArrayBuffer;
     try {
-      next = new ArrayBuffer(Math.ceil(Math.max(bytes, this.#buffer.byteLength * 1.5) / 64) * 64);
+      next = new ArrayBuffer(Math.ceil(Math.max(bytes, this._buffer.byteLength * 1.5) / 64) * 64);
     } catch (error) {
       throw outOfMemory(bytes, error);
     }
-    new Uint8Array(next).set(new Uint8Array(this.#buffer));
-    this.#buffer = next;
-    this.#f32 = new Float32Array(next);
-    this.#f64 = new Float64Array(next);
-    this.#i8 = new Int8Array(next);
-    this.#i16 = new Int16Array(next);
-    this.#i32 = new Int32Array(next);
+    new Uint8Array(next).set(new Uint8Array(this._buffer));
+    this._buffer = next;
+    this.f32 = new Float32Array(next);
+    this.f64 = new Float64Array(next);
+    this.i8 = new Int8Array(next);
+    this.i16 = new Int16Array(next);
+    this.i32 = new Int32Array(next);
   }
 
   dot(a: number, b: number, n: number): number {
-    const f = this.#f32;
+    const f = this.f32;
     const fr = Math.fround;
     // 16 partial sums, partial m collects indices ≡ m (mod 16): lane (m % 4) of accumulator floor(m / 4).
     const p = new Float64Array(16);
@@ -152,9 +152,9 @@ class JsKernels implements VectorKernels {
   }
 
   scanI8(q: number, rows: number, count: number, n: number, out: number): void {
-    const i8 = this.#i8;
-    const i16 = this.#i16;
-    const i32 = this.#i32;
+    const i8 = this.i8;
+    const i16 = this.i16;
+    const i32 = this.i32;
     const q0 = q >> 1;
     for (let r = 0; r < count; r++) {
       const o = rows + r * n;
@@ -169,9 +169,9 @@ class JsKernels implements VectorKernels {
   }
 
   quantize(rows: number, dst: number, count: number, n: number, stats: number): void {
-    const f = this.#f32;
-    const i8 = this.#i8;
-    const f64 = this.#f64;
+    const f = this.f32;
+    const i8 = this.i8;
+    const f64 = this.f64;
     const fr = Math.fround;
     const MAGIC = 12_582_912; // 1.5 · 2^23: fround(y + MAGIC) - MAGIC rounds half to even, as the kernel does.
     for (let r = 0; r < count; r++) {
@@ -206,13 +206,13 @@ class JsKernels implements VectorKernels {
   }
 
   normalize(rows: number, dst: number, count: number, n: number, stats: number, norms: number): void {
-    const f = this.#f32;
+    const f = this.f32;
     for (let r = 0; r < count; r++) {
       const base = (rows >> 2) + r * n;
       let sum = 0;
       for (let j = base; j < base + n; j++) sum += f[j]! * f[j]!;
       const norm = Math.sqrt(sum);
-      this.#f64[(norms >> 3) + r] = norm;
+      this.f64[(norms >> 3) + r] = norm;
       if (norm > 0) for (let j = base; j < base + n; j++) f[j] = f[j]! / norm;
       else f.fill(0, base, base + n);
       this.quantize(rows + r * n * 4, dst + r * n, 1, n, stats + r * 32);

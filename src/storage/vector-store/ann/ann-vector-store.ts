@@ -84,15 +84,15 @@ const OVERSAMPLE = 2;
  */
 export class AnnVectorStore implements VectorStore {
   readonly storesText = false;
-  readonly #config: AnnConfig;
-  readonly #threads: number;
-  readonly #importer: (() => Promise<UsearchModule>) | undefined;
-  #index: UsearchIndex | undefined;
-  #module: UsearchModule | undefined;
-  /** Set while the index is a memory-mapped view of this file (read-only until {@link #writable}). */
-  #view: { path: string; stat: Stats } | undefined;
-  readonly #rows = new AnnRowsTable();
-  #nextKey = 0;
+  private readonly config: AnnConfig;
+  private readonly threads: number;
+  private readonly importer: (() => Promise<UsearchModule>) | undefined;
+  private index: UsearchIndex | undefined;
+  private module: UsearchModule | undefined;
+  /** Set while the index is a memory-mapped view of this file (read-only until {@link AnnVectorStore.writable}). */
+  private view: { path: string; stat: Stats } | undefined;
+  private readonly rows = new AnnRowsTable();
+  private nextKey = 0;
 
   constructor(options: AnnVectorStoreOptions = {}) {
     const metric = options.metric ?? "cosine";
@@ -107,7 +107,7 @@ export class AnnVectorStore implements VectorStore {
       );
     }
     const dims = optionalInteger("dimensions", options.dimensions, 1, 0);
-    this.#config = {
+    this.config = {
       dimensions: dims === 0 ? null : dims,
       metric,
       quantization,
@@ -115,29 +115,29 @@ export class AnnVectorStore implements VectorStore {
       expansionAdd: optionalInteger("expansionAdd", options.expansionAdd, 1, 128),
       expansionSearch: optionalInteger("expansionSearch", options.expansionSearch, 1, 128),
     };
-    this.#threads = optionalInteger("threads", options.threads, 0, 0);
-    this.#importer = options.importer;
+    this.threads = optionalInteger("threads", options.threads, 0, 0);
+    this.importer = options.importer;
   }
 
   /** Number of vectors stored. */
   get size(): number {
-    return this.#rows.size;
+    return this.rows.size;
   }
 
   /** Dimensions of the vectors (from the options or the first `add`). */
   get dimensions(): number | undefined {
-    return this.#config.dimensions ?? undefined;
+    return this.config.dimensions ?? undefined;
   }
 
   /** Whether a vector with this node id is stored. */
   has(id: string): boolean {
-    return this.#rows.keyOf(id) !== undefined;
+    return this.rows.keyOf(id) !== undefined;
   }
 
   /** The metadata stored for `id` (a copy taken at `add`, or read from the persisted store). */
   getMetadata(id: string): Record<string, unknown> | undefined {
-    const key = this.#rows.keyOf(id);
-    return key === undefined ? undefined : this.#rows.metadata(key);
+    const key = this.rows.keyOf(id);
+    return key === undefined ? undefined : this.rows.metadata(key);
   }
 
   /** Adds (or replaces, by id) the nodes' embeddings, in one batched insert. Input is validated before any change. */
@@ -146,36 +146,36 @@ export class AnnVectorStore implements VectorStore {
       throw new InvalidArgumentError("nodes", `expected an array of nodes, got ${describe(nodes)}.`);
     }
     if (nodes.length === 0) return [];
-    const dims = this.#config.dimensions ?? embeddingOf(nodes[0], 0).length;
+    const dims = this.config.dimensions ?? embeddingOf(nodes[0], 0).length;
     const embeddings = nodes.map((node, i) => checkEmbedding(node, i, dims));
     const last = new Map<string, number>();
     for (const [i, node] of nodes.entries()) last.set(node.id, i);
-    if (this.#nextKey + last.size > MAX_KEY) {
+    if (this.nextKey + last.size > MAX_KEY) {
       throw new StorageError("this ANN store has used all its 2^32 keys: rebuild it into a new store.");
     }
-    const index = await this.#writable(dims);
-    const replaced = [...last.keys()].flatMap((id) => this.#rows.keyOf(id) ?? []);
+    const index = await this.writable(dims);
+    const replaced = [...last.keys()].flatMap((id) => this.rows.keyOf(id) ?? []);
     if (replaced.length > 0) {
       index.remove(BigUint64Array.from(replaced, BigInt));
-      for (const key of replaced) this.#rows.forget(key);
+      for (const key of replaced) this.rows.forget(key);
     }
     const keys = new BigUint64Array(last.size);
     const matrix = new Float32Array(last.size * dims);
-    const first = this.#nextKey;
+    const first = this.nextKey;
     let row = 0;
     for (const i of last.values()) {
       const embedding = embeddings[i]!;
-      if (this.#config.metric === "cosine") writeUnit(embedding, matrix, row * dims, dims);
+      if (this.config.metric === "cosine") writeUnit(embedding, matrix, row * dims, dims);
       else matrix.set(embedding, row * dims);
       keys[row] = BigInt(first + row++);
     }
-    this.#nextKey += last.size;
-    index.add(keys, matrix, this.#threads);
+    this.nextKey += last.size;
+    index.add(keys, matrix, this.threads);
     row = 0;
     for (const i of last.values()) {
       const node = nodes[i]!;
       const key = first + row++;
-      this.#rows.set(key, node.id, node.refDocId ?? node.id, { ...node.metadata });
+      this.rows.set(key, node.id, node.refDocId ?? node.id, { ...node.metadata });
     }
     return nodes.map((node) => node.id);
   }
@@ -185,11 +185,11 @@ export class AnnVectorStore implements VectorStore {
     if (typeof refDocId !== "string") {
       throw new InvalidArgumentError("refDocId", `expected a string, got ${describe(refDocId)}.`);
     }
-    const keys = this.#rows.keysOfDoc(refDocId);
-    if (keys === undefined || this.#config.dimensions === null) return;
-    const index = await this.#writable(this.#config.dimensions);
+    const keys = this.rows.keysOfDoc(refDocId);
+    if (keys === undefined || this.config.dimensions === null) return;
+    const index = await this.writable(this.config.dimensions);
     index.remove(BigUint64Array.from(keys, BigInt));
-    for (const key of [...keys]) this.#rows.forget(key);
+    for (const key of [...keys]) this.rows.forget(key);
   }
 
   /**
@@ -212,7 +212,7 @@ export class AnnVectorStore implements VectorStore {
     }
     let vector = checkVector("queryEmbedding", query.queryEmbedding);
     const predicate = query.filters === undefined ? undefined : compileFilters(query.filters);
-    const dims = this.#config.dimensions;
+    const dims = this.config.dimensions;
     if (dims !== null && vector.length !== dims) {
       throw new InvalidArgumentError(
         "queryEmbedding",
@@ -220,18 +220,18 @@ export class AnnVectorStore implements VectorStore {
           "embed the query with the model used for the nodes.",
       );
     }
-    let eligible = query.docIds === undefined ? undefined : this.#keysOf(query.docIds);
-    const index = this.#index;
+    let eligible = query.docIds === undefined ? undefined : this.keysOf(query.docIds);
+    const index = this.index;
     if (index === undefined || this.size === 0) return { ids: [], similarities: [] };
-    if (this.#config.metric === "cosine") {
+    if (this.config.metric === "cosine") {
       const unit = new Float32Array(vector.length);
       writeUnit(vector, unit, 0, vector.length);
       vector = unit;
     }
     if (predicate !== undefined) {
-      const from = eligible ?? this.#rows.keys();
+      const from = eligible ?? this.rows.keys();
       const kept = new Set<number>();
-      for (const key of from) if (predicate(this.#rows.metadataView(key))) kept.add(key);
+      for (const key of from) if (predicate(this.rows.metadataView(key))) kept.add(key);
       eligible = kept;
     }
     const total = this.size;
@@ -246,10 +246,10 @@ export class AnnVectorStore implements VectorStore {
       for (let i = 0; i < keys.length && ids.length < want; i++) {
         const key = Number(keys[i]!);
         if (eligible !== undefined && !eligible.has(key)) continue;
-        const id = this.#rows.idOf(key);
+        const id = this.rows.idOf(key);
         if (id === undefined) continue;
         ids.push(id);
-        similarities.push(this.#similarity(distances[i]!));
+        similarities.push(this.similarity(distances[i]!));
       }
       if (ids.length >= want || fetch >= total) return { ids, similarities };
       fetch *= 4;
@@ -262,19 +262,19 @@ export class AnnVectorStore implements VectorStore {
    * fsync, manifest last). Saving the index blocks the event loop (seconds at 1M vectors).
    */
   async persist(dir: string): Promise<void> {
-    const viewed = this.#view;
+    const viewed = this.view;
     const path = await writeAnnFiles(dir, () => {
-      const index = this.#index;
+      const index = this.index;
       return {
-        config: { ...this.#config },
-        nextKey: this.#nextKey,
-        rows: this.#rows.columns(),
+        config: { ...this.config },
+        nextKey: this.nextKey,
+        rows: this.rows.columns(),
         saveIndex: index === undefined ? undefined : (p) => index.save(p),
       };
     });
     // A view whose file a persist just replaced points at the new copy, so a later upgrade can still read it.
-    if (path !== undefined && viewed !== undefined && this.#view === viewed) {
-      this.#view = { path, stat: statSync(path) };
+    if (path !== undefined && viewed !== undefined && this.view === viewed) {
+      this.view = { path, stat: statSync(path) };
     }
   }
 
@@ -295,15 +295,15 @@ export class AnnVectorStore implements VectorStore {
       threads: options.threads,
       importer: options.importer,
     });
-    store.#nextKey = nextKey;
-    const problem = store.#rows.load(rows);
+    store.nextKey = nextKey;
+    const problem = store.rows.load(rows);
     if (problem !== undefined) {
       throw new StorageError(
         `the ANN store in ${dir} is corrupt (${problem}). Rebuild it and persist again.`,
       );
     }
     if (indexPath === undefined || config.dimensions === null) return store;
-    const index = await store.#create(config.dimensions);
+    const index = await store.create(config.dimensions);
     try {
       if (mode === "view") index.view(indexPath);
       else index.load(indexPath);
@@ -316,20 +316,20 @@ export class AnnVectorStore implements VectorStore {
           `dimensions; the rows list ${rows.count} of ${config.dimensions}). Rebuild it and persist again.`,
       );
     }
-    store.#index = index;
-    if (mode === "view") store.#view = { path: indexPath, stat: indexStat! };
+    store.index = index;
+    if (mode === "view") store.view = { path: indexPath, stat: indexStat! };
     return store;
   }
 
-  #similarity(distance: number): number {
-    return this.#config.metric === "l2" ? 1 / (1 + distance) : 1 - distance;
+  private similarity(distance: number): number {
+    return this.config.metric === "l2" ? 1 / (1 + distance) : 1 - distance;
   }
 
   /** Creates an empty usearch index of `dims` dimensions with this store's settings. */
-  async #create(dims: number): Promise<UsearchIndex> {
-    this.#module ??= await loadUsearch(this.#importer);
-    const c = this.#config;
-    const index = new this.#module.Index({
+  private async create(dims: number): Promise<UsearchIndex> {
+    this.module ??= await loadUsearch(this.importer);
+    const c = this.config;
+    const index = new this.module.Index({
       dimensions: dims,
       metric: USEARCH_METRIC[c.metric],
       quantization: c.quantization,
@@ -338,32 +338,32 @@ export class AnnVectorStore implements VectorStore {
       expansion_search: c.expansionSearch,
       multi: false,
     });
-    this.#config.dimensions = dims;
+    this.config.dimensions = dims;
     return index;
   }
 
   /** The index, ready for changes: created on first use; a memory-mapped view is first read into memory. */
-  async #writable(dims: number): Promise<UsearchIndex> {
-    if (this.#index === undefined) {
-      this.#index = await this.#create(dims);
-      return this.#index;
+  private async writable(dims: number): Promise<UsearchIndex> {
+    if (this.index === undefined) {
+      this.index = await this.create(dims);
+      return this.index;
     }
-    const view = this.#view;
-    if (view === undefined) return this.#index;
+    const view = this.view;
+    if (view === undefined) return this.index;
     if (!sameFile(view.path, view.stat)) {
       throw new StorageError(
         `the ANN index file ${view.path} changed or vanished since it was memory-mapped, so it cannot be read into ` +
           'memory for changes: load the store again (or with { mode: "load" }).',
       );
     }
-    const index = await this.#create(dims);
+    const index = await this.create(dims);
     index.load(view.path);
-    this.#index = index;
-    this.#view = undefined;
+    this.index = index;
+    this.view = undefined;
     return index;
   }
 
-  #keysOf(docIds: unknown): Set<number> {
+  private keysOf(docIds: unknown): Set<number> {
     if (!Array.isArray(docIds) || docIds.some((id) => typeof id !== "string")) {
       throw new InvalidArgumentError(
         "docIds",
@@ -371,8 +371,7 @@ export class AnnVectorStore implements VectorStore {
       );
     }
     const keys = new Set<number>();
-    for (const docId of docIds as string[])
-      for (const key of this.#rows.keysOfDoc(docId) ?? []) keys.add(key);
+    for (const docId of docIds as string[]) for (const key of this.rows.keysOfDoc(docId) ?? []) keys.add(key);
     return keys;
   }
 }

@@ -41,9 +41,9 @@ export function isRetryable(error: unknown): boolean {
  * autovacuums, so without it the planner knows nothing of the rows).
  */
 export class RowWriter {
-  #method: Promise<StagingMethod> | undefined;
+  private method: Promise<StagingMethod> | undefined;
   /** Inside a load of several writes (between deferIndexes and finishLoad): finishLoad analyses, once. */
-  #inLoad = false;
+  private inLoad = false;
 
   constructor(
     private readonly runner: QueryRunner,
@@ -57,17 +57,20 @@ export class RowWriter {
     throwIfAborted(signal);
     const bulk = this.options.bulk;
     const large = bulk !== false && rows.length >= bulk.threshold;
-    const once = () => (large ? this.#bulkWrite(rows, options) : this.#insertWrite(rows, options));
+    const once = () => (large ? this.bulkWrite(rows, options) : this.insertWrite(rows, options));
     try {
       await once();
     } catch (error) {
       if (!isRetryable(error) || signal?.aborted) throw error;
       await once();
     }
-    if (large && !this.#inLoad) await this.#analyze(rows.length, options);
+    if (large && !this.inLoad) await this.analyze(rows.length, options);
   }
 
-  async #insertWrite(rows: readonly NodeRow[], { signal, onProgress }: VectorStoreAddOptions): Promise<void> {
+  private async insertWrite(
+    rows: readonly NodeRow[],
+    { signal, onProgress }: VectorStoreAddOptions,
+  ): Promise<void> {
     const size = this.options.batchSize;
     const batches = Math.ceil(rows.length / size);
     try {
@@ -102,13 +105,16 @@ export class RowWriter {
     }
   }
 
-  async #bulkWrite(rows: readonly NodeRow[], { signal, onProgress }: VectorStoreAddOptions): Promise<void> {
+  private async bulkWrite(
+    rows: readonly NodeRow[],
+    { signal, onProgress }: VectorStoreAddOptions,
+  ): Promise<void> {
     const bulk = this.options.bulk as Exclude<ResolvedOptions["bulk"], false>;
     const total = rows.length;
     const report = (phase: VectorStoreAddProgress["phase"], done: number) =>
       onProgress?.({ phase, done, total });
     try {
-      const method = await this.#stagingMethod();
+      const method = await this.stagingMethod();
       await this.runner.transaction(async (q, conn) => {
         const hnsw = await hnswOfEmptyTable(q, this.table);
         await dropIndexes(q, hnsw);
@@ -150,7 +156,7 @@ export class RowWriter {
    * Returns whether it dropped any.
    */
   async deferIndexes(): Promise<boolean> {
-    this.#inLoad = true;
+    this.inLoad = true;
     try {
       return await this.runner.transaction(async (q) => {
         const hnsw = await hnswOfEmptyTable(q, this.table);
@@ -167,7 +173,7 @@ export class RowWriter {
    * load that stopped before its end), with `maintenance_work_mem` raised, then `ANALYZE`s the table.
    */
   async finishLoad(createSql: string | undefined, options: VectorStoreAddOptions = {}): Promise<void> {
-    this.#inLoad = false;
+    this.inLoad = false;
     const [row] = await this.runner.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.table}`);
     const total = Number(row?.n ?? 0);
     if (createSql !== undefined) {
@@ -189,23 +195,23 @@ export class RowWriter {
         throw storageError(`could not build the HNSW index of ${this.table}`, error);
       }
     }
-    await this.#analyze(total, options);
+    await this.analyze(total, options);
   }
 
   /** Refreshes the planner's statistics after a bulk load (best effort: the rows are already committed). */
-  async #analyze(total: number, { onProgress }: VectorStoreAddOptions): Promise<void> {
+  private async analyze(total: number, { onProgress }: VectorStoreAddOptions): Promise<void> {
     onProgress?.({ phase: "analyze", done: 0, total });
     await this.runner.query(`ANALYZE ${this.table}`).catch(() => undefined);
     onProgress?.({ phase: "analyze", done: total, total });
   }
 
-  #stagingMethod(): Promise<StagingMethod> {
-    if (this.#method === undefined) {
-      this.#method = stagingMethod(this.runner);
-      this.#method.catch(() => {
-        this.#method = undefined;
+  private stagingMethod(): Promise<StagingMethod> {
+    if (this.method === undefined) {
+      this.method = stagingMethod(this.runner);
+      this.method.catch(() => {
+        this.method = undefined;
       });
     }
-    return this.#method;
+    return this.method;
   }
 }

@@ -81,15 +81,15 @@ type TableState = "missing" | "ready";
  */
 export class PgKeywordStore implements PgKeywordSearchable {
   readonly storesText = true;
-  readonly #source: PgKeywordStoreOptions;
-  readonly #names: { schemaName: string; tableName: string };
-  readonly #batchSize: number;
-  readonly #table: string;
-  readonly #textSearch: PgTextSearch;
-  #runner: Promise<QueryRunner> | undefined;
-  #state: TableState = "missing";
-  #ownsPglite = false;
-  #closed = false;
+  private readonly source: PgKeywordStoreOptions;
+  private readonly names: { schemaName: string; tableName: string };
+  private readonly batchSize: number;
+  private readonly table: string;
+  private readonly textSearch: PgTextSearch;
+  private runner: Promise<QueryRunner> | undefined;
+  private state: TableState = "missing";
+  private ownsPglite = false;
+  private closed = false;
 
   constructor(options: PgKeywordStoreOptions) {
     if ((options as { textSearch?: unknown } | null)?.textSearch === false) {
@@ -100,11 +100,11 @@ export class PgKeywordStore implements PgKeywordSearchable {
     }
     // The same names, limits and connection checks as a PgVectorStore (dimensions do not apply).
     const resolved = resolveOptions({ ...options, dimensions: 1, hnsw: false });
-    this.#source = options;
-    this.#names = { schemaName: resolved.schemaName, tableName: resolved.tableName };
-    this.#batchSize = resolved.batchSize;
-    this.#table = `${quoteIdent(resolved.schemaName)}.${quoteIdent(resolved.tableName)}`;
-    this.#textSearch = new PgTextSearch(this.#table, this.#names, resolved.textSearch);
+    this.source = options;
+    this.names = { schemaName: resolved.schemaName, tableName: resolved.tableName };
+    this.batchSize = resolved.batchSize;
+    this.table = `${quoteIdent(resolved.schemaName)}.${quoteIdent(resolved.tableName)}`;
+    this.textSearch = new PgTextSearch(this.table, this.names, resolved.textSearch);
   }
 
   /**
@@ -121,13 +121,13 @@ export class PgKeywordStore implements PgKeywordSearchable {
     if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
     const db = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
     const store = new PgKeywordStore({ ...rest, pglite: db as unknown as PGliteLike });
-    store.#ownsPglite = true;
+    store.ownsPglite = true;
     return store;
   }
 
   /** The quoted, schema-qualified table name, e.g. `"public"."streamdex_nodes"`. */
   get tableName(): string {
-    return this.#table;
+    return this.table;
   }
 
   /** Upserts the nodes (by id) in one transaction of `batchSize`-row statements: on any error nothing is written. */
@@ -140,20 +140,20 @@ export class PgKeywordStore implements PgKeywordSearchable {
     for (const node of nodes) rows.set(node.id, nodeRowValues(node)); // the last copy of a repeated id wins
     // Rows in id order: concurrent upserts of overlapping ids lock them in the same order (no deadlock).
     const all = [...rows.values()].sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
-    const runner = await this.#writable();
+    const runner = await this.writable();
     try {
       await runner.transaction(async (q) => {
-        for (let start = 0; start < all.length; start += this.#batchSize) {
+        for (let start = 0; start < all.length; start += this.batchSize) {
           const params = new SqlParams();
           const values = all
-            .slice(start, start + this.#batchSize)
+            .slice(start, start + this.batchSize)
             .map(
               (row) =>
                 `(${params.add(row[0])}, ${params.add(row[1])}, ${params.add(row[2])}, ` +
                 `${params.add(row[3])}::jsonb, ${params.add(row[4])}::jsonb)`,
             );
           await q(
-            `INSERT INTO ${this.#table} (id, ref_doc_id, text, metadata, node_info) VALUES ${values.join(", ")} ` +
+            `INSERT INTO ${this.table} (id, ref_doc_id, text, metadata, node_info) VALUES ${values.join(", ")} ` +
               "ON CONFLICT (id) DO UPDATE SET ref_doc_id = EXCLUDED.ref_doc_id, text = EXCLUDED.text, " +
               "metadata = EXCLUDED.metadata, node_info = EXCLUDED.node_info",
             params.values,
@@ -161,7 +161,7 @@ export class PgKeywordStore implements PgKeywordSearchable {
         }
       });
     } catch (error) {
-      throw storageError(`could not write to ${this.#table}; nothing was written`, error);
+      throw storageError(`could not write to ${this.table}; nothing was written`, error);
     }
     return nodes.map((node) => node.id);
   }
@@ -171,130 +171,130 @@ export class PgKeywordStore implements PgKeywordSearchable {
     if (typeof refDocId !== "string") {
       throw new InvalidArgumentError("refDocId", `expected a string, got ${describe(refDocId)}.`);
     }
-    const runner = await this.#readable();
+    const runner = await this.readable();
     if (runner === undefined) return;
-    await this.#run("could not delete from", () =>
-      runner.query(`DELETE FROM ${this.#table} WHERE ref_doc_id = $1`, [refDocId]),
+    await this.run("could not delete from", () =>
+      runner.query(`DELETE FROM ${this.table} WHERE ref_doc_id = $1`, [refDocId]),
     );
   }
 
   /** Full-text search (see `PgTextSearch`): the `similarityTopK` nodes with the most of the query's words. */
   keywordSearch(query: PgKeywordQuery): Promise<NodeWithScore[]> {
     // A missing table is empty: an empty result, without creating anything.
-    return this.#textSearch.search(query, () => this.#readable());
+    return this.textSearch.search(query, () => this.readable());
   }
 
   /** Number of rows (0 while the table does not exist). */
   async count(): Promise<number> {
-    const runner = await this.#readable();
+    const runner = await this.readable();
     if (runner === undefined) return 0;
-    const rows = await this.#run("could not count", () =>
-      runner.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM ${this.#table}`),
+    const rows = await this.run("could not count", () =>
+      runner.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM ${this.table}`),
     );
     return Number(rows[0]?.n ?? 0);
   }
 
   /** Deletes every row (the table and its indexes stay). */
   async clear(): Promise<void> {
-    const runner = await this.#readable();
+    const runner = await this.readable();
     if (runner !== undefined)
-      await this.#run("could not clear", () => runner.query(`DELETE FROM ${this.#table}`));
+      await this.run("could not clear", () => runner.query(`DELETE FROM ${this.table}`));
   }
 
   /** Ends the pool the store opened (from `connectionString`) or the PGlite of `embedded()`; idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const runner = await this.#runner?.catch(() => undefined);
+    if (this.closed) return;
+    this.closed = true;
+    const runner = await this.runner?.catch(() => undefined);
     if (runner !== undefined) await runner.close();
-    else if (this.#ownsPglite) await this.#source.pglite?.close();
+    else if (this.ownsPglite) await this.source.pglite?.close();
   }
 
-  async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
-      throw storageError(`${what} ${this.#table}`, error);
+      throw storageError(`${what} ${this.table}`, error);
     }
   }
 
-  #connect(): Promise<QueryRunner> {
-    if (this.#closed) {
-      return Promise.reject(new StorageError(`the PgKeywordStore for ${this.#table} is closed.`));
+  private connect(): Promise<QueryRunner> {
+    if (this.closed) {
+      return Promise.reject(new StorageError(`the PgKeywordStore for ${this.table} is closed.`));
     }
-    if (this.#runner === undefined) {
-      const { client, pglite, connectionString } = this.#source;
-      this.#runner =
+    if (this.runner === undefined) {
+      const { client, pglite, connectionString } = this.source;
+      this.runner =
         pglite !== undefined
-          ? Promise.resolve(pgliteRunner(pglite, this.#ownsPglite))
+          ? Promise.resolve(pgliteRunner(pglite, this.ownsPglite))
           : client !== undefined
             ? Promise.resolve(pgRunner(client, false, targetOf(client)))
             : poolRunner(connectionString!);
-      this.#runner.catch(() => {
-        this.#runner = undefined;
+      this.runner.catch(() => {
+        this.runner = undefined;
       });
     }
-    return this.#runner;
+    return this.runner;
   }
 
   /** The read path: the runner when the table exists (checked in the catalog until it does), else undefined. */
-  async #readable(): Promise<QueryRunner | undefined> {
-    const runner = await this.#connect();
-    if (this.#state === "missing") this.#state = await this.#inspect(runner);
-    return this.#state === "ready" ? runner : undefined;
+  private async readable(): Promise<QueryRunner | undefined> {
+    const runner = await this.connect();
+    if (this.state === "missing") this.state = await this.inspect(runner);
+    return this.state === "ready" ? runner : undefined;
   }
 
   /** The write path: creates the schema, the table and its indexes when missing. */
-  async #writable(): Promise<QueryRunner> {
-    const runner = await this.#connect();
-    if ((await this.#readable()) !== undefined) {
-      await this.#textSearch.ensure(runner);
+  private async writable(): Promise<QueryRunner> {
+    const runner = await this.connect();
+    if ((await this.readable()) !== undefined) {
+      await this.textSearch.ensure(runner);
       return runner;
     }
-    const { schemaName, tableName } = this.#names;
-    const config = (this.#textSearch.textSearch as { config: string }).config;
+    const { schemaName, tableName } = this.names;
+    const config = (this.textSearch.textSearch as { config: string }).config;
     const on = (name: string) =>
-      `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${tableName}_${name}`)} ON ${this.#table}`;
-    await this.#run("could not create", async () => {
+      `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${tableName}_${name}`)} ON ${this.table}`;
+    await this.run("could not create", async () => {
       await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schemaName)}`);
       await runner.query(
-        `CREATE TABLE IF NOT EXISTS ${this.#table} (id text PRIMARY KEY, ref_doc_id text NOT NULL, ` +
+        `CREATE TABLE IF NOT EXISTS ${this.table} (id text PRIMARY KEY, ref_doc_id text NOT NULL, ` +
           "text text NOT NULL, metadata jsonb NOT NULL DEFAULT '{}', node_info jsonb NOT NULL DEFAULT '{}', " +
           `${textSearchColumnSql(config)})`,
       );
       await runner.query(`${on("ref_doc_id_idx")} (ref_doc_id)`);
       await runner.query(`${on("metadata_idx")} USING gin (metadata)`);
       await runner.query(
-        `CREATE INDEX IF NOT EXISTS ${quoteIdent(textSearchIndexName(tableName))} ON ${this.#table} ` +
+        `CREATE INDEX IF NOT EXISTS ${quoteIdent(textSearchIndexName(tableName))} ON ${this.table} ` +
           `USING gin (${TEXT_SEARCH_COLUMN})`,
       );
     });
-    this.#state = await this.#inspect(runner);
-    await this.#textSearch.ensure(runner);
+    this.state = await this.inspect(runner);
+    await this.textSearch.ensure(runner);
     return runner;
   }
 
   /** Whether the table exists and is a keyword table; a table with embeddings or other columns is refused. */
-  async #inspect(runner: QueryRunner): Promise<TableState> {
-    const columns = await this.#run("could not look up", () =>
+  private async inspect(runner: QueryRunner): Promise<TableState> {
+    const columns = await this.run("could not look up", () =>
       runner.query<{ name: string; type: string }>(
         "SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute " +
           "WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
-        [this.#table],
+        [this.table],
       ),
     );
     if (columns.length === 0) return "missing";
     const embedding = columns.find((c) => c.name === "embedding");
     if (embedding !== undefined) {
       throw new StorageError(
-        `the table ${this.#table} holds ${embedding.type} embeddings: it is a PgVectorStore table. Open it with ` +
+        `the table ${this.table} holds ${embedding.type} embeddings: it is a PgVectorStore table. Open it with ` +
           "PgVectorStore (its keywordSearch searches the same rows), or choose another tableName.",
       );
     }
     const names = new Set(columns.map((c) => c.name));
     if (!["id", "ref_doc_id", "text", "metadata", "node_info"].every((name) => names.has(name))) {
       throw new StorageError(
-        `the table ${this.#table} exists but is not a streamdex table (its columns differ): choose another tableName.`,
+        `the table ${this.table} exists but is not a streamdex table (its columns differ): choose another tableName.`,
       );
     }
     return "ready";

@@ -89,22 +89,22 @@ interface Row {
  */
 export class PgVectorStore implements VectorStore, PgKeywordSearchable {
   readonly storesText = true;
-  readonly #options: ResolvedOptions;
-  readonly #source: PgVectorStoreOptions;
-  readonly #table: string;
-  #ownsPglite = false;
-  #ready: Promise<TableInfo> | undefined;
-  #connecting: Promise<QueryRunner> | undefined;
-  #runner: QueryRunner | undefined;
-  #writer: RowWriter | undefined;
-  #closed = false;
-  readonly #textSearch: PgTextSearch;
+  private readonly options: ResolvedOptions;
+  private readonly source: PgVectorStoreOptions;
+  private readonly table: string;
+  private ownsPglite = false;
+  private ready: Promise<TableInfo> | undefined;
+  private connecting: Promise<QueryRunner> | undefined;
+  private runner: QueryRunner | undefined;
+  private writer: RowWriter | undefined;
+  private closed = false;
+  private readonly textSearch: PgTextSearch;
 
   constructor(options: PgVectorStoreOptions) {
-    this.#options = resolveOptions(options);
-    this.#source = options;
-    this.#table = `${quoteIdent(this.#options.schemaName)}.${quoteIdent(this.#options.tableName)}`;
-    this.#textSearch = new PgTextSearch(this.#table, this.#options, this.#options.textSearch);
+    this.options = resolveOptions(options);
+    this.source = options;
+    this.table = `${quoteIdent(this.options.schemaName)}.${quoteIdent(this.options.tableName)}`;
+    this.textSearch = new PgTextSearch(this.table, this.options, this.options.textSearch);
   }
 
   /**
@@ -130,18 +130,18 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
         ? new PGlite({ extensions: { vector } })
         : new PGlite(dataDir, { extensions: { vector } });
     const store = new PgVectorStore({ ...rest, pglite: db as unknown as PGliteLike });
-    store.#ownsPglite = true;
+    store.ownsPglite = true;
     return store;
   }
 
   /** Dimensions of the stored vectors. */
   get dimensions(): number {
-    return this.#options.dimensions;
+    return this.options.dimensions;
   }
 
   /** The quoted, schema-qualified table name, e.g. `"public"."streamdex_nodes"`. */
   get tableName(): string {
-    return this.#table;
+    return this.table;
   }
 
   /**
@@ -151,7 +151,7 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
   async add(nodes: TextNode[], options: VectorStoreAddOptions = {}): Promise<string[]> {
     const rows = nodeRows(nodes, this.dimensions);
     if (rows.length === 0) return [];
-    await (await this.#rowWriter()).write(rows, options);
+    await (await this.rowWriter()).write(rows, options);
     return nodes.map((node) => node.id);
   }
 
@@ -165,14 +165,14 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
    * ```
    */
   async ensureTable(): Promise<void> {
-    await this.#rowWriter();
+    await this.rowWriter();
   }
 
-  async #rowWriter(): Promise<RowWriter> {
-    const { runner } = await this.#setup("write");
-    await this.#textSearch.ensure(runner); // a table made before full-text search gets its column (write path only)
-    this.#writer ??= new RowWriter(runner, this.#table, this.#options);
-    return this.#writer;
+  private async rowWriter(): Promise<RowWriter> {
+    const { runner } = await this.setup("write");
+    await this.textSearch.ensure(runner); // a table made before full-text search gets its column (write path only)
+    this.writer ??= new RowWriter(runner, this.table, this.options);
+    return this.writer;
   }
 
   /**
@@ -181,7 +181,7 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
    * add; until then queries search exactly. Returns whether the index was dropped.
    */
   async beginBulkLoad(): Promise<boolean> {
-    return (await this.#rowWriter()).deferIndexes();
+    return (await this.rowWriter()).deferIndexes();
   }
 
   /**
@@ -189,8 +189,8 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
    * raised) and `ANALYZE`s the table. Safe to call at any time: after a load that stopped half-way it repairs.
    */
   async endBulkLoad(options: VectorStoreAddOptions = {}): Promise<void> {
-    await (await this.#rowWriter()).finishLoad(
-      this.#options.hnsw === false ? undefined : hnswIndexSql(this.#options, this.#table),
+    await (await this.rowWriter()).finishLoad(
+      this.options.hnsw === false ? undefined : hnswIndexSql(this.options, this.table),
       options,
     );
   }
@@ -200,10 +200,10 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
     if (typeof refDocId !== "string") {
       throw new InvalidArgumentError("refDocId", `expected a string, got ${describe(refDocId)}.`);
     }
-    const { runner, info } = await this.#setup("read");
+    const { runner, info } = await this.setup("read");
     if (!info.exists) return;
-    await this.#run("could not delete", () =>
-      runner.query(`DELETE FROM ${this.#table} WHERE ref_doc_id = $1`, [refDocId]),
+    await this.run("could not delete", () =>
+      runner.query(`DELETE FROM ${this.table} WHERE ref_doc_id = $1`, [refDocId]),
     );
   }
 
@@ -242,11 +242,11 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
     }
     if (docIds !== undefined && docIds.length === 0) return { nodes: [], ids: [], similarities: [] };
     if (filters !== undefined) validateFilters(filters);
-    const { runner, info } = await this.#setup("read");
+    const { runner, info } = await this.setup("read");
     if (!info.exists) return { nodes: [], ids: [], similarities: [] };
     const search: VectorSearch = {
-      table: this.#table,
-      options: this.#options,
+      table: this.table,
+      options: this.options,
       info,
       vector: vectorLiteral(embedding),
       topK,
@@ -254,18 +254,18 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
       docIds,
     };
     const main = vectorQuery(search);
-    const rows = await this.#run("could not query", () => runner.query<Row>(main.sql, main.values));
+    const rows = await this.run("could not query", () => runner.query<Row>(main.sql, main.values));
     const zeros = zeroVectorQuery(
       search,
       rows.map((row) => row.id),
     );
     if (zeros !== undefined) {
-      rows.push(...(await this.#run("could not query", () => runner.query<Row>(zeros.sql, zeros.values))));
+      rows.push(...(await this.run("could not query", () => runner.query<Row>(zeros.sql, zeros.values))));
     }
     return {
       nodes: rows.map(nodeFromRow),
       ids: rows.map((row) => row.id),
-      similarities: rows.map((row) => this.#similarity(row.distance)),
+      similarities: rows.map((row) => this.similarity(row.distance)),
     };
   }
 
@@ -275,54 +275,54 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
    * {@link query}. See {@link PgTextSearch} for the ranking; `textSearch: false` stores throw `StorageError`.
    */
   keywordSearch(query: PgKeywordQuery): Promise<NodeWithScore[]> {
-    return this.#textSearch.search(query, async () => {
-      const { runner, info } = await this.#setup("read");
+    return this.textSearch.search(query, async () => {
+      const { runner, info } = await this.setup("read");
       return info.exists ? runner : undefined; // a missing table finds nothing (as query does)
     });
   }
 
   /** Number of rows in the table. */
   async count(): Promise<number> {
-    const { runner, info } = await this.#setup("read");
+    const { runner, info } = await this.setup("read");
     if (!info.exists) return 0;
-    const rows = await this.#run("could not count", () =>
-      runner.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM ${this.#table}`),
+    const rows = await this.run("could not count", () =>
+      runner.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM ${this.table}`),
     );
     return Number(rows[0]?.n ?? 0);
   }
 
   /** Deletes every row (the table and its indexes stay). */
   async clear(): Promise<void> {
-    const { runner, info } = await this.#setup("read");
+    const { runner, info } = await this.setup("read");
     if (!info.exists) return;
-    await this.#run("could not clear", () => runner.query(`DELETE FROM ${this.#table}`));
+    await this.run("could not clear", () => runner.query(`DELETE FROM ${this.table}`));
   }
 
   /** Ends the pool the store opened (from `connectionString`) or the PGlite of `embedded()`; idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const runner = this.#runner ?? (this.#ownsPglite ? this.#makeRunnerSync() : undefined);
+    if (this.closed) return;
+    this.closed = true;
+    const runner = this.runner ?? (this.ownsPglite ? this.makeRunnerSync() : undefined);
     await runner?.close();
   }
 
-  #similarity(distance: number | null): number {
+  private similarity(distance: number | null): number {
     if (distance === null || Number.isNaN(distance)) return 0;
-    return this.#options.distance === "cosine" ? 1 - distance : -distance;
+    return this.options.distance === "cosine" ? 1 - distance : -distance;
   }
 
-  async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
-      throw storageError(`${what} ${this.#table}`, error);
+      throw storageError(`${what} ${this.table}`, error);
     }
   }
 
-  #makeRunnerSync(): QueryRunner | undefined {
-    const { client, pglite } = this.#source;
-    const settings = this.#options.connection;
-    if (pglite !== undefined) return pgliteRunner(pglite, this.#ownsPglite, settings);
+  private makeRunnerSync(): QueryRunner | undefined {
+    const { client, pglite } = this.source;
+    const settings = this.options.connection;
+    if (pglite !== undefined) return pgliteRunner(pglite, this.ownsPglite, settings);
     if (client !== undefined) return pgRunner(client, false, targetOf(client), settings);
     return undefined;
   }
@@ -332,35 +332,34 @@ export class PgVectorStore implements VectorStore, PgKeywordSearchable {
    * `createTable`, creates what is missing, once (retried after a failure). Throws when the table is missing and the
    * store may not create it.
    */
-  async #setup(mode: "read" | "write"): Promise<{ runner: QueryRunner; info: TableInfo }> {
-    if (this.#closed) throw new StorageError(`the PgVectorStore for ${this.#table} is closed.`);
-    if (this.#connecting === undefined) {
+  private async setup(mode: "read" | "write"): Promise<{ runner: QueryRunner; info: TableInfo }> {
+    if (this.closed) throw new StorageError(`the PgVectorStore for ${this.table} is closed.`);
+    if (this.connecting === undefined) {
       const connecting = (async () => {
-        this.#runner ??=
-          this.#makeRunnerSync() ??
-          (await poolRunner(this.#source.connectionString!, this.#options.connection));
-        return this.#runner;
+        this.runner ??=
+          this.makeRunnerSync() ?? (await poolRunner(this.source.connectionString!, this.options.connection));
+        return this.runner;
       })();
-      this.#connecting = connecting;
+      this.connecting = connecting;
       connecting.catch(() => {
-        if (this.#connecting === connecting) this.#connecting = undefined;
+        if (this.connecting === connecting) this.connecting = undefined;
       });
     }
-    const runner = await this.#connecting;
-    const create = mode === "write" && this.#options.createTable;
-    const cached = await this.#ready?.catch(() => undefined);
+    const runner = await this.connecting;
+    const create = mode === "write" && this.options.createTable;
+    const cached = await this.ready?.catch(() => undefined);
     if (cached?.exists && (cached.complete || !create)) return { runner, info: cached };
-    const ready = setupTable(runner, this.#options, this.#table, { create });
-    this.#ready = ready;
+    const ready = setupTable(runner, this.options, this.table, { create });
+    this.ready = ready;
     const forget = () => {
-      if (this.#ready === ready) this.#ready = undefined;
+      if (this.ready === ready) this.ready = undefined;
     };
     ready.then((info) => info.exists || forget(), forget);
     const info = await ready;
-    if (!info.exists && !this.#options.createTable) {
+    if (!info.exists && !this.options.createTable) {
       if (!info.extension) throw missingExtension(undefined, "absent");
       throw new StorageError(
-        `the table ${this.#table} does not exist, and this store may not create it (createTable: false): run ` +
+        `the table ${this.table} does not exist, and this store may not create it (createTable: false): run ` +
           "`streamdex ingest` first, or call add() on a store that may create it (createTable: true, the default).",
       );
     }

@@ -88,9 +88,9 @@ interface ColumnState {
  * (right, but without the index) until a write ({@link PgTextSearch.ensure}) adds the column.
  */
 export class PgTextSearch {
-  #ensured: Promise<void> | undefined;
-  #hasColumn = false;
-  #configChecked = false;
+  private ensured: Promise<void> | undefined;
+  private hasColumn = false;
+  private configChecked = false;
 
   /** `table`: quoted and schema-qualified; `textSearch: false` for a store without full-text search. */
   constructor(
@@ -106,17 +106,17 @@ export class PgTextSearch {
   ensure(runner: QueryRunner): Promise<void> {
     const textSearch = this.textSearch;
     if (textSearch === false) return Promise.resolve();
-    this.#ensured ??= (async () => {
-      const state = await this.#state(runner);
+    this.ensured ??= (async () => {
+      const state = await this.state(runner);
       if (!state.has_column || !state.has_index) {
         await createTextSearch(runner, this.table, this.names.tableName, textSearch);
       }
-      this.#hasColumn = true;
+      this.hasColumn = true;
     })();
-    this.#ensured.catch(() => {
-      this.#ensured = undefined;
+    this.ensured.catch(() => {
+      this.ensured = undefined;
     });
-    return this.#ensured;
+    return this.ensured;
   }
 
   /**
@@ -140,10 +140,10 @@ export class PgTextSearch {
     if (docIds !== undefined && docIds.length === 0) return [];
     const runner = await connect();
     if (runner === undefined) return [];
-    if (!this.#hasColumn) this.#hasColumn = (await this.#state(runner)).has_column;
+    if (!this.hasColumn) this.hasColumn = (await this.state(runner)).has_column;
     const params = new SqlParams();
     const config = `${params.add(textSearch.config)}::regconfig`;
-    const source = this.#hasColumn ? TEXT_SEARCH_COLUMN : `to_tsvector(${config}, text)`;
+    const source = this.hasColumn ? TEXT_SEARCH_COLUMN : `to_tsvector(${config}, text)`;
     // Each lexeme quoted for tsquery input (quotes and backslashes doubled), so it is matched as is, not re-parsed.
     const words =
       "SELECT '''' || replace(replace(l, '\\', '\\\\'), '''', '''''') || '''' AS w " +
@@ -171,10 +171,10 @@ export class PgTextSearch {
     return rows.map((row) => ({ node: nodeFromRow(row), score: Number(row.score) }));
   }
 
-  async #state(runner: QueryRunner): Promise<ColumnState> {
-    if (!this.#configChecked && this.textSearch !== false) {
+  private async state(runner: QueryRunner): Promise<ColumnState> {
+    if (!this.configChecked && this.textSearch !== false) {
       await checkConfig(runner, this.textSearch.config);
-      this.#configChecked = true;
+      this.configChecked = true;
     }
     const { schemaName, tableName } = this.names;
     let state: ColumnState | undefined;

@@ -1,0 +1,39 @@
+/**
+ * One private-member style: TypeScript `private` / `protected`, not ECMAScript `#fields` (biome has no rule for
+ * this). Fails on any `#name` member declaration or `this.#name` use in src/.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = resolve(import.meta.dirname, "..");
+/**
+ * Files another branch of issue 19 converts; remove an entry once that branch is merged (the test fails on an entry
+ * that no longer needs it).
+ */
+const PENDING = new Set(["src/indices/vector-store-index.ts"]);
+
+const HASH_MEMBER = /^\s+(?:(?:static|readonly|async|get|set|accessor)\s+)*\*?#[A-Za-z_$]|\.#[A-Za-z_$]/m;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.(ts|mts|js|mjs)$/.test(entry.name) ? [path] : [];
+  });
+}
+
+describe("private members", () => {
+  it("src/ uses TypeScript private, not #fields", () => {
+    const offenders: string[] = [];
+    const stale: string[] = [];
+    for (const file of sourceFiles(join(ROOT, "src"))) {
+      const rel = relative(ROOT, file).split("\\").join("/");
+      const uses = HASH_MEMBER.test(readFileSync(file, "utf8"));
+      if (uses && !PENDING.has(rel)) offenders.push(rel);
+      if (!uses && PENDING.has(rel)) stale.push(rel);
+    }
+    expect(offenders).toEqual([]);
+    expect(stale, "converted already: remove from PENDING").toEqual([]);
+  });
+});
