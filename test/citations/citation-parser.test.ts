@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { MAX_GROUP_CONTENT } from "../../src/citations/citation-parser.js";
 import {
   type Citation,
   CitationParser,
   type CitationParserOptions,
-  MAX_GROUP_CONTENT,
   parseCitations,
   type SourceLookup,
-} from "../../src/citations/citation-parser.js";
+} from "../../src/index.js";
 
 const IDS = ["a", "b", "c", "d", "e"];
 

@@ -23,15 +23,18 @@
  */
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Citation } from "../../src/citations/citation-parser.js";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
-import { CitationQueryEngine } from "../../src/engines/citation-query-engine.js";
-import { VectorStoreIndex } from "../../src/indices/vector-store-index.js";
-import { SimpleDirectoryReader } from "../../src/ingestion/readers/simple-directory-reader.js";
-import { ExtractiveLLM } from "../../src/llms/extractive-llm.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import type { LLM } from "../../src/llms/types.js";
-import { type NodeWithScore, TextNode } from "../../src/schema/node.js";
+import {
+  type Citation,
+  CitationQueryEngine,
+  ExtractiveLLM,
+  type LLM,
+  MockEmbedding,
+  MockLLM,
+  type NodeWithScore,
+  SimpleDirectoryReader,
+  TextNode,
+  VectorStoreIndex,
+} from "../../src/index.js";
 import { contentWords } from "../../src/utils/text.js";
 import { QUALITY_CASES, type QualityCase } from "./citation-quality.fixture.js";
 

@@ -1,16 +1,22 @@
 // CitationQueryEngine: numbered sources, citation prompts, and [n] markers mapped to their sources while the
 // answer streams (a citation part right after the text-delta that completes each marker), in every mode.
 import { describe, expect, it } from "vitest";
-import { parseCitations } from "../../src/citations/citation-parser.js";
-import { CitationSource } from "../../src/citations/numbered-sources.js";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
-import { CitationQueryEngine, getCitationSynthesizer } from "../../src/engines/citation-query-engine.js";
-import { Document, VectorStoreIndex } from "../../src/index.js";
-import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import type { NodeWithScore } from "../../src/schema/node.js";
-import { TextNode } from "../../src/schema/node.js";
-import type { AnswerPart } from "../../src/streaming/answer-part.js";
-import { RESPONSE_MODES, type ResponseMode } from "../../src/synthesizers/types.js";
+import {
+  type AnswerPart,
+  CitationQueryEngine,
+  CitationSource,
+  Document,
+  getCitationSynthesizer,
+  MockEmbedding,
+  MockLLM,
+  type MockLLMOptions,
+  type NodeWithScore,
+  parseCitations,
+  RESPONSE_MODES,
+  type ResponseMode,
+  TextNode,
+  VectorStoreIndex,
+} from "../../src/index.js";
 import { FixedRetriever, nodes } from "../support/fixtures.js";
 
 /** A citing engine over fixed nodes. */

@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddingChoice } from "../../src/cli/models.js";
 import { chooseStore } from "../../src/cli/stores.js";
 import { Workspace } from "../../src/cli/workspace.js";
-import type { EmbedCallOptions } from "../../src/embeddings/base-embedding.js";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
+import { type EmbedCallOptions, MockEmbedding } from "../../src/index.js";
 
 /** The hash model, failing on its `failOn`-th call (an embedding server that goes away mid-ingest). */
 class FailingEmbedding extends MockEmbedding {

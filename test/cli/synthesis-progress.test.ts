@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { describeProgress, SynthesisProgress } from "../../src/cli/progress.js";
-import { EventDispatcher } from "../../src/instrumentation/events.js";
+import { EventDispatcher } from "../../src/index.js";
 import { runCli } from "./run-cli.js";
 
 const DATA = fileURLToPath(new URL("../../examples/data", import.meta.url));

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { BaseEmbedding, type EmbedCallOptions } from "../../src/embeddings/base-embedding.js";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
-import { AbortError, InvalidArgumentError } from "../../src/errors/index.js";
+import {
+  AbortError,
+  BaseEmbedding,
+  type EmbedCallOptions,
+  InvalidArgumentError,
+  MockEmbedding,
+} from "../../src/index.js";
 
 class Recording extends BaseEmbedding {
   batches: string[][] = [];

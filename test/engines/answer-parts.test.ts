@@ -1,14 +1,17 @@
 // The answer as typed parts through the query engine: reasoning kept apart (never in the text, nor in a later
 // call's prompt), usage known so far on error and cancel, timings on every end, errors and cancels as parts.
 import { afterEach, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
-import { StreamdexError } from "../../src/errors/index.js";
-import type { StreamdexEvent } from "../../src/instrumentation/events.js";
-import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import { Settings } from "../../src/settings/settings.js";
-import type { AnswerPart } from "../../src/streaming/answer-part.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
-import type { ResponseMode } from "../../src/synthesizers/types.js";
+import {
+  type AnswerPart,
+  getResponseSynthesizer,
+  MockLLM,
+  type MockLLMOptions,
+  type ResponseMode,
+  RetrieverQueryEngine,
+  Settings,
+  StreamdexError,
+  type StreamdexEvent,
+} from "../../src/index.js";
 import { FixedRetriever, nodes } from "../support/fixtures.js";
 
 const offs: (() => void)[] = [];

@@ -2,15 +2,18 @@
 // every LLM call before the answer's own (estimated when the provider reports none), a chat engine's condensing
 // call, and the usage known so far when a query fails.
 import { afterEach, describe, expect, it } from "vitest";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
-import { CondenseQuestionChatEngine } from "../../src/engines/chat/condense-question-chat-engine.js";
-import { ContextChatEngine } from "../../src/engines/chat/context-chat-engine.js";
-import { SimpleChatEngine } from "../../src/engines/chat/simple-chat-engine.js";
-import { Document, VectorStoreIndex } from "../../src/index.js";
-import type { StreamdexEvent } from "../../src/instrumentation/events.js";
+import {
+  CondenseQuestionChatEngine,
+  ContextChatEngine,
+  Document,
+  MockEmbedding,
+  MockLLM,
+  Settings,
+  SimpleChatEngine,
+  type StreamdexEvent,
+  VectorStoreIndex,
+} from "../../src/index.js";
 import { UsageMeter } from "../../src/instrumentation/usage-meter.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import { Settings } from "../../src/settings/settings.js";
 import { contentWords } from "../../src/utils/text.js";
 import { defaultTokenizer } from "../../src/utils/tokenizer.js";
 

@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
 import {
   AbortError,
+  getResponseSynthesizer,
   InvalidArgumentError,
+  MockLLM,
+  type MockLLMOptions,
   NotImplementedError,
+  Response,
+  RetrieverQueryEngine,
   StreamConsumedError,
   StreamInterruptedError,
-} from "../../src/errors/index.js";
-import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import { Response } from "../../src/schema/response.js";
-import { StreamingResponse } from "../../src/streaming/streaming-response.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
+  StreamingResponse,
+} from "../../src/index.js";
 import { collect, FixedRetriever, nodes, settle } from "../support/fixtures.js";
 
 function engine(llmOptions: MockLLMOptions = {}, n = 2) {

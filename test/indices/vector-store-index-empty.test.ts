@@ -2,18 +2,22 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { EmbedCallOptions } from "../../src/embeddings/base-embedding.js";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
-import { CHAT_MODES } from "../../src/engines/chat/types.js";
-import { loadIndexFromStorage, VectorStoreIndex } from "../../src/indices/vector-store-index.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import { Document, TextNode } from "../../src/schema/node.js";
-import { Response } from "../../src/schema/response.js";
-import { Settings } from "../../src/settings/settings.js";
-import { storageContextFromDefaults } from "../../src/storage/storage-context.js";
+import {
+  CHAT_MODES,
+  Document,
+  type EmbedCallOptions,
+  loadIndexFromStorage,
+  MockEmbedding,
+  MockLLM,
+  Response,
+  Settings,
+  SimpleVectorStore,
+  StreamingResponse,
+  storageContextFromDefaults,
+  TextNode,
+  VectorStoreIndex,
+} from "../../src/index.js";
 import { AnnVectorStore } from "../../src/storage/vector-store/ann/index.js";
-import { SimpleVectorStore } from "../../src/storage/vector-store/simple-vector-store.js";
-import { StreamingResponse } from "../../src/streaming/streaming-response.js";
 import { collect } from "../support/fixtures.js";
 
 /** A MockEmbedding that also counts query embeddings (`batchCalls` counts every provider-like request). */

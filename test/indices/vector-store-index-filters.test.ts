@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
-import { VectorStoreIndex } from "../../src/indices/vector-store-index.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import { TextNode } from "../../src/schema/node.js";
-import type { SimpleVectorStore } from "../../src/storage/vector-store/simple-vector-store.js";
-import type { MetadataFilters } from "../../src/storage/vector-store/types.js";
+import {
+  type MetadataFilters,
+  MockEmbedding,
+  MockLLM,
+  type SimpleVectorStore,
+  TextNode,
+  VectorStoreIndex,
+} from "../../src/index.js";
 
 const chunk = (id: string, text: string, refDocId: string, lang: string) =>
   new TextNode({ id, text, refDocId, metadata: { lang } });

@@ -1,12 +1,15 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { EmbedCallOptions } from "../../src/embeddings/base-embedding.js";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
-import { VectorStoreIndex } from "../../src/indices/vector-store-index.js";
-import { SentenceSplitter } from "../../src/ingestion/splitters/sentence-splitter.js";
-import { Document, MetadataMode } from "../../src/schema/node.js";
-import { Settings } from "../../src/settings/settings.js";
-import { storageContextFromDefaults } from "../../src/storage/storage-context.js";
-import { SimpleVectorStore } from "../../src/storage/vector-store/simple-vector-store.js";
+import {
+  Document,
+  type EmbedCallOptions,
+  MetadataMode,
+  MockEmbedding,
+  SentenceSplitter,
+  Settings,
+  SimpleVectorStore,
+  storageContextFromDefaults,
+  VectorStoreIndex,
+} from "../../src/index.js";
 
 afterEach(() => Settings.reset());
 

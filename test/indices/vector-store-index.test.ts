@@ -2,15 +2,20 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
-import { InvalidArgumentError, StreamdexError } from "../../src/errors/index.js";
-import { loadIndexFromStorage, VectorStoreIndex } from "../../src/indices/vector-store-index.js";
-import { SentenceSplitter } from "../../src/ingestion/splitters/sentence-splitter.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import { SimilarityPostprocessor } from "../../src/postprocessors/similarity-postprocessor.js";
-import { Document, TextNode } from "../../src/schema/node.js";
-import { Settings } from "../../src/settings/settings.js";
-import { storageContextFromDefaults } from "../../src/storage/storage-context.js";
+import {
+  Document,
+  InvalidArgumentError,
+  loadIndexFromStorage,
+  MockEmbedding,
+  MockLLM,
+  SentenceSplitter,
+  Settings,
+  SimilarityPostprocessor,
+  StreamdexError,
+  storageContextFromDefaults,
+  TextNode,
+  VectorStoreIndex,
+} from "../../src/index.js";
 import { collect } from "../support/fixtures.js";
 
 const docs = () => [

@@ -4,9 +4,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import JSZip from "jszip";
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError, ReaderError } from "../../src/errors/index.js";
-import { SimpleDirectoryReader } from "../../src/ingestion/readers/simple-directory-reader.js";
-import { MetadataMode } from "../../src/schema/node.js";
+import { InvalidArgumentError, MetadataMode, ReaderError, SimpleDirectoryReader } from "../../src/index.js";
 import { cleanEnv } from "../support/clean-env.js";
 import { makeDocx, makePdf, quietReader, useTempFolder } from "../support/document-files.js";
 

@@ -1,12 +1,9 @@
 import JSZip from "jszip";
 import { describe, expect, it } from "vitest";
-import { ReaderError } from "../../src/errors/index.js";
+import { ReaderError, SimpleDirectoryReader } from "../../src/index.js";
 import { openDocxZip } from "../../src/ingestion/readers/docx-to-text.js";
 import { LimitExceededError } from "../../src/ingestion/readers/limits.js";
-import {
-  DEFAULT_MAX_UNCOMPRESSED_SIZE,
-  SimpleDirectoryReader,
-} from "../../src/ingestion/readers/simple-directory-reader.js";
+import { DEFAULT_MAX_UNCOMPRESSED_SIZE } from "../../src/ingestion/readers/simple-directory-reader.js";
 import { readZipDirectory } from "../../src/ingestion/readers/zip-directory.js";
 import {
   CONTENT_TYPES_XML,

@@ -1,9 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "../../src/errors/index.js";
+import { InvalidArgumentError, SimpleDirectoryReader } from "../../src/index.js";
 import { globToRegExp, matchesAny } from "../../src/ingestion/readers/glob.js";
-import { SimpleDirectoryReader } from "../../src/ingestion/readers/simple-directory-reader.js";
 import { quietReader, useTempFolder } from "../support/document-files.js";
 
 const matches = (pattern: string, rel: string): boolean => matchesAny(rel, [globToRegExp(pattern)]);

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "../../src/errors/index.js";
-import { SentenceSplitter } from "../../src/ingestion/splitters/sentence-splitter.js";
-import { Document, MetadataMode, TextNode } from "../../src/schema/node.js";
+import { Document, InvalidArgumentError, MetadataMode, SentenceSplitter, TextNode } from "../../src/index.js";
 import { defaultTokenizer, type Tokenizer } from "../../src/utils/tokenizer.js";
 
 const tokenizer = defaultTokenizer();

@@ -2,9 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InvalidArgumentError, ReaderError } from "../../src/errors/index.js";
-import { SimpleDirectoryReader } from "../../src/ingestion/readers/simple-directory-reader.js";
-import { MetadataMode } from "../../src/schema/node.js";
+import { InvalidArgumentError, MetadataMode, ReaderError, SimpleDirectoryReader } from "../../src/index.js";
 
 let dir: string;
 

@@ -4,7 +4,7 @@ import * as fsp from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ReaderError } from "../../src/errors/index.js";
+import { ReaderError } from "../../src/index.js";
 import { quietReader, useTempFolder } from "../support/document-files.js";
 
 // `stat` passes through, except where a test makes it lie (a file replaced between the check and the open).

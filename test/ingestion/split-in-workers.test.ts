@@ -1,13 +1,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
-import { AbortError, InvalidArgumentError } from "../../src/errors/index.js";
-import { VectorStoreIndex } from "../../src/indices/vector-store-index.js";
+import {
+  AbortError,
+  Document,
+  InvalidArgumentError,
+  MockEmbedding,
+  SentenceSplitter,
+  Settings,
+  type TextNode,
+  VectorStoreIndex,
+} from "../../src/index.js";
 import { splitInSteps } from "../../src/ingestion/split-in-steps.js";
-import { SentenceSplitter } from "../../src/ingestion/splitters/sentence-splitter.js";
 import { splitInWorkers, splitWorkerCount } from "../../src/ingestion/splitters/split-in-workers.js";
-import { Document, type TextNode } from "../../src/schema/node.js";
-import { Settings } from "../../src/settings/settings.js";
 import { mulberry32 } from "../support/prng.js";
 
 const WORDS =

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { AbortError } from "../../src/errors/index.js";
-import { EventDispatcher, type StreamdexEvent } from "../../src/instrumentation/events.js";
+import {
+  AbortError,
+  EventDispatcher,
+  type LLMStreamPart,
+  Response,
+  type StreamdexEvent,
+  StreamingResponse,
+} from "../../src/index.js";
 import { abortScope, QueryLifecycle } from "../../src/instrumentation/query-lifecycle.js";
-import type { LLMStreamPart } from "../../src/llms/types.js";
-import { Response } from "../../src/schema/response.js";
-import { StreamingResponse } from "../../src/streaming/streaming-response.js";
 
 function recorder() {
   const events = new EventDispatcher();

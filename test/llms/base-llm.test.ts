@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { NotImplementedError, StreamdexError } from "../../src/errors/index.js";
-import { assertCanStream, BaseLLM, drain } from "../../src/llms/base-llm.js";
-import type {
-  ChatMessage,
-  ChatResponse,
-  CompletionResponse,
-  LLMMetadata,
-  LLMStream,
-  LLMStreamPart,
-} from "../../src/llms/types.js";
+import {
+  BaseLLM,
+  type ChatMessage,
+  type ChatResponse,
+  type CompletionResponse,
+  type LLMMetadata,
+  type LLMStream,
+  type LLMStreamPart,
+  NotImplementedError,
+  StreamdexError,
+} from "../../src/index.js";
+import { assertCanStream, drain } from "../../src/llms/base-llm.js";
 
 const metadata: LLMMetadata = { model: "t", contextWindow: 100, numOutput: 10, isChatModel: false };
 

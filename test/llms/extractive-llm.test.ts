@@ -1,25 +1,25 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { CitationSource } from "../../src/citations/numbered-sources.js";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
-import { CitationQueryEngine } from "../../src/engines/citation-query-engine.js";
-import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
-import { VectorStoreIndex } from "../../src/indices/vector-store-index.js";
-import { SimpleDirectoryReader } from "../../src/ingestion/readers/simple-directory-reader.js";
-import { SentenceSplitter } from "../../src/ingestion/splitters/sentence-splitter.js";
-import { ExtractiveLLM } from "../../src/llms/extractive-llm.js";
-import type { LLMStreamPart } from "../../src/llms/types.js";
 import {
+  type AnswerPart,
+  BM25Retriever,
   CITATION_QA_PROMPT,
   CITATION_REFINE_PROMPT,
   CITATION_SUMMARY_PROMPT,
-  sourceLabel,
-} from "../../src/prompts/citation-prompts.js";
-import { DEFAULT_QA_PROMPT } from "../../src/prompts/default-prompts.js";
-import { BM25Retriever } from "../../src/retrievers/bm25-retriever.js";
-import type { AnswerPart } from "../../src/streaming/answer-part.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
-import type { ResponseMode } from "../../src/synthesizers/types.js";
+  CitationQueryEngine,
+  type CitationSource,
+  DEFAULT_QA_PROMPT,
+  ExtractiveLLM,
+  getResponseSynthesizer,
+  type LLMStreamPart,
+  MockEmbedding,
+  type ResponseMode,
+  RetrieverQueryEngine,
+  SentenceSplitter,
+  SimpleDirectoryReader,
+  VectorStoreIndex,
+} from "../../src/index.js";
+import { sourceLabel } from "../../src/prompts/citation-prompts.js";
 
 const DATA = fileURLToPath(new URL("../../examples/data", import.meta.url));
 const QUESTION_LINE = "Where is the office?";

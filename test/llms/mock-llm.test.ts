@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AbortError, InvalidArgumentError } from "../../src/errors/index.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
+import { AbortError, InvalidArgumentError, MockLLM } from "../../src/index.js";
 import { settle } from "../support/fixtures.js";
 
 describe("MockLLM", () => {

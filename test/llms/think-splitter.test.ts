@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "../../src/errors/index.js";
-import { type ThinkSplit, ThinkSplitter, type ThinkSplitterOptions } from "../../src/llms/think-splitter.js";
+import {
+  InvalidArgumentError,
+  type ThinkSplit,
+  ThinkSplitter,
+  type ThinkSplitterOptions,
+} from "../../src/index.js";
 import { mulberry32 } from "../support/prng.js";
 
 interface Run {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "../../src/errors/index.js";
-import type { ThinkSplitterOptions } from "../../src/llms/think-splitter.js";
+import { InvalidArgumentError, type LLMStreamPart, type ThinkSplitterOptions } from "../../src/index.js";
 import {
   promptOpensThink,
   promptTailTokens,
@@ -10,7 +9,6 @@ import {
   thinkTagsForPrompt,
   validateThinkTags,
 } from "../../src/llms/think-tokens.js";
-import type { LLMStreamPart } from "../../src/llms/types.js";
 import { CHATML_TEMPLATE } from "../fixtures/make-tiny-gguf.js";
 import { THINKING_CHATML_TEMPLATE } from "../fixtures/thinking-script.js";
 

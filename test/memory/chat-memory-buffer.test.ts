@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { SimpleChatEngine } from "../../src/engines/chat/simple-chat-engine.js";
-import { InvalidArgumentError, StreamdexError } from "../../src/errors/index.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import { ChatMemoryBuffer, MESSAGE_OVERHEAD_TOKENS } from "../../src/memory/chat-memory-buffer.js";
-import { type ChatTurn, INTERRUPTED_NOTE } from "../../src/memory/chat-turn.js";
-import { InvalidChatMemoryError } from "../../src/memory/errors.js";
+import {
+  ChatMemoryBuffer,
+  type ChatTurn,
+  InvalidArgumentError,
+  InvalidChatMemoryError,
+  MockLLM,
+  SimpleChatEngine,
+  StreamdexError,
+} from "../../src/index.js";
+import { MESSAGE_OVERHEAD_TOKENS } from "../../src/memory/chat-memory-buffer.js";
+import { INTERRUPTED_NOTE } from "../../src/memory/chat-turn.js";
 import type { Tokenizer } from "../../src/utils/tokenizer.js";
 
 /** One token per word: makes the limits easy to reason about. */

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "../../src/errors/index.js";
-import { BM25Retriever } from "../../src/retrievers/bm25-retriever.js";
-import { TextNode } from "../../src/schema/node.js";
+import { BM25Retriever, InvalidArgumentError, TextNode } from "../../src/index.js";
 
 const corpus = [
   new TextNode({ id: "radio", text: "A crystal radio needs a coil of copper wire." }),

@@ -1,18 +1,21 @@
 import { describe, expect, it, vi } from "vitest";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
-import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
-import { AbortError, InvalidArgumentError } from "../../src/errors/index.js";
-import { VectorStoreIndex } from "../../src/indices/vector-store-index.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import { BM25Retriever } from "../../src/retrievers/bm25-retriever.js";
 import {
+  AbortError,
+  type BaseRetriever,
+  BM25Retriever,
   fusionRetriever,
+  getResponseSynthesizer,
+  InvalidArgumentError,
+  MockEmbedding,
+  MockLLM,
+  type NodeWithScore,
   QueryFusionRetriever,
-  reciprocalRankFusion,
-} from "../../src/retrievers/fusion-retriever.js";
-import type { BaseRetriever, RetrieveOptions } from "../../src/retrievers/types.js";
-import { type NodeWithScore, TextNode } from "../../src/schema/node.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
+  type RetrieveOptions,
+  RetrieverQueryEngine,
+  TextNode,
+  VectorStoreIndex,
+} from "../../src/index.js";
+import { reciprocalRankFusion } from "../../src/retrievers/fusion-retriever.js";
 
 const node = (id: string) => new TextNode({ id, text: `text of ${id}` });
 

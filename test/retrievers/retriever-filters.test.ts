@@ -1,12 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { MockEmbedding } from "../../src/embeddings/mock-embedding.js";
-import { InvalidArgumentError } from "../../src/errors/index.js";
-import { VectorStoreIndex } from "../../src/indices/vector-store-index.js";
-import { BM25Retriever } from "../../src/retrievers/bm25-retriever.js";
-import { VectorIndexRetriever } from "../../src/retrievers/vector-index-retriever.js";
-import { TextNode } from "../../src/schema/node.js";
-import { StorageContext } from "../../src/storage/storage-context.js";
-import type { MetadataFilters, VectorStore, VectorStoreQuery } from "../../src/storage/vector-store/types.js";
+import {
+  BM25Retriever,
+  InvalidArgumentError,
+  type MetadataFilters,
+  MockEmbedding,
+  StorageContext,
+  TextNode,
+  VectorIndexRetriever,
+  type VectorStore,
+  VectorStoreIndex,
+  type VectorStoreQuery,
+} from "../../src/index.js";
 
 const corpus = () => [
   new TextNode({ id: "r1", text: "Copper wire for a crystal radio.", metadata: { lang: "en", year: 2019 } }),

@@ -1,12 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
-import { StreamConsumedError, StreamInterruptedError } from "../../src/errors/index.js";
-import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import type { LLMStream } from "../../src/llms/types.js";
+import {
+  getResponseSynthesizer,
+  type LLMStream,
+  MockLLM,
+  type MockLLMOptions,
+  RetrieverQueryEngine,
+  StreamConsumedError,
+  StreamInterruptedError,
+  StreamingResponse,
+} from "../../src/index.js";
 import { OpenAI } from "../../src/providers/openai/index.js";
 import { streamParts } from "../../src/streaming/stream-parts.js";
-import { StreamingResponse } from "../../src/streaming/streaming-response.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../support/fake-openai/server.js";
 import { FixedRetriever, nodes } from "../support/fixtures.js";
 

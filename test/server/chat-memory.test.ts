@@ -1,7 +1,6 @@
 import { AbstractChat, type ChatState, type ChatStatus, DefaultChatTransport, type UIMessage } from "ai";
 import { afterEach, describe, expect, it } from "vitest";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import { ChatMemoryBuffer } from "../../src/memory/chat-memory-buffer.js";
+import { ChatMemoryBuffer, MockLLM } from "../../src/index.js";
 import { INTERRUPTED_NOTE } from "../../src/memory/chat-turn.js";
 import { createFetchHandler, startServer } from "../../src/server/index.js";
 import { engineFactory, errorOf, parseSSE, postJson, Servers, until } from "./support.js";

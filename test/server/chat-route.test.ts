@@ -10,10 +10,14 @@ import {
   uiMessageChunkSchema,
 } from "ai";
 import { afterEach, describe, expect, it } from "vitest";
-import { BaseLLM } from "../../src/llms/base-llm.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import type { LLMMetadata, LLMStream, LLMStreamPart } from "../../src/llms/types.js";
-import { TextNode } from "../../src/schema/node.js";
+import {
+  BaseLLM,
+  type LLMMetadata,
+  type LLMStream,
+  type LLMStreamPart,
+  MockLLM,
+  TextNode,
+} from "../../src/index.js";
 import { startServer } from "../../src/server/index.js";
 import { engineFactory, errorOf, mockServer, postJson, Servers, until } from "./support.js";
 

@@ -1,8 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "../../src/errors/index.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import { InMemoryChatStore } from "../../src/memory/chat-store/in-memory-chat-store.js";
-import type { ChatStore } from "../../src/memory/chat-store/types.js";
+import { type ChatStore, InMemoryChatStore, InvalidArgumentError, MockLLM } from "../../src/index.js";
 import { startServer } from "../../src/server/index.js";
 import { engineFactory, errorOf, postJson, Servers } from "./support.js";
 

@@ -2,7 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MockLLM } from "../../src/llms/mock-llm.js";
+import { MockLLM } from "../../src/index.js";
 import { startServer } from "../../src/server/index.js";
 import { PgChatStore } from "../../src/storage/vector-store/pgvector/index.js";
 import { PgSocket, storedTurns } from "../storage/chat-store/pg-socket.js";

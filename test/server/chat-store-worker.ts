@@ -5,12 +5,9 @@
  * that starts with "slow" gets 80 more words; chunks come `CHUNK_DELAY_MS` apart (env, default 0). Prints
  * `url <url>`, logs to stderr, and serves until its stdin closes.
  */
-import { createChatEngine } from "../../src/engines/chat/create-chat-engine.js";
-import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
+import { createChatEngine, getResponseSynthesizer, MockLLM, RetrieverQueryEngine } from "../../src/index.js";
 import { startServer } from "../../src/server/index.js";
 import { PgChatStore } from "../../src/storage/vector-store/pgvector/index.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
 import { FixedRetriever } from "../support/fixtures.js";
 
 const url = process.argv[2]!;

@@ -13,9 +13,8 @@ import {
   uiMessageChunkSchema,
 } from "ai";
 import { afterEach, describe, expect, it } from "vitest";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import { startServer } from "../../src/server/index.js";
-import type { StartServerOptions } from "../../src/server/start-server.js";
+import { MockLLM } from "../../src/index.js";
+import { type StartServerOptions, startServer } from "../../src/server/index.js";
 import { nodes } from "../support/fixtures.js";
 import { citingEngine, engineFactory, errorOf, parseSSE, postJson, Servers } from "./support.js";
 

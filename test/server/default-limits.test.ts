@@ -1,8 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import type { LLMCallOptions, LLMStream } from "../../src/llms/types.js";
+import { type LLMCallOptions, type LLMStream, MockLLM } from "../../src/index.js";
 import { createFetchHandler, createRequestHandler } from "../../src/server/index.js";
 import { engineFactory, errorOf, parseSSE } from "./support.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
+import { MockLLM, type MockLLMOptions } from "../../src/index.js";
 import { createFetchHandler, type ServerOptions } from "../../src/server/index.js";
 import { engineFactory, errorOf, parseSSE, until } from "./support.js";
 

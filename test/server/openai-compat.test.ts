@@ -5,7 +5,7 @@ import type {
   ChatCompletionCreateParamsStreaming,
 } from "openai/resources/chat/completions";
 import { afterEach, describe, expect, it } from "vitest";
-import { MockLLM } from "../../src/llms/mock-llm.js";
+import { MockLLM } from "../../src/index.js";
 import { createFetchHandler } from "../../src/server/index.js";
 import { engineFactory, mockServer, postJson, Servers, until } from "./support.js";
 

@@ -2,9 +2,13 @@
 // once the first earlier call has succeeded, before query() resolves; a failure of the first call stays a status.
 import { chromium } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { RateLimitError } from "../../src/errors/index.js";
-import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import type { CompletionResponse, LLMCallOptions } from "../../src/llms/types.js";
+import {
+  type CompletionResponse,
+  type LLMCallOptions,
+  MockLLM,
+  type MockLLMOptions,
+  RateLimitError,
+} from "../../src/index.js";
 import { startServer } from "../../src/server/index.js";
 import { nodes } from "../support/fixtures.js";
 import { parseSSE } from "../support/sse.js";

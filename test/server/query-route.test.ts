@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { AuthenticationError, ProviderTimeoutError, RateLimitError } from "../../src/errors/index.js";
+import { AuthenticationError, ProviderTimeoutError, RateLimitError } from "../../src/index.js";
 import { errorOf, mockServer, parseSSE, postJson, Servers, until } from "./support.js";
 
 const servers = new Servers();

@@ -1,7 +1,7 @@
 // What happens to an answer whose client left: the resume window, POST …/stop, shutdown; and the chat resume
 // route's answers without a stream (204, 404) over raw HTTP.
 import { afterEach, describe, expect, it } from "vitest";
-import { ChatMemoryBuffer } from "../../src/memory/chat-memory-buffer.js";
+import { ChatMemoryBuffer } from "../../src/index.js";
 import { expectConsecutive, parseEvents, readEvents, resume, sleep, textOf } from "./resume-support.js";
 import { errorOf, mockServer, postJson, Servers, until } from "./support.js";
 

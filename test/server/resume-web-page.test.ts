@@ -3,8 +3,7 @@
 import { connect, createServer, type Socket } from "node:net";
 import { chromium } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import { TextNode } from "../../src/schema/node.js";
+import { MockLLM, TextNode } from "../../src/index.js";
 import { startServer } from "../../src/server/index.js";
 import { CHROMIUM, CHROMIUM_ARGS, checkChromium, requireChromium } from "./chromium.js";
 import { engineFactory, Servers, until } from "./support.js";

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "../../src/errors/index.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
+import { InvalidArgumentError, MockLLM } from "../../src/index.js";
 import { startServer } from "../../src/server/index.js";
 import { isLoopback } from "../../src/server/start-server.js";
 import { engineFactory, errorOf, mockServer, postJson, Servers, until } from "./support.js";

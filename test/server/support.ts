@@ -1,19 +1,25 @@
 import { expect } from "vitest";
-import { CondenseQuestionChatEngine } from "../../src/engines/chat/condense-question-chat-engine.js";
-import { createChatEngine as buildChatEngine } from "../../src/engines/chat/create-chat-engine.js";
-import { CitationQueryEngine, getCitationSynthesizer } from "../../src/engines/citation-query-engine.js";
-import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
-import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import type { LLM } from "../../src/llms/types.js";
-import type { NodeWithScore } from "../../src/schema/node.js";
-import { type RunningServer, type StartServerOptions, startServer } from "../../src/server/index.js";
-import type {
-  ChatEngineFactory,
-  ChatEngineRequest,
-  EngineFactory,
-  EngineRequest,
-} from "../../src/server/types.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
+import {
+  createChatEngine as buildChatEngine,
+  CitationQueryEngine,
+  CondenseQuestionChatEngine,
+  getCitationSynthesizer,
+  getResponseSynthesizer,
+  type LLM,
+  MockLLM,
+  type MockLLMOptions,
+  type NodeWithScore,
+  RetrieverQueryEngine,
+} from "../../src/index.js";
+import {
+  type ChatEngineFactory,
+  type ChatEngineRequest,
+  type EngineFactory,
+  type EngineRequest,
+  type RunningServer,
+  type StartServerOptions,
+  startServer,
+} from "../../src/server/index.js";
 import { FixedRetriever, nodes, settle } from "../support/fixtures.js";
 
 /** A citing query engine (CitationQueryEngine) over fixed nodes, as a serve factory builds for `citations: true`. */

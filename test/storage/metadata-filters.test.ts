@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "../../src/errors/index.js";
+import { InvalidArgumentError, type MetadataFilters } from "../../src/index.js";
 import {
   compileFilters,
   matchesFilters,
   validateFilters,
 } from "../../src/storage/vector-store/metadata-filters.js";
-import type { MetadataFilters } from "../../src/storage/vector-store/types.js";
 
 const meta = { lang: "en", year: 2021, score: 0.5, pinned: true, tags: ["a", "b"], title: "Moby" };
 const one = (filter: object) => matchesFilters(meta, { filters: [filter] } as MetadataFilters);

@@ -1,4 +1,4 @@
-import { TextNode } from "../../src/schema/node.js";
+import { TextNode } from "../../src/index.js";
 import { mulberry32 } from "../support/prng.js";
 
 /** A seeded PRNG returning uniform numbers in [0, 1). */

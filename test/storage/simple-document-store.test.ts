@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError, StorageError } from "../../src/errors/index.js";
-import { Document, TextNode } from "../../src/schema/node.js";
-import { SimpleDocumentStore } from "../../src/storage/docstore/simple-document-store.js";
+import {
+  Document,
+  InvalidArgumentError,
+  SimpleDocumentStore,
+  StorageError,
+  TextNode,
+} from "../../src/index.js";
 
 const chunk = (id: string, refDocId?: string, text = `text of ${id}`) =>
   new TextNode({ id, text, refDocId, metadata: { source: `${refDocId}.txt` } });

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "../../src/errors/index.js";
-import { TextNode } from "../../src/schema/node.js";
-import { SimpleVectorStore } from "../../src/storage/vector-store/simple-vector-store.js";
+import { InvalidArgumentError, SimpleVectorStore, TextNode } from "../../src/index.js";
 import { squaredNorm } from "../../src/storage/vector-store/vector-input.js";
 import { nodesOf, randomVectors } from "./random-vectors.js";
 

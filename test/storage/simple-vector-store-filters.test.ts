@@ -2,20 +2,19 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError, StorageError } from "../../src/errors/index.js";
-import { TextNode } from "../../src/schema/node.js";
-import { writeIndexFiles } from "../../src/storage/index-files.js";
 import {
+  type FilterOperator,
+  InvalidArgumentError,
   loadStorageContext,
-  PERSIST_FILES,
+  type MetadataFilter,
+  type MetadataFilters,
+  SimpleVectorStore,
+  StorageError,
   storageContextFromDefaults,
-} from "../../src/storage/storage-context.js";
-import { SimpleVectorStore } from "../../src/storage/vector-store/simple-vector-store.js";
-import type {
-  FilterOperator,
-  MetadataFilter,
-  MetadataFilters,
-} from "../../src/storage/vector-store/types.js";
+  TextNode,
+} from "../../src/index.js";
+import { writeIndexFiles } from "../../src/storage/index-files.js";
+import { PERSIST_FILES } from "../../src/storage/storage-context.js";
 import { bruteForce, expectMatches, nodesOf, randomVectors, rng } from "./random-vectors.js";
 
 const LANGS = ["en", "fr", "de"];

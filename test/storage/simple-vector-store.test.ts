@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError, StorageError } from "../../src/errors/index.js";
-import { TextNode } from "../../src/schema/node.js";
-import { SimpleVectorStore } from "../../src/storage/vector-store/simple-vector-store.js";
+import { InvalidArgumentError, SimpleVectorStore, StorageError, TextNode } from "../../src/index.js";
 import { bruteForce, expectMatches, nodesOf, randomVectors } from "./random-vectors.js";
 
 const node = (id: string, embedding: number[], refDocId?: string) =>

@@ -2,16 +2,19 @@ import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InvalidArgumentError, StorageError } from "../../src/errors/index.js";
-import { Document, TextNode } from "../../src/schema/node.js";
-import { nodeFileSystem, type PersistFileSystem } from "../../src/storage/persist-fs.js";
 import {
+  Document,
+  InvalidArgumentError,
   loadStorageContext,
-  PERSIST_FILES,
+  type PersistFileSystem,
+  SimpleVectorStore,
   type StorageContext,
+  StorageError,
   storageContextFromDefaults,
-} from "../../src/storage/storage-context.js";
-import { SimpleVectorStore } from "../../src/storage/vector-store/simple-vector-store.js";
+  TextNode,
+} from "../../src/index.js";
+import { nodeFileSystem } from "../../src/storage/persist-fs.js";
+import { PERSIST_FILES } from "../../src/storage/storage-context.js";
 import { nodesOf, randomVectors } from "./random-vectors.js";
 
 let dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AbortError } from "../../src/errors/index.js";
+import { AbortError } from "../../src/index.js";
 import { ChunkQueue } from "../../src/streaming/chunk-queue.js";
 import { settle } from "../support/fixtures.js";
 

@@ -1,10 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
-import type { StreamdexEvent, StreamdexEventType } from "../../src/instrumentation/events.js";
-import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import { Settings } from "../../src/settings/settings.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
-import type { ResponseMode } from "../../src/synthesizers/types.js";
+import {
+  getResponseSynthesizer,
+  MockLLM,
+  type MockLLMOptions,
+  type ResponseMode,
+  RetrieverQueryEngine,
+  Settings,
+  type StreamdexEvent,
+  type StreamdexEventType,
+} from "../../src/index.js";
 import { collect, FixedRetriever, nodes, settle } from "../support/fixtures.js";
 
 const ALL: StreamdexEventType[] = [

@@ -1,11 +1,8 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import type { LLM } from "../../src/llms/types.js";
+import { getResponseSynthesizer, type LLM, MockLLM, RetrieverQueryEngine } from "../../src/index.js";
 import { OpenAI } from "../../src/providers/openai/index.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../support/fake-openai/server.js";
 import { FixedRetriever, nodes, settle } from "../support/fixtures.js";
 

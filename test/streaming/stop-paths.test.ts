@@ -3,15 +3,19 @@ import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
-import { AbortError, StreamInterruptedError } from "../../src/errors/index.js";
-import type { StreamdexEvent } from "../../src/instrumentation/events.js";
-import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import { PromptHelper } from "../../src/prompts/prompt-helper.js";
-import { PromptTemplate } from "../../src/prompts/prompt-template.js";
-import { Settings } from "../../src/settings/settings.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
-import type { ResponseMode } from "../../src/synthesizers/types.js";
+import {
+  AbortError,
+  getResponseSynthesizer,
+  MockLLM,
+  type MockLLMOptions,
+  PromptHelper,
+  PromptTemplate,
+  type ResponseMode,
+  RetrieverQueryEngine,
+  Settings,
+  type StreamdexEvent,
+  StreamInterruptedError,
+} from "../../src/index.js";
 import { defaultTokenizer } from "../../src/utils/tokenizer.js";
 import { collect, FixedRetriever, nodes, settle } from "../support/fixtures.js";
 

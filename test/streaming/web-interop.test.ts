@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
-import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
+import {
+  getResponseSynthesizer,
+  MockLLM,
+  type MockLLMOptions,
+  RetrieverQueryEngine,
+} from "../../src/index.js";
 import { FixedRetriever, nodes, settle } from "../support/fixtures.js";
 import { parseSSE } from "../support/sse.js";
 

@@ -7,10 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { crc32, createDeflateRaw, deflateRawSync, deflateSync } from "node:zlib";
 import JSZip from "jszip";
 import { afterEach, beforeEach } from "vitest";
-import {
-  SimpleDirectoryReader,
-  type SimpleDirectoryReaderOptions,
-} from "../../src/ingestion/readers/simple-directory-reader.js";
+import { SimpleDirectoryReader, type SimpleDirectoryReaderOptions } from "../../src/index.js";
 
 /** A fresh temporary folder for each test of the calling file: `folder.dir`, and `folder.put(name, content)`. */
 export function useTempFolder(prefix: string): {

@@ -1,8 +1,12 @@
-import type { FinishPart, LLMStreamPart } from "../../src/llms/types.js";
-import type { BaseRetriever, RetrieveOptions } from "../../src/retrievers/types.js";
-import type { NodeWithScore } from "../../src/schema/node.js";
-import { TextNode } from "../../src/schema/node.js";
-import type { StreamingResponse } from "../../src/streaming/streaming-response.js";
+import {
+  type BaseRetriever,
+  type FinishPart,
+  type LLMStreamPart,
+  type NodeWithScore,
+  type RetrieveOptions,
+  type StreamingResponse,
+  TextNode,
+} from "../../src/index.js";
 
 /** A retriever that returns fixed nodes and counts how often it was asked. */
 export class FixedRetriever implements BaseRetriever {

@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import { PromptHelper } from "../../src/prompts/prompt-helper.js";
-import { Response } from "../../src/schema/response.js";
-import { StreamingResponse } from "../../src/streaming/streaming-response.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
-import { RESPONSE_MODES, type ResponseMode } from "../../src/synthesizers/types.js";
+import {
+  getResponseSynthesizer,
+  MockLLM,
+  type MockLLMOptions,
+  PromptHelper,
+  RESPONSE_MODES,
+  Response,
+  type ResponseMode,
+  StreamingResponse,
+} from "../../src/index.js";
 import type { Tokenizer } from "../../src/utils/tokenizer.js";
 import { collect, nodes } from "../support/fixtures.js";
 

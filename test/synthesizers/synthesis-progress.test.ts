@@ -1,12 +1,16 @@
 // `synthesize-progress` events: the earlier calls of refine, compact and tree_summarize, by order and count.
 import { afterEach, describe, expect, it } from "vitest";
-import { EventDispatcher, type SynthesizeProgressEvent } from "../../src/instrumentation/events.js";
-import { MockLLM, type MockLLMOptions } from "../../src/llms/mock-llm.js";
-import { PromptHelper } from "../../src/prompts/prompt-helper.js";
-import { Settings } from "../../src/settings/settings.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
+import {
+  EventDispatcher,
+  getResponseSynthesizer,
+  MockLLM,
+  type MockLLMOptions,
+  PromptHelper,
+  type ResponseMode,
+  Settings,
+  type SynthesizeProgressEvent,
+} from "../../src/index.js";
 import { progressReporter } from "../../src/synthesizers/progress.js";
-import type { ResponseMode } from "../../src/synthesizers/types.js";
 import type { Tokenizer } from "../../src/utils/tokenizer.js";
 import { collect, nodes } from "../support/fixtures.js";
 

@@ -1,10 +1,12 @@
 import { describe, expectTypeOf, it } from "vitest";
-import type { Citation } from "../../src/citations/citation-parser.js";
-import { RetrieverQueryEngine } from "../../src/engines/retriever-query-engine.js";
-import { MockLLM } from "../../src/llms/mock-llm.js";
-import type { Response } from "../../src/schema/response.js";
-import type { StreamingResponse } from "../../src/streaming/streaming-response.js";
-import { getResponseSynthesizer } from "../../src/synthesizers/get-response-synthesizer.js";
+import {
+  type Citation,
+  getResponseSynthesizer,
+  MockLLM,
+  type Response,
+  RetrieverQueryEngine,
+  type StreamingResponse,
+} from "../../src/index.js";
 import { FixedRetriever } from "../support/fixtures.js";
 
 describe("types follow the streaming flag (no casts in user code)", () => {

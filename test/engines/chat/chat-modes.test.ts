@@ -1,16 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { CondenseQuestionChatEngine } from "../../../src/engines/chat/condense-question-chat-engine.js";
-import { createChatEngine } from "../../../src/engines/chat/create-chat-engine.js";
-import { SimpleChatEngine } from "../../../src/engines/chat/simple-chat-engine.js";
-import { CHAT_MODES, type ChatMode } from "../../../src/engines/chat/types.js";
-import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
-import { InvalidArgumentError, NotImplementedError } from "../../../src/errors/index.js";
-import { MockLLM, type MockLLMOptions } from "../../../src/llms/mock-llm.js";
-import type { ChatMemoryBuffer } from "../../../src/memory/chat-memory-buffer.js";
-import { Response } from "../../../src/schema/response.js";
-import { Settings } from "../../../src/settings/settings.js";
-import { StreamingResponse } from "../../../src/streaming/streaming-response.js";
-import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
+import {
+  CHAT_MODES,
+  type ChatMemoryBuffer,
+  type ChatMode,
+  CondenseQuestionChatEngine,
+  createChatEngine,
+  getResponseSynthesizer,
+  InvalidArgumentError,
+  MockLLM,
+  type MockLLMOptions,
+  NotImplementedError,
+  Response,
+  RetrieverQueryEngine,
+  Settings,
+  SimpleChatEngine,
+  StreamingResponse,
+} from "../../../src/index.js";
 import { collect, FixedRetriever, nodes, settle } from "../../support/fixtures.js";
 
 /** A MockLLM that condenses to "STANDALONE: <last line>" and answers "The answer." otherwise. */

@@ -1,15 +1,17 @@
 import { describe, expectTypeOf, it } from "vitest";
-import { MockEmbedding } from "../../../src/embeddings/mock-embedding.js";
-import type { CondensePlusContextChatEngine } from "../../../src/engines/chat/condense-plus-context-chat-engine.js";
-import type { CondenseQuestionChatEngine } from "../../../src/engines/chat/condense-question-chat-engine.js";
-import type { ContextChatEngine } from "../../../src/engines/chat/context-chat-engine.js";
-import type { SimpleChatEngine } from "../../../src/engines/chat/simple-chat-engine.js";
-import type { ChatEngine } from "../../../src/engines/chat/types.js";
-import { VectorStoreIndex } from "../../../src/indices/vector-store-index.js";
-import { MockLLM } from "../../../src/llms/mock-llm.js";
-import { Document } from "../../../src/schema/node.js";
-import type { Response } from "../../../src/schema/response.js";
-import type { StreamingResponse } from "../../../src/streaming/streaming-response.js";
+import {
+  type ChatEngine,
+  type CondensePlusContextChatEngine,
+  type CondenseQuestionChatEngine,
+  type ContextChatEngine,
+  Document,
+  MockEmbedding,
+  MockLLM,
+  type Response,
+  type SimpleChatEngine,
+  type StreamingResponse,
+  VectorStoreIndex,
+} from "../../../src/index.js";
 
 describe("chat engine types follow the flag and the mode (no casts in user code)", () => {
   it("asChatEngine", async () => {

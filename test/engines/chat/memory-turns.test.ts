@@ -1,13 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { createChatEngine } from "../../../src/engines/chat/create-chat-engine.js";
-import { SimpleChatEngine } from "../../../src/engines/chat/simple-chat-engine.js";
-import { AbortError, StreamInterruptedError } from "../../../src/errors/index.js";
-import { MockLLM, type MockLLMOptions } from "../../../src/llms/mock-llm.js";
-import { ChatMemoryBuffer } from "../../../src/memory/chat-memory-buffer.js";
+import {
+  AbortError,
+  ChatMemoryBuffer,
+  createChatEngine,
+  MockLLM,
+  type MockLLMOptions,
+  type NodeWithScore,
+  type RetrieveOptions,
+  Settings,
+  SimpleChatEngine,
+  StreamInterruptedError,
+} from "../../../src/index.js";
 import { INTERRUPTED_NOTE } from "../../../src/memory/chat-turn.js";
-import type { RetrieveOptions } from "../../../src/retrievers/types.js";
-import type { NodeWithScore } from "../../../src/schema/node.js";
-import { Settings } from "../../../src/settings/settings.js";
 import { sleep } from "../../../src/utils/abort.js";
 import { collect, nodes } from "../../support/fixtures.js";
 

@@ -1,7 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createChatEngine } from "../../../src/engines/chat/create-chat-engine.js";
-import { AuthenticationError } from "../../../src/errors/index.js";
-import { ChatMemoryBuffer } from "../../../src/memory/chat-memory-buffer.js";
+import { AuthenticationError, ChatMemoryBuffer, createChatEngine } from "../../../src/index.js";
 import { INTERRUPTED_NOTE } from "../../../src/memory/chat-turn.js";
 import { OpenAI } from "../../../src/providers/openai/index.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";

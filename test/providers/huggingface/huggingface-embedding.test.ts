@@ -1,12 +1,10 @@
 import { AutoTokenizer, env } from "@huggingface/transformers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VectorStoreIndex } from "../../../src/indices/vector-store-index.js";
-import { MockLLM } from "../../../src/llms/mock-llm.js";
+import { Document, MockLLM, VectorStoreIndex } from "../../../src/index.js";
 import {
   HuggingFaceEmbedding,
   type HuggingFaceEmbeddingOptions,
 } from "../../../src/providers/huggingface/index.js";
-import { Document } from "../../../src/schema/node.js";
 import { ensureTinyBert } from "../../fixtures/onnx/make-tiny-bert.js";
 
 let model: string;

@@ -5,8 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { env } from "@huggingface/transformers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
-import { InvalidArgumentError, StreamdexError } from "../../../src/errors/index.js";
+import {
+  getResponseSynthesizer,
+  InvalidArgumentError,
+  RetrieverQueryEngine,
+  StreamdexError,
+} from "../../../src/index.js";
 import {
   HuggingFaceEmbedding,
   HuggingFaceLLM,
@@ -17,7 +21,6 @@ import {
   UnsupportedArchitectureError,
 } from "../../../src/providers/huggingface/index.js";
 import { loadTransformers, resetTransformersImport } from "../../../src/providers/huggingface/load-module.js";
-import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { ensureTinyBert } from "../../fixtures/onnx/make-tiny-bert.js";
 import { ensureTinyGpt2 } from "../../fixtures/onnx/make-tiny-gpt2.js";
 import { FixedRetriever, nodes } from "../../support/fixtures.js";

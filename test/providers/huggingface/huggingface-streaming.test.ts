@@ -3,18 +3,18 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { env, LogLevel } from "@huggingface/transformers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
+import { isAbortError } from "../../../src/errors/index.js";
 import {
   BadRequestError,
-  isAbortError,
+  getResponseSynthesizer,
+  type LLMStreamPart,
   ProviderError,
+  RetrieverQueryEngine,
   StreamInterruptedError,
-} from "../../../src/errors/index.js";
-import type { LLMStreamPart } from "../../../src/llms/types.js";
+  StreamingResponse,
+} from "../../../src/index.js";
 import { HuggingFaceLLM, type HuggingFaceLLMOptions } from "../../../src/providers/huggingface/index.js";
 import { modelCacheStats } from "../../../src/providers/huggingface/model-cache.js";
-import { StreamingResponse } from "../../../src/streaming/streaming-response.js";
-import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { ensureFailingGpt2, ensureTinyGpt2 } from "../../fixtures/onnx/make-tiny-gpt2.js";
 import { FixedRetriever, nodes, settle } from "../../support/fixtures.js";
 

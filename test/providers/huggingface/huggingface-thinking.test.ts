@@ -2,12 +2,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { env } from "@huggingface/transformers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
-import { InvalidArgumentError } from "../../../src/errors/index.js";
-import type { LLMStreamPart } from "../../../src/llms/types.js";
+import {
+  type AnswerPart,
+  getResponseSynthesizer,
+  InvalidArgumentError,
+  type LLMStreamPart,
+  RetrieverQueryEngine,
+} from "../../../src/index.js";
 import { HuggingFaceLLM, type HuggingFaceLLMOptions } from "../../../src/providers/huggingface/index.js";
-import type { AnswerPart } from "../../../src/streaming/answer-part.js";
-import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { GENERATOR_KEY } from "../../fixtures/generator-key.js";
 import {
   ensureTinyGpt2,

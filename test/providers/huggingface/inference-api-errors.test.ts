@@ -2,6 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   AuthenticationError,
   BadRequestError,
+  getResponseSynthesizer,
+  type LLM,
   MalformedResponseError,
   ModelNotFoundError,
   PermissionDeniedError,
@@ -10,10 +12,9 @@ import {
   ProviderServerError,
   ProviderTimeoutError,
   RateLimitError,
+  RetrieverQueryEngine,
   StreamInterruptedError,
-} from "../../../src/errors/index.js";
-import { getResponseSynthesizer, RetrieverQueryEngine } from "../../../src/index.js";
-import type { LLM } from "../../../src/llms/types.js";
+} from "../../../src/index.js";
 import {
   HuggingFaceInferenceAPI,
   type HuggingFaceInferenceAPIOptions,

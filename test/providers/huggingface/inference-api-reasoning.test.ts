@@ -1,8 +1,7 @@
 // Reasoning from a TGI / Hugging Face Messages API server (loopback, its wire format): delta.reasoning_content as
 // reasoning-delta parts, message.reasoning_content on a non-stream answer, and a malformed field typed.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MalformedResponseError } from "../../../src/errors/index.js";
-import type { LLMStreamPart } from "../../../src/llms/types.js";
+import { type LLMStreamPart, MalformedResponseError } from "../../../src/index.js";
 import { HuggingFaceInferenceAPI } from "../../../src/providers/huggingface/index.js";
 import { type FakeTGIServer, startFakeTGI } from "../../support/fake-tgi/server.js";
 

@@ -1,11 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { AbortError, InvalidArgumentError, StreamInterruptedError } from "../../../src/errors/index.js";
-import { getResponseSynthesizer, RetrieverQueryEngine } from "../../../src/index.js";
-import type { LLM, LLMStreamPart } from "../../../src/llms/types.js";
-import { MissingDependencyError } from "../../../src/providers/huggingface/errors.js";
+import {
+  AbortError,
+  getResponseSynthesizer,
+  InvalidArgumentError,
+  type LLM,
+  type LLMStreamPart,
+  RetrieverQueryEngine,
+  StreamInterruptedError,
+} from "../../../src/index.js";
 import {
   HuggingFaceInferenceAPI,
   type HuggingFaceInferenceAPIOptions,
+  MissingDependencyError,
 } from "../../../src/providers/huggingface/index.js";
 import {
   loadInferenceModule,

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MalformedResponseError } from "../../../src/errors/index.js";
+import { MalformedResponseError } from "../../../src/index.js";
 import { HuggingFaceInferenceAPI } from "../../../src/providers/huggingface/index.js";
 import { UnexpectedAnswerError } from "../../../src/providers/huggingface/inference-api-errors.js";
 import {

@@ -1,15 +1,15 @@
 import { ChatOpenAI, type ChatOpenAIFields, OpenAI as LangChainOpenAI } from "@langchain/openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
 import {
   AbortError,
   AuthenticationError,
+  getResponseSynthesizer,
   ModelNotFoundError,
   RateLimitError,
+  RetrieverQueryEngine,
   StreamdexError,
-} from "../../../src/errors/index.js";
+} from "../../../src/index.js";
 import { LangChainLLM } from "../../../src/providers/langchain/index.js";
-import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";
 import { collect, FixedRetriever, finishParts, nodes } from "../../support/fixtures.js";
 import { expectNoSecret } from "./secret-leaks.js";

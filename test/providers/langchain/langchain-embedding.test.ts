@@ -2,7 +2,7 @@ import { Embeddings } from "@langchain/core/embeddings";
 import { FakeEmbeddings, SyntheticEmbeddings } from "@langchain/core/utils/testing";
 import { OpenAIEmbeddings } from "@langchain/openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AbortError, AuthenticationError, InvalidArgumentError } from "../../../src/errors/index.js";
+import { AbortError, AuthenticationError, InvalidArgumentError } from "../../../src/index.js";
 import { LangChainEmbedding } from "../../../src/providers/langchain/index.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";
 import { expectNoSecret } from "./secret-leaks.js";

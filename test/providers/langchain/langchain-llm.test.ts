@@ -11,19 +11,19 @@ import {
   FakeStreamingLLM,
 } from "@langchain/core/utils/testing";
 import { describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
 import {
   AbortError,
+  getResponseSynthesizer,
   InvalidArgumentError,
   NotImplementedError,
   ProviderError,
   ProviderTimeoutError,
+  RetrieverQueryEngine,
   StreamInterruptedError,
-} from "../../../src/errors/index.js";
+  StreamingResponse,
+} from "../../../src/index.js";
 import { LangChainLLM } from "../../../src/providers/langchain/index.js";
 import { implementsStreaming } from "../../../src/providers/langchain/model-kind.js";
-import { StreamingResponse } from "../../../src/streaming/streaming-response.js";
-import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { collect, FixedRetriever, nodes, settle } from "../../support/fixtures.js";
 
 /** FakeListChatModel that counts the chunks it has produced (to see what was read ahead). */

@@ -2,10 +2,9 @@
 // server's delta.reasoning_content (loopback server, real wire format); standard and Anthropic reasoning blocks.
 import { ChatOpenAI } from "@langchain/openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
+import { getResponseSynthesizer, RetrieverQueryEngine } from "../../../src/index.js";
 import { chunkMapper } from "../../../src/providers/langchain/chunks.js";
 import { LangChainLLM } from "../../../src/providers/langchain/index.js";
-import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";
 import { FixedRetriever, nodes } from "../../support/fixtures.js";
 

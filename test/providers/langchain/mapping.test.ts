@@ -9,18 +9,19 @@ import {
 } from "@langchain/core/messages";
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import { describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
 import {
   AbortError,
   AuthenticationError,
   BadRequestError,
+  type ChatMessage,
+  getResponseSynthesizer,
   InvalidArgumentError,
   ModelNotFoundError,
   ProviderConnectionError,
   ProviderError,
   RateLimitError,
-} from "../../../src/errors/index.js";
-import type { ChatMessage } from "../../../src/llms/types.js";
+  RetrieverQueryEngine,
+} from "../../../src/index.js";
 import { chunkMapper, toTokenUsage } from "../../../src/providers/langchain/chunks.js";
 import { secretsOf, toStreamdexError } from "../../../src/providers/langchain/errors.js";
 import { LangChainLLM } from "../../../src/providers/langchain/index.js";
@@ -29,7 +30,6 @@ import {
   textOf,
   toLangChainMessages,
 } from "../../../src/providers/langchain/messages.js";
-import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { FixedRetriever, nodes } from "../../support/fixtures.js";
 import { expectNoSecret } from "./secret-leaks.js";
 

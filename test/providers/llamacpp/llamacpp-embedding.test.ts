@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BadRequestError } from "../../../src/errors/index.js";
+import { BadRequestError } from "../../../src/index.js";
 import { LlamaCpp, LlamaCppEmbedding } from "../../../src/providers/llamacpp/index.js";
 import { ensureTinyGguf } from "../../fixtures/make-tiny-gguf.js";
 

@@ -5,7 +5,7 @@ import { tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { getLlama } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InvalidArgumentError, ProviderConnectionError, StreamdexError } from "../../../src/errors/index.js";
+import { InvalidArgumentError, ProviderConnectionError, StreamdexError } from "../../../src/index.js";
 import {
   InsufficientMemoryError,
   LlamaCpp,

@@ -2,12 +2,16 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
-import { AbortError, BadRequestError, isAbortError } from "../../../src/errors/index.js";
-import type { LLMStreamPart } from "../../../src/llms/types.js";
+import { isAbortError } from "../../../src/errors/index.js";
+import {
+  AbortError,
+  BadRequestError,
+  getResponseSynthesizer,
+  type LLMStreamPart,
+  RetrieverQueryEngine,
+  StreamingResponse,
+} from "../../../src/index.js";
 import { LlamaCpp, type LlamaCppOptions } from "../../../src/providers/llamacpp/index.js";
-import { StreamingResponse } from "../../../src/streaming/streaming-response.js";
-import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import { ensureTinyGguf } from "../../fixtures/make-tiny-gguf.js";
 import { FixedRetriever, nodes, settle } from "../../support/fixtures.js";
 

@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RetrieverQueryEngine } from "../../../src/engines/retriever-query-engine.js";
-import { InvalidArgumentError } from "../../../src/errors/index.js";
-import type { LLMStreamPart } from "../../../src/llms/types.js";
+import {
+  type AnswerPart,
+  getResponseSynthesizer,
+  InvalidArgumentError,
+  type LLMStreamPart,
+  RetrieverQueryEngine,
+} from "../../../src/index.js";
 import { LlamaCpp, type LlamaCppOptions } from "../../../src/providers/llamacpp/index.js";
-import type { AnswerPart } from "../../../src/streaming/answer-part.js";
-import { getResponseSynthesizer } from "../../../src/synthesizers/get-response-synthesizer.js";
 import {
   ensureTinyGguf,
   ensureTinyThinkingGguf,

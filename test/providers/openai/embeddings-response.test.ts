@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MalformedResponseError, ProviderConnectionError } from "../../../src/errors/index.js";
+import { MalformedResponseError, ProviderConnectionError } from "../../../src/index.js";
 import { decodeEmbeddingsBody } from "../../../src/providers/openai/embeddings-response.js";
 import { mulberry32 } from "../../support/prng.js";
 

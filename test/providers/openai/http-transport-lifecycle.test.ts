@@ -5,7 +5,8 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createHttpFetch, type FetchFunction } from "../../../src/providers/openai/http-transport.js";
+import { createHttpFetch } from "../../../src/providers/openai/http-transport.js";
+import type { FetchFunction } from "../../../src/providers/openai/index.js";
 import { cleanEnv } from "../../support/clean-env.js";
 import {
   closed,

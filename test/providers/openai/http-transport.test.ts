@@ -1,7 +1,8 @@
 import { promisify } from "node:util";
 import { brotliCompress, deflate, deflateRaw, gzip } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createHttpFetch, type FetchFunction } from "../../../src/providers/openai/http-transport.js";
+import { createHttpFetch } from "../../../src/providers/openai/http-transport.js";
+import type { FetchFunction } from "../../../src/providers/openai/index.js";
 import { type ScriptedServer, startScriptedServer } from "../../support/loopback-scripted-server.js";
 
 let server: ScriptedServer;

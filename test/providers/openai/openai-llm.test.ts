@@ -4,6 +4,7 @@ import {
   AuthenticationError,
   BadRequestError,
   InvalidArgumentError,
+  type LLMStreamPart,
   MalformedResponseError,
   ModelNotFoundError,
   PermissionDeniedError,
@@ -13,8 +14,7 @@ import {
   ProviderTimeoutError,
   RateLimitError,
   StreamInterruptedError,
-} from "../../../src/errors/index.js";
-import type { LLMStreamPart } from "../../../src/llms/types.js";
+} from "../../../src/index.js";
 import { OpenAI, type OpenAIOptions } from "../../../src/providers/openai/index.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";
 import { finishParts, textOfParts } from "../../support/fixtures.js";

@@ -1,12 +1,14 @@
 // Reasoning from OpenAI-compatible servers (DeepSeek, vLLM, Ollama, OpenRouter...), in their real wire formats on
 // the loopback server: reasoning-delta parts apart from the text, reasoning tokens in usage, malformed fields typed.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MockEmbedding } from "../../../src/embeddings/mock-embedding.js";
-import { MalformedResponseError } from "../../../src/errors/index.js";
-import { VectorStoreIndex } from "../../../src/indices/vector-store-index.js";
-import type { LLMStreamPart } from "../../../src/llms/types.js";
+import {
+  Document,
+  type LLMStreamPart,
+  MalformedResponseError,
+  MockEmbedding,
+  VectorStoreIndex,
+} from "../../../src/index.js";
 import { OpenAI } from "../../../src/providers/openai/index.js";
-import { Document } from "../../../src/schema/node.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";
 
 let server: FakeOpenAIServer;

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { ProviderConnectionError, type ProviderError } from "../../../src/errors/index.js";
+import { ProviderConnectionError, type ProviderError } from "../../../src/index.js";
 import { OpenAI, OpenAIEmbedding } from "../../../src/providers/openai/index.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../../support/fake-openai/server.js";
 import { type ScriptedServer, startScriptedServer } from "../../support/loopback-scripted-server.js";

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "../../../src/errors/index.js";
-import { ChatStoreUnavailableError } from "../../../src/memory/chat-store/errors.js";
+import { ChatStoreUnavailableError, InvalidArgumentError } from "../../../src/index.js";
 import { PgChatStore } from "../../../src/storage/vector-store/pgvector/index.js";
 import { WireProxy } from "../pgvector/wire-proxy.js";
 import { PgSocket, storedTurns } from "./pg-socket.js";

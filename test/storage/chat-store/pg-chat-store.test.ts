@@ -1,12 +1,12 @@
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StorageError } from "../../../src/errors/index.js";
 import {
+  type ChatSession,
   ChatStoreUnavailableError,
   ConversationBusyError,
   ConversationFullError,
-} from "../../../src/memory/chat-store/errors.js";
-import type { ChatSession } from "../../../src/memory/chat-store/types.js";
+  StorageError,
+} from "../../../src/index.js";
 import { PgChatStore } from "../../../src/storage/vector-store/pgvector/index.js";
 import { PgSocket, storedTurns } from "./pg-socket.js";
 

@@ -3,15 +3,13 @@ import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AbortError, StorageError } from "../../../src/errors/index.js";
-import { TextNode } from "../../../src/schema/node.js";
+import { AbortError, StorageError, TextNode, type VectorStoreAddProgress } from "../../../src/index.js";
 import {
   PgVectorStore,
   type PgVectorStoreOptions,
 } from "../../../src/storage/vector-store/pgvector/index.js";
 import { pgliteRunner, pgRunner } from "../../../src/storage/vector-store/pgvector/query-runner.js";
 import { stagingMethod } from "../../../src/storage/vector-store/pgvector/staging-load.js";
-import type { VectorStoreAddProgress } from "../../../src/storage/vector-store/types.js";
 
 const DIMS = 8;
 type Open = Omit<PgVectorStoreOptions, "connectionString" | "client" | "pglite" | "dimensions">;

@@ -1,13 +1,17 @@
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ProviderConnectionError, ProviderTimeoutError, StorageError } from "../../../src/errors/index.js";
-import { TextNode } from "../../../src/schema/node.js";
+import {
+  type MetadataFilters,
+  ProviderConnectionError,
+  ProviderTimeoutError,
+  StorageError,
+  TextNode,
+} from "../../../src/index.js";
 import {
   PgVectorStore,
   type PgVectorStoreOptions,
 } from "../../../src/storage/vector-store/pgvector/index.js";
-import type { MetadataFilters } from "../../../src/storage/vector-store/types.js";
 import { PgSocket } from "../chat-store/pg-socket.js";
 import { WireProxy } from "./wire-proxy.js";
 

@@ -6,8 +6,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError, ProviderConnectionError, StorageError } from "../../../src/errors/index.js";
-import { TextNode } from "../../../src/schema/node.js";
+import { InvalidArgumentError, ProviderConnectionError, StorageError, TextNode } from "../../../src/index.js";
 import { PgVectorStore } from "../../../src/storage/vector-store/pgvector/index.js";
 import { filtersToSql, SqlParams } from "../../../src/storage/vector-store/pgvector/sql-filters.js";
 

@@ -1,10 +1,15 @@
 import { expect, it } from "vitest";
-import { MockEmbedding } from "../../../src/embeddings/mock-embedding.js";
-import { AbortError, InvalidArgumentError, StorageError } from "../../../src/errors/index.js";
-import { VectorStoreIndex } from "../../../src/indices/vector-store-index.js";
-import { QueryFusionRetriever, reciprocalRankFusion } from "../../../src/retrievers/fusion-retriever.js";
-import { TextNode } from "../../../src/schema/node.js";
-import { StorageContext } from "../../../src/storage/storage-context.js";
+import {
+  AbortError,
+  InvalidArgumentError,
+  MockEmbedding,
+  QueryFusionRetriever,
+  StorageContext,
+  StorageError,
+  TextNode,
+  VectorStoreIndex,
+} from "../../../src/index.js";
+import { reciprocalRankFusion } from "../../../src/retrievers/fusion-retriever.js";
 import {
   PgKeywordRetriever,
   PgKeywordStore,

@@ -1,16 +1,20 @@
 import { expect, it } from "vitest";
-import { MockEmbedding } from "../../../src/embeddings/mock-embedding.js";
-import { InvalidArgumentError, StorageError } from "../../../src/errors/index.js";
-import { VectorStoreIndex } from "../../../src/indices/vector-store-index.js";
-import { MockLLM } from "../../../src/llms/mock-llm.js";
-import { Document, TextNode } from "../../../src/schema/node.js";
-import { StorageContext } from "../../../src/storage/storage-context.js";
+import {
+  Document,
+  InvalidArgumentError,
+  type MetadataFilters,
+  MockEmbedding,
+  MockLLM,
+  StorageContext,
+  StorageError,
+  TextNode,
+  VectorStoreIndex,
+} from "../../../src/index.js";
 import { matchesFilters } from "../../../src/storage/vector-store/metadata-filters.js";
 import type {
   PgVectorStore,
   PgVectorStoreOptions,
 } from "../../../src/storage/vector-store/pgvector/index.js";
-import type { MetadataFilters } from "../../../src/storage/vector-store/types.js";
 import { collect } from "../../support/fixtures.js";
 import { bruteForce, expectMatches, nodesOf, randomVectors } from "../random-vectors.js";
 

@@ -3,8 +3,7 @@ import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StorageError } from "../../../src/errors/index.js";
-import { TextNode } from "../../../src/schema/node.js";
+import { StorageError, TextNode } from "../../../src/index.js";
 import {
   type PGliteLike,
   type PgQueryable,
