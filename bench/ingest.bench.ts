@@ -2,8 +2,7 @@
  * Ingestion end to end: `VectorStoreIndex.fromDocuments` over ~32 MB of text (5,000 documents of ~1,000 words),
  * split with the default `SentenceSplitter` (exact cl100k counts), embedded by `OpenAIEmbedding` (1536 dims, base64)
  * from the project's fake OpenAI server in another process, stored in a `SimpleVectorStore`. Reported: seconds with
- * the default settings (split workers only on 4+ cores) and with one split worker, their ratio, and how many chunks
- * were embedded and stored.
+ * the default settings, and how many chunks were embedded and stored.
  *
  *   npm run bench -- ingest
  *
@@ -12,10 +11,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
-// The built package: split workers load `dist/…/split-worker.js` as users' code does (from the TypeScript sources
-// each worker would first have to start a TypeScript loader). `npm run bench` builds first.
+// The built package, as users' code runs it. `npm run bench` builds first.
 import { Document, VectorStoreIndex } from "../dist/index.js";
 import { OpenAIEmbedding } from "../dist/providers/openai/index.js";
 import { type BenchResult, median, round } from "./bench-support.js";
@@ -40,37 +37,26 @@ export async function benchIngest(): Promise<BenchResult[]> {
   const { child, baseURL } = await startServer();
   try {
     const embedModel = new OpenAIEmbedding({ baseURL, apiKey: "sk-bench", dimensions: 1536, maxRetries: 0 });
-    const seconds: Record<"default" | "worker", number[]> = { default: [], worker: [] };
+    const seconds: number[] = [];
     let chunks = 0;
     let embedded = 0;
     for (let rep = 0; rep < REPS; rep++) {
-      for (const mode of ["default", "worker"] as const) {
-        let inputs = 0;
-        const t0 = performance.now();
-        const index = await VectorStoreIndex.fromDocuments(documents, {
-          embedModel,
-          splitWorkers: mode === "worker" ? 1 : undefined,
-          onProgress: (done) => {
-            inputs = done;
-          },
-        });
-        seconds[mode].push((performance.now() - t0) / 1000);
-        chunks = index.docStore.size;
-        embedded = inputs;
-      }
+      let inputs = 0;
+      const t0 = performance.now();
+      const index = await VectorStoreIndex.fromDocuments(documents, {
+        embedModel,
+        onProgress: (done) => {
+          inputs = done;
+        },
+      });
+      seconds.push((performance.now() - t0) / 1000);
+      chunks = index.docStore.size;
+      embedded = inputs;
     }
-    const byDefault = median(seconds.default);
-    const worker = median(seconds.worker);
+    const byDefault = median(seconds);
     const notes = `${documents.length} docs, ${round(megabytes, 1)} MB, ${chunks} chunks (${embedded} embedded); median of ${REPS}`;
     return [
       { name: "ingest: fromDocuments, default settings", value: byDefault, unit: "s", notes },
-      { name: "ingest: fromDocuments, splitWorkers: 1", value: worker, unit: "s", notes },
-      {
-        name: "ingest: one split worker / default",
-        value: worker / byDefault,
-        unit: "x",
-        notes: `below 1 = a worker helps here (${availableParallelism()} cores; default workers: 4+ cores only)`,
-      },
       {
         name: "ingest: goal (1.0 s) / default",
         value: 1 / byDefault,

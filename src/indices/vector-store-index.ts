@@ -44,12 +44,6 @@ export interface VectorStoreIndexOptions {
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
   /**
-   * Worker threads that split documents (default: on machines of 4 or more cores, one per core beyond two, at most
-   * 4, for inputs of 1 MiB of text or more; otherwise none). `0` splits on the calling thread. Only a
-   * `SentenceSplitter` with the default tokenizer (cl100k) runs in workers; the nodes are the same either way.
-   */
-  splitWorkers?: number;
-  /**
    * Also keep nodes in the docstore when the vector store keeps their text itself (`storesText`, e.g.
    * `PgVectorStore`). Default `false`, as in LlamaIndex: the text lives once, in the vector store.
    */
@@ -193,16 +187,15 @@ export class VectorStoreIndex {
 
   /**
    * Splits `documents` and embeds their chunks as they come: the first embedding batches are on the wire while
-   * later documents are still being split. A `SentenceSplitter` with the default tokenizer splits large inputs
-   * on worker threads (see {@link VectorStoreIndexOptions.splitWorkers}); otherwise a few documents are split at a
-   * time, yielding to the event loop in between. Nothing is stored unless every chunk embeds. With `privateStore`
-   * (a store nobody else can see before this returns) each batch of vectors is added as it arrives, in order,
-   * while later batches are still on the wire; otherwise all are added at the end.
+   * later documents are still being split, a few documents at a time, yielding to the event loop in between.
+   * Nothing is stored unless every chunk embeds. With `privateStore` (a store nobody else can see before this
+   * returns) each batch of vectors is added as it arrives, in order, while later batches are still on the wire;
+   * otherwise all are added at the end.
    */
   private async insertDocuments(
     documents: Document[],
     parser: NodeParser,
-    options: EmbedCallOptions & Pick<VectorStoreIndexOptions, "splitWorkers">,
+    options: EmbedCallOptions,
     privateStore = false,
   ): Promise<void> {
     // Nothing to embed: the embedding model is not needed yet (it may be set before the first insert).

@@ -1,8 +1,6 @@
 import type { TextNode } from "../schema/node.js";
 import { throwIfAborted } from "../utils/abort.js";
-import { optionalInteger } from "../utils/validate.js";
 import { SentenceSplitter } from "./splitters/sentence-splitter.js";
-import { splitInWorkers, splitWorkerCount } from "./splitters/split-in-workers.js";
 import type { NodeParser } from "./types.js";
 
 /** Documents split per step on the calling thread before the event loop may run. */
@@ -12,29 +10,19 @@ const STEP_MS = 10;
 
 /**
  * Splits `documents` with `parser` and yields their nodes in document order, a few documents at a time, so that a
- * caller can start embedding the first chunks while later documents are split. A `SentenceSplitter` splits on
- * worker threads when {@link splitWorkerCount} says so (`splitWorkers` overrides the choice); otherwise it runs
- * here, yielding to the event loop at least every 10 ms. Other parsers get every document in one call.
+ * caller can start embedding the first chunks while later documents are split. A `SentenceSplitter` runs here,
+ * yielding to the event loop at least every 10 ms. Other parsers get every document in one call.
  *
  * @internal
  */
 export async function* splitInSteps(
   documents: TextNode[],
   parser: NodeParser,
-  options: { signal?: AbortSignal; splitWorkers?: number } = {},
+  options: { signal?: AbortSignal } = {},
 ): AsyncGenerator<TextNode[]> {
-  const requested =
-    options.splitWorkers === undefined
-      ? undefined
-      : optionalInteger("splitWorkers", options.splitWorkers, 0, 0);
   if (!(parser instanceof SentenceSplitter)) {
     throwIfAborted(options.signal);
     yield parser.getNodesFromDocuments(documents);
-    return;
-  }
-  const workers = splitWorkerCount(parser, documents, requested);
-  if (workers > 0) {
-    yield* splitInWorkers(parser, documents, workers, options.signal);
     return;
   }
   let lastYield = performance.now();

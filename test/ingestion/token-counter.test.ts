@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { MAX_WASM_TEXT } from "../../src/ingestion/splitters/cl100k-wasm-scanner.js";
-import { createCl100kCounter, type WasmScanMode } from "../../src/ingestion/splitters/token-counter.js";
-import { defaultTokenizer } from "../../src/utils/tokenizer.js";
+import { createCl100kCounter, tokenCounterFor } from "../../src/ingestion/splitters/token-counter.js";
+import { defaultTokenizer, type Tokenizer } from "../../src/utils/tokenizer.js";
 import { mulberry32 } from "../support/prng.js";
 
 const tokenizer = defaultTokenizer();
+/** The reference: gpt-tokenizer's own count of the text. */
 const count = (text: string): number => tokenizer.countTokens(text);
 
 /** Deterministic pseudo-words: enough distinct pre-tokens to fill and reset the caches. */
@@ -57,10 +57,49 @@ function randomText(rand: () => number, pieces: number): string {
   return text;
 }
 
-describe.each<WasmScanMode>(["always", "off"])("cl100k token counter (WebAssembly: %s)", (mode) => {
+/** A varied corpus: unicode, numbers, contractions, whitespace runs, special-token text, code and markup. */
+const CORPUS = [
+  "Hello, world! It's 2024 and we're counting tokens; they'll see, I'd say, you've won, we'RE LOUD.",
+  "Numbers: 1 12 123 1234 12345 3.14159 -42 1e10 0x1F ١٢٣٤ ½ ² 10,000,000.",
+  "Café naïve résumé — über straße; Ελληνικά κείμενο; русский текст; 日本語のテキスト；中文文本。",
+  "Emoji 😀👍🏽 👨‍👩‍👧‍👦 flags 🇹🇷 and a lone surrogate \ud83d here.",
+  "Whitespace   runs\t\ttabs\n\n\nnewlines\r\n\r\nCRLF    \u00a0nbsp\u2003em   \n  \n trailing   ",
+  "Special text <|endoftext|> and <|fim_prefix|><|fim_middle|><|fim_suffix|> counted as plain text <|endofprompt|>",
+  "function f(x) { return x ** 2 >= 10 ? `big $x` : 'small'; } // comment\n<div class=\"a\">&amp;</div>",
+  "'s 'S 't 'll 'LL 've 're 'd 'm 'x ''quoted'' don't won't can't y'all 'last-event-id: 3' 'lat 'ver",
+  `${"a".repeat(47)} ${"b".repeat(49)} ${"xyz".repeat(40)}`,
+  "\n\n\n\n     \t \n",
+];
+
+describe("cl100k token counter", () => {
+  it("counts a varied corpus exactly as gpt-tokenizer does, whole and in every range", () => {
+    const counter = createCl100kCounter(tokenizer);
+    for (const text of CORPUS) {
+      expect(counter.countText(text)).toBe(count(text));
+      const ranges = counter.forText(text);
+      for (let a = 0; a <= text.length; a++) {
+        for (let b = a; b <= text.length; b += 2)
+          expect(ranges.count(a, b)).toBe(b > a ? count(text.slice(a, b)) : 0);
+      }
+    }
+    const all = CORPUS.join("\n\n");
+    expect(counter.countText(all)).toBe(count(all));
+  });
+
+  it("gives the same counts as the plain count behind the interface, for a tokenizer it does not know", () => {
+    const plain: Tokenizer = { ...tokenizer, countTokens: (text) => tokenizer.countTokens(text) };
+    const generic = tokenCounterFor(plain);
+    const fast = tokenCounterFor(tokenizer);
+    for (const text of CORPUS) {
+      expect(fast.countText(text)).toBe(generic.countText(text));
+      expect(fast.forText(text).count(2, text.length - 1)).toBe(
+        generic.forText(text).count(2, text.length - 1),
+      );
+    }
+  });
+
   it("counts ranges exactly as the cl100k tokenizer counts their text", () => {
-    const counter = createCl100kCounter(tokenizer, mode);
-    expect(counter.backend).toBe(mode === "off" ? "js" : "wasm");
+    const counter = createCl100kCounter(tokenizer);
     const rand = mulberry32(99);
     for (let iter = 0; iter < 400; iter++) {
       const text = randomText(rand, 1 + Math.floor(rand() * 60));
@@ -76,20 +115,24 @@ describe.each<WasmScanMode>(["always", "off"])("cl100k token counter (WebAssembl
     }
   });
 
-  it("counts long letter runs (past the cache's 48 and BPE's 2048 code units) as the JavaScript counter does", () => {
-    const counter = createCl100kCounter(tokenizer, mode);
-    const reference = createCl100kCounter(tokenizer, "off");
-    for (const text of ["x".repeat(47), "ab".repeat(30), ` ${"q".repeat(300)}.`, `${"z".repeat(3000)} end`]) {
-      expect(counter.countText(text)).toBe(reference.countText(text));
-      expect(counter.forText(text).count(1, text.length - 1)).toBe(
-        reference.forText(text).count(1, text.length - 1),
-      );
+  it("counts letter runs past the cache's 48 code units exactly, and past 2048 as at least the exact count", () => {
+    const counter = createCl100kCounter(tokenizer);
+    for (const text of [
+      "x".repeat(47),
+      "ab".repeat(30),
+      ` ${"q".repeat(300)}.`,
+      ` ${"word".repeat(500)} end`,
+    ]) {
+      expect(counter.countText(text)).toBe(count(text));
+      expect(counter.forText(text).count(1, text.length - 1)).toBe(count(text.slice(1, -1)));
     }
-    expect(counter.countText("ab".repeat(30))).toBe(count("ab".repeat(30)));
+    const long = `${"z".repeat(3000)} end`;
+    expect(counter.countText(long)).toBe(3000 + count(" end")); // its UTF-8 length: an upper bound
+    expect(counter.countText(long)).toBeGreaterThanOrEqual(count(long));
   });
 
   it("stays exact while its caches grow past their size and are cleared, across documents", () => {
-    const counter = createCl100kCounter(tokenizer, mode);
+    const counter = createCl100kCounter(tokenizer);
     const a = words(60_000, 7);
     const b = words(3_000, 99);
     expect(counter.countText(a)).toBe(count(a));
@@ -107,23 +150,10 @@ describe.each<WasmScanMode>(["always", "off"])("cl100k token counter (WebAssembl
   });
 
   it("keeps a range counter exact after another text was counted", () => {
-    const counter = createCl100kCounter(tokenizer, mode);
+    const counter = createCl100kCounter(tokenizer);
     const text = words(2_000, 3);
     const ranges = counter.forText(text);
     counter.countText(words(1_000, 4));
     expect(ranges.count(10, 4_000)).toBe(count(text.slice(10, 4_000)));
-  });
-});
-
-describe("cl100k WebAssembly scanner", () => {
-  it("hands texts longer than it holds to JavaScript, with the same counts", () => {
-    const text = `${"Lorem ipsum, dolor sit amet: café 42. ".repeat(MAX_WASM_TEXT / 38)} tail`;
-    expect(text.length).toBeGreaterThan(MAX_WASM_TEXT);
-    const wasm = createCl100kCounter(tokenizer, "always");
-    const js = createCl100kCounter(tokenizer, "off");
-    expect(wasm.countText(text)).toBe(js.countText(text));
-    expect(wasm.forText(text).count(1_000, text.length - 3)).toBe(
-      js.forText(text).count(1_000, text.length - 3),
-    );
   });
 });

@@ -8,7 +8,8 @@
  *
  * BPE runs on each piece separately, so a text's token count is the sum of its pieces' counts. Scanning with
  * char codes is several times faster than the regex and lets the caller treat any `end` as end-of-input, which
- * is what makes counting sub-ranges of a document exact.
+ * is what makes counting sub-ranges of a document exact. Measured win: see token-counter.ts (ingest 1.60x -> 0.83x
+ * raw-rag).
  *
  * @internal
  */

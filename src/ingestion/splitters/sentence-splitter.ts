@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "../../errors/index.js";
 import { MetadataMode, TextNode } from "../../schema/node.js";
 import { Settings } from "../../settings/settings.js";
-import { isDefaultTokenizer, type Tokenizer } from "../../utils/tokenizer.js";
+import type { Tokenizer } from "../../utils/tokenizer.js";
 import { describe, optionalBoolean, optionalInteger } from "../../utils/validate.js";
 import type { NodeParser } from "../types.js";
 import { mergeSplits, type SplitList } from "./merge-splits.js";
@@ -88,13 +88,6 @@ export class SentenceSplitter implements NodeParser {
     this.tokenizerOption = tokenizer;
   }
 
-  /** Whether sizes are counted with the default cl100k tokenizer (which a worker thread can load itself). @internal */
-  get usesDefaultTokenizer(): boolean {
-    return this.tokenizerOption === undefined
-      ? !Settings.hasCustomTokenizer
-      : isDefaultTokenizer(this.tokenizerOption);
-  }
-
   private get counter(): TokenCounter {
     this.counterCache ??= tokenCounterFor(this.tokenizerOption ?? Settings.tokenizer);
     return this.counterCache;
@@ -143,12 +136,8 @@ export class SentenceSplitter implements NodeParser {
     return nodes;
   }
 
-  /**
-   * Appends to `out` the nodes of `doc` cut at `ranges` (flattened `[start, end, …]` offsets into its text).
-   *
-   * @internal Used with offsets computed off the main thread (see `splitInWorkers`).
-   */
-  nodesFromRanges(doc: TextNode, ranges: ArrayLike<number>, out: TextNode[]): void {
+  /** Appends to `out` the nodes of `doc` cut at `ranges` (flattened `[start, end, …]` offsets into its text). */
+  private nodesFromRanges(doc: TextNode, ranges: ArrayLike<number>, out: TextNode[]): void {
     const text = doc.text;
     const isChunk = doc.refDocId !== undefined;
     const base = isChunk ? doc.startCharIdx : 0;
@@ -167,21 +156,6 @@ export class SentenceSplitter implements NodeParser {
         }),
       );
     }
-  }
-
-  /**
-   * Chunk offsets of a text whose node carries the metadata strings `embedMetadata` and `llmMetadata`, or, when
-   * that metadata leaves no room for text, minus one minus its token count.
-   *
-   * @internal The worker-side half of `splitInWorkers`.
-   */
-  rangesWithMetadata(text: string, embedMetadata: string, llmMetadata: string): number[] | number {
-    if (!/\S/.test(text)) return [];
-    const metadataTokens = this.includeMetadata
-      ? Math.max(this.counter.countText(embedMetadata), this.counter.countText(llmMetadata))
-      : 0;
-    const size = this.chunkSize - metadataTokens;
-    return size <= 0 ? -1 - metadataTokens : this.chunkRanges(text, size);
   }
 
   /** `chunkSize` minus the tokens of the longer metadata string (embed or LLM view) of `node`. */

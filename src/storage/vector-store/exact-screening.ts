@@ -14,6 +14,9 @@ import { writeUnit } from "./vector-input.js";
  * (x·q = x̂·q̂ + x̂·rq + r·q, Cauchy–Schwarz on the last two terms; γ·Σ|xᵢqᵢ| ≤ γ·‖x‖·‖q‖ bounds the kernel's own
  * float32 rounding). v·Q is an exact integer from the int8 scan. Every norm below is rounded up, so each row gets a
  * rigorous interval [lo, hi] around f.
+ *
+ * Measured win (shared bench, 2026-12-07): retrieve p50 0.068x raw-rag with the exhaustive float32 scan
+ * (`screening: false`), 0.025x screened.
  * @module
  */
 

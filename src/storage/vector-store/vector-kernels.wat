@@ -1,5 +1,7 @@
 ;; The WebAssembly SIMD (f32x4 / i16x8) kernels behind `SimpleVectorStore`, loaded by wasm-kernels.ts and wrapped by
 ;; vector-kernels.ts, whose JavaScript backend replays every summation order here: both write bit-identical results.
+;; Measured win (shared bench, 2026-12-07): retrieve p50 0.82x raw-rag on the plain JS kernels, 0.025x on these;
+;; ingest 1.13x -> 0.84x.
 ;;
 ;; Source of `vector-kernels-wasm.ts`: edit this file, then run `npm run build:wasm` (a test checks they match).
 ;;

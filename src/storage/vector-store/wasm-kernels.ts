@@ -1,6 +1,9 @@
 /**
  * The WebAssembly SIMD (f32x4 / i16x8) kernels behind {@link SimpleVectorStore}: the module assembled from
- * vector-kernels.wat (`npm run build:wasm`), instantiated here.
+ * vector-kernels.wat (`npm run build:wasm`), instantiated here. The plain JS kernels (vector-kernels.ts) are the
+ * reference.
+ * Measured win (shared bench, 2026-12-07): retrieve p50 0.82x raw-rag on the plain JS kernels, 0.025x on these;
+ * ingest 1.13x -> 0.84x.
  *
  * @module
  */
