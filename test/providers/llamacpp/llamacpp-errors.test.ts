@@ -58,6 +58,16 @@ describe("LlamaCpp: bad model files fail at construction with the path in the me
     );
   });
 
+  it("a GGUF of a version llama.cpp does not read (v2 and v3 only)", () => {
+    const bytes = Buffer.from(makeTinyGguf());
+    bytes.writeUInt32LE(7, 4);
+    const path = file("v7.gguf", bytes);
+    expect(() => new LlamaCpp({ modelPath: path })).toThrow(InvalidArgumentError);
+    expect(() => new LlamaCppEmbedding({ modelPath: path })).toThrow(
+      /not a readable GGUF model: GGUF version 7 is not supported/,
+    );
+  });
+
   it("threads default to 1 on 2 cores or fewer, else min(4, cores - 1)", () => {
     expect([1, 2, 3, 4, 8, 64].map((n) => defaultThreads(n))).toEqual([1, 1, 2, 3, 4, 4]);
   });
