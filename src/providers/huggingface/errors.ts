@@ -5,7 +5,7 @@ const PROVIDER = "huggingface";
 export { MissingDependencyError } from "../../errors/index.js";
 
 /** transformers.js could not load a model: the base class of every load failure below. */
-export class ModelLoadError extends ProviderError {
+export class HuggingFaceModelLoadError extends ProviderError {
   /** The model as given: a local directory or a Hub id. */
   readonly model: string;
 
@@ -21,7 +21,7 @@ export class ModelLoadError extends ProviderError {
 }
 
 /** A local model directory lacks a file transformers.js needs (config.json, tokenizer.json, onnx/model.onnx…). */
-export class ModelFileMissingError extends ModelLoadError {
+export class ModelFileMissingError extends HuggingFaceModelLoadError {
   /** The missing file, relative to the model directory (e.g. `"onnx/model_quantized.onnx"`). */
   readonly fileName: string;
 
@@ -32,7 +32,7 @@ export class ModelFileMissingError extends ModelLoadError {
 }
 
 /** The model's architecture (config.json `model_type`) is not one this transformers.js version can run. */
-export class UnsupportedArchitectureError extends ModelLoadError {
+export class UnsupportedArchitectureError extends HuggingFaceModelLoadError {
   /** config.json's `model_type` (`""` when absent). */
   readonly modelType: string;
 
@@ -46,7 +46,7 @@ export class UnsupportedArchitectureError extends ModelLoadError {
  * A Hub model id was given, but the model is not available locally and cannot be downloaded (remote loading is
  * off, or the Hub is not reachable). Download it once and pass the local directory instead.
  */
-export class ModelNotDownloadedError extends ModelLoadError {
+export class ModelNotDownloadedError extends HuggingFaceModelLoadError {
   constructor(message: string, model: string, init: Omit<ProviderErrorInit, "provider"> = {}) {
     super(message, model, init, "model_not_downloaded");
   }

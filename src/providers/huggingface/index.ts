@@ -15,9 +15,9 @@
 
 export type { ThinkTagsOption } from "../../llms/think-tokens.js";
 export {
+  HuggingFaceModelLoadError,
   MissingDependencyError,
   ModelFileMissingError,
-  ModelLoadError,
   ModelNotDownloadedError,
   UnsupportedArchitectureError,
 } from "./errors.js";

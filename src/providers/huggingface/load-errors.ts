@@ -1,5 +1,5 @@
 import { StreamdexError } from "../../errors/index.js";
-import { ModelFileMissingError, ModelLoadError, ModelNotDownloadedError } from "./errors.js";
+import { HuggingFaceModelLoadError, ModelFileMissingError, ModelNotDownloadedError } from "./errors.js";
 import type { ModelSource } from "./model-source.js";
 
 const NETWORK_CODES = new Set([
@@ -15,7 +15,7 @@ const NETWORK_CODES = new Set([
 ]);
 
 /**
- * Maps what transformers.js throws while loading a model to a typed {@link ModelLoadError}: a Hub id that is
+ * Maps what transformers.js throws while loading a model to a typed {@link HuggingFaceModelLoadError}: a Hub id that is
  * not downloaded while remote loading is off or the Hub is unreachable ({@link ModelNotDownloadedError}), a
  * file missing ({@link ModelFileMissingError}), anything else with transformers.js's own message.
  */
@@ -51,7 +51,11 @@ export function toLoadError(error: unknown, model: string, source: ModelSource):
       file,
     );
   }
-  return new ModelLoadError(`transformers.js could not load the model ${model}: ${message}`, model, init);
+  return new HuggingFaceModelLoadError(
+    `transformers.js could not load the model ${model}: ${message}`,
+    model,
+    init,
+  );
 }
 
 /** The network error code somewhere in `error`'s cause chain (fetch wraps it), if any. */

@@ -4,7 +4,7 @@ import type { NodeLlamaCpp } from "./load-module.js";
 const PROVIDER = "llamacpp";
 
 /** llama.cpp could not load the model file (corrupt, truncated, or an architecture this build does not know). */
-export class ModelLoadError extends ProviderError {
+export class LlamaCppModelLoadError extends ProviderError {
   /** The GGUF file at fault. */
   readonly modelPath: string;
 
@@ -71,7 +71,7 @@ export function toLoadError(
     );
   }
   const detail = what.llamaLog ? `${message} (llama.cpp: ${what.llamaLog})` : message;
-  return new ModelLoadError(
+  return new LlamaCppModelLoadError(
     what.stage === "model"
       ? `llama.cpp could not load ${what.modelPath}: ${detail}. Is it a complete GGUF file of an architecture this node-llama-cpp version supports?`
       : `llama.cpp could not create a context for ${what.modelPath}: ${detail}.`,

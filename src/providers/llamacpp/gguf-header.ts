@@ -1,3 +1,12 @@
+/**
+ * A synchronous reader of a GGUF's metadata, kept by hand because node-llama-cpp's `readGgufFileInfo` (3.21.1)
+ * cannot do this job: the `LlamaCpp` and `LlamaCppEmbedding` constructors need the trained context size, the chat
+ * template's presence and the name synchronously (for `metadata`, and to throw `InvalidArgumentError` at
+ * construction), while `readGgufFileInfo` is async and comes with node-llama-cpp, which loads only when a model is
+ * first used. Nor does it give the early errors: on a header cut short (200 bytes of the tiny fixture) it reads the
+ * missing bytes as zeros and returns garbage keys without an error, and it accepts any version number (7). The test
+ * of the tiny fixtures compares this reader with `readGgufFileInfo` on every field it reads.
+ */
 import { closeSync, openSync, readSync } from "node:fs";
 
 /** What streamdex needs to know about a GGUF before llama.cpp loads it. */

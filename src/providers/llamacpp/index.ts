@@ -12,7 +12,7 @@
  */
 
 export type { ThinkTagsOption } from "../../llms/think-tokens.js";
-export { InsufficientMemoryError, ModelLoadError } from "./errors.js";
+export { InsufficientMemoryError, LlamaCppModelLoadError } from "./errors.js";
 export type { LlamaCppEmbeddingOptions } from "./llamacpp-embedding.js";
 export { LlamaCppEmbedding } from "./llamacpp-embedding.js";
 export { LlamaCpp } from "./llamacpp-llm.js";

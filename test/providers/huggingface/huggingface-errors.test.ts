@@ -14,9 +14,9 @@ import {
 import {
   HuggingFaceEmbedding,
   HuggingFaceLLM,
+  HuggingFaceModelLoadError,
   MissingDependencyError,
   ModelFileMissingError,
-  ModelLoadError,
   ModelNotDownloadedError,
   UnsupportedArchitectureError,
 } from "../../../src/providers/huggingface/index.js";
@@ -66,7 +66,7 @@ describe("a model directory without the files transformers.js needs: one typed e
         }
       })();
       expect(error).toBeInstanceOf(ModelFileMissingError);
-      expect(error).toBeInstanceOf(ModelLoadError);
+      expect(error).toBeInstanceOf(HuggingFaceModelLoadError);
       expect(error).toBeInstanceOf(StreamdexError);
       expect((error as ModelFileMissingError).fileName).toBe(file);
       expect((error as Error).message).toContain(`has no ${file}`);

@@ -21,6 +21,8 @@ async function loaded() {
   await resolvedSoFar();
   return {
     transformers: urls.some((u) => u.includes("/@huggingface/transformers/")),
+    eventsourceParser: urls.some((u) => u.includes("/eventsource-parser/")),
+    yauzl: urls.some((u) => u.includes("/yauzl/")),
     onnxruntime: Object.keys(require.cache).some((p) => p.includes("onnxruntime-node"))
       || process.report.getReport().sharedObjects.some((p) => p.includes("onnxruntime")),
     modules: urls.length,
@@ -63,9 +65,15 @@ describe("@huggingface/transformers is loaded only when a model is first used", 
       out.used = await loaded();
       await llm.dispose();
     `);
-    expect(out.core).toMatchObject({ transformers: false, onnxruntime: false });
+    // The core loads neither the event-stream parser (TGI's streams only) nor the zip reader (a DOCX's first read).
+    expect(out.core).toMatchObject({
+      transformers: false,
+      onnxruntime: false,
+      eventsourceParser: false,
+      yauzl: false,
+    });
     expect((out.core as { modules: number }).modules).toBeGreaterThan(10); // the detector saw the library load
-    expect(out.subpath).toMatchObject({ transformers: false, onnxruntime: false });
+    expect(out.subpath).toMatchObject({ transformers: false, onnxruntime: false, eventsourceParser: true });
     expect(out.constructed).toMatchObject({ transformers: false, onnxruntime: false });
     expect(out.used).toMatchObject({ transformers: true, onnxruntime: true }); // the detector works
   });

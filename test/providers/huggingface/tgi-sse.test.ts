@@ -3,11 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MalformedResponseError } from "../../../src/index.js";
 import { HuggingFaceInferenceAPI } from "../../../src/providers/huggingface/index.js";
 import { UnexpectedAnswerError } from "../../../src/providers/huggingface/inference-api-errors.js";
-import {
-  MAX_SSE_EVENT_CHARS,
-  readSseData,
-  SseDataParser,
-} from "../../../src/providers/huggingface/tgi-sse.js";
+import { MAX_SSE_EVENT_CHARS, readSseData } from "../../../src/providers/huggingface/tgi-sse.js";
+import { streamFinalEvent, streamTokenEvent, tokenOf } from "../../support/fake-tgi/wire-format.js";
 import {
   closed,
   drainOrClose,
@@ -42,10 +39,21 @@ function cut(text: string, sizes: (i: number) => number): Uint8Array[] {
   return out;
 }
 
-async function events(pieces: Uint8Array[], parser?: SseDataParser): Promise<string[]> {
+async function events(pieces: Uint8Array[], maxEventChars?: number): Promise<string[]> {
   const out: string[] = [];
-  for await (const data of readSseData(bodyOf(pieces), parser)) out.push(data);
+  for await (const data of readSseData(bodyOf(pieces), maxEventChars)) out.push(data);
   return out;
+}
+
+/** The error reading `pieces` (with `maxEventChars`) throws, and the events yielded before it. */
+async function failure(pieces: string[], maxEventChars: number): Promise<{ error: unknown; got: string[] }> {
+  const got: string[] = [];
+  const error = await (async () => {
+    for await (const data of readSseData(bodyOf(pieces.map((p) => encoder.encode(p))), maxEventChars)) {
+      got.push(data);
+    }
+  })().catch((e: unknown) => e);
+  return { error, got };
 }
 
 /** One stream using every line end, multi-line data, `data` with and without a space, comments and fields. */
@@ -78,47 +86,55 @@ describe("readSseData: parsing", () => {
     expect(await events(pieces)).toEqual(["a\nb"]);
   });
 
-  it("an event split over many tiny chunks arrives whole, when its blank line arrives", async () => {
-    const parser = new SseDataParser();
+  it("an event split over many tiny chunks arrives whole, once its blank line has been read", async () => {
     const data = "x".repeat(10_000);
-    const text = `data:${data}\n\n`;
-    const got: string[][] = [];
-    for (const c of text) got.push(parser.push(c));
-    expect(got.slice(0, -1).every((e) => e.length === 0)).toBe(true);
-    expect(got.at(-1)).toEqual([data]);
+    const pieces = cut(`data:${data}\n\n`, () => 1);
+    let pulls = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const piece = pieces[pulls++];
+        if (piece === undefined) controller.close();
+        else controller.enqueue(piece);
+      },
+    });
+    const got: [string, number][] = [];
+    for await (const event of readSseData(body)) got.push([event, pulls]);
+    expect(got.map(([event]) => event)).toEqual([data]);
+    expect(got[0]![1]).toBeGreaterThanOrEqual(pieces.length);
   });
 });
 
-describe("readSseData: bounded work and memory", () => {
-  it("looks at each character once, however a long line is chunked (no rescans of the leftover)", async () => {
+describe("readSseData: bounded memory", () => {
+  it("a long line gives the same event however it is chunked", async () => {
     for (const chunk of [1, 7, 64, 4096]) {
-      const parser = new SseDataParser();
       const line = "y".repeat(50_000);
       const text = `data:${line}\n\ndata:end\n\n`;
-      expect(
-        await events(
-          cut(text, () => chunk),
-          parser,
-        ),
-      ).toEqual([line, "end"]);
-      expect(parser.scanned).toBe(text.length);
+      expect(await events(cut(text, () => chunk))).toEqual([line, "end"]);
     }
   });
 
-  it("an event over the limit throws, whether one long line or many data lines", () => {
-    const long = new SseDataParser(100);
-    expect(long.push(`data:${"z".repeat(95)}`)).toEqual([]);
-    expect(() => long.push("z".repeat(10))).toThrow(UnexpectedAnswerError);
+  it("an event over the limit throws, whether one long line or many data lines", async () => {
+    const long = await failure([`data:${"z".repeat(95)}`, "z".repeat(10)], 100);
+    expect(long.error).toBeInstanceOf(UnexpectedAnswerError);
+    expect((long.error as Error).message).toMatch(/more than 100 characters/);
 
-    const many = new SseDataParser(100);
-    expect(() => {
-      for (let i = 0; i < 30; i++) many.push("data:abcd\n");
-    }).toThrow(/more than 100 characters/);
+    const many = await failure(Array<string>(30).fill("data:abcd\n"), 100);
+    expect(many.error).toBeInstanceOf(UnexpectedAnswerError);
+    expect((many.error as Error).message).toMatch(/more than 100 characters/);
+
+    // The events completed before the long one are given first.
+    const after = await failure(["data:first\n\n", `data:${"z".repeat(200)}`], 100);
+    expect(after.got).toEqual(["first"]);
+    expect(after.error).toBeInstanceOf(UnexpectedAnswerError);
 
     // Exactly at the limit is fine, and the limit is per event.
-    const ok = new SseDataParser(100);
     const data = "w".repeat(94);
-    for (let i = 0; i < 5; i++) expect(ok.push(`data:${data}\n\n`)).toEqual([data]);
+    expect(
+      await events(
+        Array.from({ length: 5 }, () => encoder.encode(`data:${data}\n\n`)),
+        100,
+      ),
+    ).toEqual(Array<string>(5).fill(data));
   });
 
   it("an unending line throws instead of buffering without bound, and cancels the body", async () => {
@@ -205,4 +221,45 @@ describe("HuggingFaceInferenceAPI: an over-long event over real HTTP", () => {
       await server.waitFor(() => seen.closed);
     });
   }
+});
+
+describe("HuggingFaceInferenceAPI: TGI's stream with every line end and field, cut anywhere, over real HTTP", () => {
+  let server: ScriptedServer;
+  beforeAll(async () => {
+    server = await startScriptedServer();
+  });
+  afterAll(() => server.close());
+
+  it("reads CRLF, CR and LF line ends, comments, retry/id/event fields and multi-line data, UTF-8 cut mid-character", async () => {
+    const tokens = ["é→", "😀", " ok"].map((text) => tokenOf(text));
+    const eos = tokenOf("</s>", true);
+    const plan = { tokens: [...tokens, eos], finishReason: "eos_token" as const, generatedText: "é→😀 ok" };
+    const json = (i: number) => JSON.stringify(streamTokenEvent(i + 1, tokens[i]!));
+    const third = json(2);
+    const comma = third.indexOf(",");
+    const stream =
+      ": keep-alive\r\n\r\n" +
+      `retry: 3000\r\nid: 1\r\nevent: message\r\ndata:${json(0)}\r\n\r\n` +
+      `:\rdata: ${json(1)}\r\r` +
+      // One event's JSON over two `data` lines (joined with "\n", which JSON reads as white space).
+      `data:${third.slice(0, comma + 1)}\ndata:${third.slice(comma + 1)}\n\n` +
+      `data:${JSON.stringify(streamFinalEvent(4, eos, plan, 1, true))}\n\n`;
+    // One write per byte, each its own TCP segment: "é", "→" and "😀" are cut inside their UTF-8 bytes, CRLFs
+    // between CR and LF (however many segments the client's reads then join).
+    const pieces = cut(stream, () => 1);
+    server.respond(async (_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.socket?.setNoDelay(true);
+      for (const piece of pieces) {
+        res.write(piece);
+        await new Promise((r) => setImmediate(r));
+      }
+      res.end();
+    });
+
+    const model = new HuggingFaceInferenceAPI({ endpointUrl: server.origin, useChat: false, maxRetries: 0 });
+    const deltas: string[] = [];
+    for await (const p of await model.streamComplete("p")) if (p.type === "text-delta") deltas.push(p.text);
+    expect(deltas).toEqual(["é→", "😀", " ok"]);
+  });
 });

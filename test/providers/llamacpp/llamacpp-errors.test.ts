@@ -10,8 +10,8 @@ import {
   InsufficientMemoryError,
   LlamaCpp,
   LlamaCppEmbedding,
+  LlamaCppModelLoadError,
   MissingDependencyError,
-  ModelLoadError,
 } from "../../../src/providers/llamacpp/index.js";
 import { loadNodeLlamaCpp, resetNodeLlamaCppImport } from "../../../src/providers/llamacpp/load-module.js";
 import { defaultThreads } from "../../../src/providers/llamacpp/options.js";
@@ -58,6 +58,16 @@ describe("LlamaCpp: bad model files fail at construction with the path in the me
     );
   });
 
+  it("a GGUF of a version llama.cpp does not read (v2 and v3 only)", () => {
+    const bytes = Buffer.from(makeTinyGguf());
+    bytes.writeUInt32LE(7, 4);
+    const path = file("v7.gguf", bytes);
+    expect(() => new LlamaCpp({ modelPath: path })).toThrow(InvalidArgumentError);
+    expect(() => new LlamaCppEmbedding({ modelPath: path })).toThrow(
+      /not a readable GGUF model: GGUF version 7 is not supported/,
+    );
+  });
+
   it("threads default to 1 on 2 cores or fewer, else min(4, cores - 1)", () => {
     expect([1, 2, 3, 4, 8, 64].map((n) => defaultThreads(n))).toEqual([1, 1, 2, 3, 4, 4]);
   });
@@ -77,16 +87,16 @@ describe("LlamaCpp: bad model files fail at construction with the path in the me
 });
 
 describe("LlamaCpp: failures when loading reject the first call (typed), never crash the process", () => {
-  it("a GGUF whose header declares tensors the file does not hold: ModelLoadError with llama.cpp's reason", async () => {
+  it("a GGUF whose header declares tensors the file does not hold: LlamaCppModelLoadError with llama.cpp's reason", async () => {
     const bytes = makeTinyGguf();
     const path = file("truncated-data.gguf", bytes.subarray(0, bytes.length - 100_000));
     const llm = new LlamaCpp({ modelPath: path, threads: 1 });
     const error = await llm.streamComplete("hi").catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error).toBeInstanceOf(LlamaCppModelLoadError);
     expect(String((error as Error).message)).toContain(path);
     expect(String((error as Error).message)).toMatch(/llama\.cpp: .*not within the file bounds/);
     // The failure is not cached for good: a retry tries again (and fails the same way).
-    await expect(llm.complete("again")).rejects.toBeInstanceOf(ModelLoadError);
+    await expect(llm.complete("again")).rejects.toBeInstanceOf(LlamaCppModelLoadError);
   });
 
   it("a model larger than this machine's RAM: InsufficientMemoryError before llama.cpp maps it", async () => {

@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readGgufHeader } from "../../../src/providers/llamacpp/gguf-header.js";
-import { ensureTinyGguf, makeTinyGguf, TINY_GGUF_PATH } from "../../fixtures/make-tiny-gguf.js";
+import {
+  ensureTinyGguf,
+  ensureTinyThinkingGguf,
+  makeTinyGguf,
+  TINY_GGUF_PATH,
+} from "../../fixtures/make-tiny-gguf.js";
 
 describe("the tiny random GGUF fixture", () => {
   it("is small and deterministic (same seed, same bytes)", () => {
@@ -23,5 +28,21 @@ describe("the tiny random GGUF fixture", () => {
     });
     // Named by the generators' source hash: a changed generator never reuses an old model.
     expect(TINY_GGUF_PATH).toMatch(/test\/fixtures\/generated\/tiny-llama-[0-9a-f]{12}\.gguf$/);
+  });
+
+  it("reads what node-llama-cpp's readGgufFileInfo reads, on both generated GGUFs (the reference)", async () => {
+    const { readGgufFileInfo } = await import("node-llama-cpp");
+    for (const path of [ensureTinyGguf(), ensureTinyThinkingGguf()]) {
+      const info = await readGgufFileInfo(path, { readTensorInfo: false, logWarnings: false });
+      const architecture = info.metadata.general.architecture;
+      const template = info.metadata.tokenizer?.chat_template;
+      expect(readGgufHeader(path)).toEqual({
+        version: info.version,
+        architecture,
+        name: info.metadata.general.name,
+        trainContextSize: (info.architectureMetadata as { context_length?: number }).context_length,
+        hasChatTemplate: typeof template === "string" && template.trim() !== "",
+      });
+    }
   });
 });
