@@ -22,11 +22,6 @@ export const WASM_MODULES: WasmModuleSource[] = [
     exportName: "CL100K_SCAN_WASM",
   },
   {
-    wat: root("src/providers/openai/json-escape.wat"),
-    output: root("src/providers/openai/json-escape-wasm.ts"),
-    exportName: "JSON_ESCAPE_WASM",
-  },
-  {
     wat: root("src/storage/vector-store/vector-kernels.wat"),
     output: root("src/storage/vector-store/vector-kernels-wasm.ts"),
     exportName: "VECTOR_KERNELS_WASM",
