@@ -18,8 +18,8 @@ export interface OpenAIClientOptions {
   defaultHeaders?: Record<string, string>;
   /**
    * The `fetch` the SDK sends requests with, e.g. undici's with a proxy dispatcher. Default: for an `http:`
-   * `baseURL` (local servers: Ollama, vLLM, llama.cpp...) streamdex's own transport over `node:http`, which moves
-   * large embedding batches for about half the client CPU of Node's fetch; for `https:` Node's built-in fetch.
+   * `baseURL` (local servers: Ollama, vLLM, llama.cpp...) streamdex's own transport over `node:http`, which gets the first
+   * token sooner and serves many concurrent streams faster than Node's fetch; for `https:` Node's built-in fetch.
    */
   fetch?: FetchFunction;
   /**
