@@ -3,7 +3,7 @@
  * figures are context. Run on an otherwise idle machine; numbers from a loaded 2-core box are noisy.
  *
  *   npm run bench                 # everything
- *   npm run bench -- stream       # only benchmarks whose name contains "stream" (also: citation, vector, ingest, request, openai, resume, llamacpp, huggingface, splitter)
+ *   npm run bench -- stream       # only benchmarks whose name contains "stream" (also: citation, vector, ingest, openai, resume, llamacpp, huggingface, splitter)
  *   npm run bench -- ann          # the approximate index at 1M x 384 (opt-in: see below)
  *   npm run bench -- pgvector     # PgVectorStore on PGlite over the socket at 100k x 384 (opt-in, minutes): bulk load
  *                                 # (PGV_N), recall@10 and latency (PGVECTOR_RECALL_N), keyword search
@@ -23,7 +23,6 @@ import { benchOpenAICompat } from "./openai-compat.bench.js";
 import { benchPgKeyword } from "./pg-keyword.bench.js";
 import { benchPgvectorLoad } from "./pgvector-load.bench.js";
 import { benchPgvectorRecall } from "./pgvector-recall.bench.js";
-import { benchRequestBody } from "./request-body.bench.js";
 import { benchResume } from "./resume.bench.js";
 import { benchSplitter } from "./splitter.bench.js";
 import { benchStreamingOverhead } from "./streaming-overhead.bench.js";
@@ -44,7 +43,6 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ["vector", () => benchVectorStore()],
   ["pgvector-keyword", () => benchPgKeyword()],
   ["ingest", () => benchIngest()],
-  ["request", () => benchRequestBody()],
   ["openai", () => benchOpenAICompat()],
   ["resume", () => benchResume()],
   ["llamacpp", () => benchLlamaCpp()],

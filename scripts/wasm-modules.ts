@@ -17,11 +17,6 @@ const root = (path: string): string => fileURLToPath(new URL(`../${path}`, impor
 /** Every module built by `npm run build:wasm`. */
 export const WASM_MODULES: WasmModuleSource[] = [
   {
-    wat: root("src/providers/openai/json-escape.wat"),
-    output: root("src/providers/openai/json-escape-wasm.ts"),
-    exportName: "JSON_ESCAPE_WASM",
-  },
-  {
     wat: root("src/storage/vector-store/vector-kernels.wat"),
     output: root("src/storage/vector-store/vector-kernels-wasm.ts"),
     exportName: "VECTOR_KERNELS_WASM",

@@ -18,13 +18,12 @@ export interface OpenAIClientOptions {
   defaultHeaders?: Record<string, string>;
   /**
    * The `fetch` the SDK sends requests with, e.g. undici's with a proxy dispatcher. Default: for an `http:`
-   * `baseURL` (local servers: Ollama, vLLM, llama.cpp...) streamdex's own transport over `node:http`, which moves
-   * large embedding batches for about half the client CPU of Node's fetch; for `https:` Node's built-in fetch.
+   * `baseURL` (local servers: Ollama, vLLM, llama.cpp...) streamdex's own transport over `node:http`, which gets the first
+   * token sooner and serves many concurrent streams faster than Node's fetch; for `https:` Node's built-in fetch.
    */
   fetch?: FetchFunction;
   /**
-   * A ready SDK client (custom fetch, proxies, Azure...). Overrides the options above except `timeout`; embedding
-   * requests then go through the SDK's own JSON encoding rather than streamdex's byte writer.
+   * A ready SDK client (custom fetch, proxies, Azure...). Overrides the options above except `timeout`.
    */
   client?: OpenAIClient;
 }
@@ -37,8 +36,6 @@ export interface ResolvedClient {
   baseURL: string;
   timeout: number;
   maxRetries: number;
-  /** True when streamdex built `client` (false for a `client` the user passed, which may be an Azure client). */
-  ownClient: boolean;
 }
 
 const OPENAI_HOST = "https://api.openai.com/v1";
@@ -68,7 +65,6 @@ export function resolveClient(options: OpenAIClientOptions): ResolvedClient {
       baseURL: options.client.baseURL,
       timeout,
       maxRetries,
-      ownClient: false,
     };
   }
   const baseURL = nonEmpty(options.baseURL) ?? nonEmpty(process.env.OPENAI_BASE_URL) ?? OPENAI_HOST;
@@ -99,7 +95,7 @@ export function resolveClient(options: OpenAIClientOptions): ResolvedClient {
     logLevel: "off",
     fetch: options.fetch ?? (new URL(baseURL).protocol === "http:" ? sharedHttpFetch() : undefined),
   });
-  return { client, apiKey, baseURL, timeout, maxRetries, ownClient: true };
+  return { client, apiKey, baseURL, timeout, maxRetries };
 }
 
 let httpFetch: FetchFunction | undefined;

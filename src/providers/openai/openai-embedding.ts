@@ -1,3 +1,4 @@
+import type { EmbeddingCreateParams } from "openai/resources";
 import {
   BaseEmbedding,
   type BaseEmbeddingOptions,
@@ -9,7 +10,6 @@ import { Settings } from "../../settings/settings.js";
 import { splitByTokens } from "../../utils/token-cut.js";
 import { defaultTokenizer } from "../../utils/tokenizer.js";
 import { type OpenAIClientOptions, type ResolvedClient, resolveClient } from "./client.js";
-import { type EmbeddingsRequestBody, encodeEmbeddingsBody } from "./embeddings-request.js";
 import { decodeEmbeddingsBody } from "./embeddings-response.js";
 import { toStreamdexError } from "./errors.js";
 import { EMBEDDING_MAX_INPUT_TOKENS } from "./models.js";
@@ -87,21 +87,14 @@ export class OpenAIEmbedding extends BaseEmbedding {
   private async request(inputs: string[], options: EmbedCallOptions): Promise<Float32Array[]> {
     const ctx = { what: `OpenAI embeddings (${this.model}, ${inputs.length} inputs)`, model: this.model };
     try {
-      const body: EmbeddingsRequestBody = {
+      const body: EmbeddingCreateParams = {
         model: this.model,
         input: inputs,
         encoding_format: this.encodingFormat,
         ...(this.dimensions !== undefined ? { dimensions: this.dimensions } : {}),
       };
-      // Status, retries and errors go through the SDK; the body's bytes are written, and the answer's decoded, here.
-      // A client the user passed (Azure rewrites paths from `body.model`) gets the body as an object.
-      const request = this.conn.ownClient
-        ? this.conn.client.post<unknown>("/embeddings", {
-            body: encodeEmbeddingsBody(body),
-            headers: { "content-type": "application/json" },
-            signal: options.signal,
-          })
-        : this.conn.client.embeddings.create(body, { signal: options.signal });
+      // The SDK sends the body and maps status, retries and errors; the answer's bytes are decoded here.
+      const request = this.conn.client.embeddings.create(body, { signal: options.signal });
       const response = await request.asResponse();
       return decodeEmbeddingsBody(Buffer.from(await response.arrayBuffer()), inputs.length, ctx.what);
     } catch (error) {

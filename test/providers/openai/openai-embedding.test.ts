@@ -98,7 +98,7 @@ describe("OpenAIEmbedding", () => {
     await expect(embed().getTextEmbedding("x")).rejects.toBeInstanceOf(AuthenticationError);
   });
 
-  it("sends the body as an object to a client the user passed, so an Azure client can route by model", async () => {
+  it("a client the user passed gets the body as an object, so an Azure client routes by model", async () => {
     const azure = new AzureOpenAI({
       endpoint: server.baseURL.replace(/\/v1$/, ""),
       apiKey: KEY,
