@@ -4,6 +4,7 @@ import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
 import { pushGenerationEnd, ThinkTokens } from "../../llms/think-tokens.js";
 import type { LLMStream, LLMStreamPart, TokenUsage } from "../../llms/types.js";
 import { ChunkQueue } from "../../streaming/chunk-queue.js";
+import { DONE } from "../../streaming/iteration-done.js";
 import { type DecodeFn, IncrementalDecoder } from "./incremental-decoder.js";
 import type { Transformers } from "./load-module.js";
 
@@ -46,8 +47,6 @@ export interface GenerationStream extends LLMStream, AsyncIterator<LLMStreamPart
 }
 
 type GenerateParams = Parameters<PreTrainedModel["generate"]>[0];
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /** Thrown from the gated forward pass to end `generate()` once the stream is stopped; never reaches a user. */
 class Halt extends Error {}

@@ -4,6 +4,7 @@ import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
 import { pushGenerationEnd, ThinkTokens } from "../../llms/think-tokens.js";
 import type { LLMStream, LLMStreamPart, TokenUsage } from "../../llms/types.js";
 import { ChunkQueue } from "../../streaming/chunk-queue.js";
+import { DONE } from "../../streaming/iteration-done.js";
 import { anySignal } from "../../utils/abort.js";
 import { TokenDecoder } from "./token-decoder.js";
 
@@ -32,8 +33,6 @@ export interface GenerationSpec {
   /** Split a `<think>` block that opens the answer into reasoning parts at these tags; `undefined`: no split. */
   think: ThinkSplitterOptions | undefined;
 }
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
  * A generation as a pull-based {@link LLMStream}. llama.cpp's `LlamaContextSequence.evaluate()` is itself a
