@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import type { ChatEngine } from "../engines/chat/types.js";
 import { AbortError, StreamdexError } from "../errors/index.js";
+import { messageOf } from "../errors/message-of.js";
 import type { NodeWithScore } from "../schema/node.js";
 import { Settings } from "../settings/settings.js";
 import { printAnswerStream, type ReasoningView } from "./answer-view.js";
@@ -82,7 +83,7 @@ async function answer(
       ctx.stdout.write(`${started ? "\n" : ""}[stopped]\n`);
       return;
     }
-    const text = error instanceof Error ? error.message : String(error);
+    const text = messageOf(error);
     const code = error instanceof StreamdexError ? ` (${error.code})` : "";
     ctx.stderr.write(`${started ? "\n" : ""}streamdex: ${text.replace(/\s+/g, " ").trim()}${code}\n`);
   } finally {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Citation, CitationParserOptions } from "../citations/citation-parser.js";
 import { AbortError, isAbortError, StreamConsumedError, StreamInterruptedError } from "../errors/index.js";
+import { messageOf } from "../errors/message-of.js";
 import { estimateUsage } from "../llms/estimate-usage.js";
 import { legacyParts } from "../llms/stream-part.js";
 import type { LLMStreamPart, ReasoningDeltaPart, TextDeltaPart, TokenUsage } from "../llms/types.js";
@@ -587,10 +588,6 @@ export class StreamingResponse implements AsyncIterable<string> {
 /** Reads an iterator to its end. */
 async function drain(deltas: AsyncIterator<string>): Promise<void> {
   while (!(await deltas.next()).done);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 async function* oneChunk(text: string): AsyncGenerator<LLMStreamPart> {

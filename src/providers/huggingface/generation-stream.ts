@@ -1,5 +1,6 @@
 import type { BaseStreamer, PreTrainedModel, StoppingCriteria, Tensor } from "@huggingface/transformers";
 import { ProviderError } from "../../errors/index.js";
+import { messageOf } from "../../errors/message-of.js";
 import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
 import { pushGenerationEnd, ThinkTokens } from "../../llms/think-tokens.js";
 import type { LLMStream, LLMStreamPart, TokenUsage } from "../../llms/types.js";
@@ -163,7 +164,7 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
       }
     } catch (error) {
       if (!(error instanceof Halt) && !this.stopped) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = messageOf(error);
         this.chunks.fail(
           new ProviderError(`transformers.js failed while generating: ${reason}`, {
             provider: "huggingface",
