@@ -8,6 +8,7 @@ import type { LLMStreamPart, ReasoningDeltaPart, TextDeltaPart, TokenUsage } fro
 import type { NodeWithScore } from "../schema/node.js";
 import { addUsage, Response, type ResponseMetadata, sourceMetadata } from "../schema/response.js";
 import { QueryClock, type QueryTimings } from "../schema/timings.js";
+import { onAbort } from "../utils/abort.js";
 import type { Tokenizer } from "../utils/tokenizer.js";
 import { AnswerCitations } from "./answer-citations.js";
 import { type AnswerPart, answerParts, type CitationPart } from "./answer-part.js";
@@ -537,15 +538,7 @@ export class StreamingResponse implements AsyncIterable<string> {
   }
 
   private attachSignal(): void {
-    const signal = this.init.signal;
-    if (!signal) return;
-    if (signal.aborted) {
-      void this.stop("aborted");
-      return;
-    }
-    const onAbort = () => void this.stop("aborted");
-    signal.addEventListener("abort", onAbort, { once: true });
-    this.detachSignal = () => signal.removeEventListener("abort", onAbort);
+    this.detachSignal = onAbort(this.init.signal, () => void this.stop("aborted"));
   }
 
   private abortedBySignal(): AbortError {

@@ -6,6 +6,7 @@ import { pushGenerationEnd, ThinkTokens } from "../../llms/think-tokens.js";
 import type { LLMStream, LLMStreamPart, TokenUsage } from "../../llms/types.js";
 import { ChunkQueue } from "../../streaming/chunk-queue.js";
 import { DONE } from "../../streaming/iteration-done.js";
+import { onAbort } from "../../utils/abort.js";
 import { type DecodeFn, IncrementalDecoder } from "./incremental-decoder.js";
 import type { Transformers } from "./load-module.js";
 
@@ -78,7 +79,8 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
   private generated = 0;
   private lastToken: number | undefined;
   private promptSeen = false;
-  private readonly onAbort = () => this.stop();
+  /** Detaches the stop on the caller's abort (once generation has ended). */
+  private readonly offAbort: () => void;
   steps = 0;
   readonly finished: Promise<void>;
 
@@ -86,7 +88,7 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
     this.chunks = new ChunkQueue(spec.readAhead, spec.signal);
     this.decoder = new IncrementalDecoder(spec.decode);
     this.think = spec.think ? new ThinkTokens(spec.think) : undefined;
-    spec.signal?.addEventListener("abort", this.onAbort, { once: true });
+    this.offAbort = onAbort(spec.signal, () => this.stop());
     this.finished = this.produce();
   }
 
@@ -174,7 +176,7 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
         );
       }
     } finally {
-      spec.signal?.removeEventListener("abort", this.onAbort);
+      this.offAbort();
       spec.onEnd();
       this.chunks.end();
     }
