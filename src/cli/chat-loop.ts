@@ -1,8 +1,10 @@
 import { createInterface } from "node:readline";
 import type { ChatEngine } from "../engines/chat/types.js";
 import { AbortError, StreamdexError } from "../errors/index.js";
+import { messageOf } from "../errors/message-of.js";
 import type { NodeWithScore } from "../schema/node.js";
 import { Settings } from "../settings/settings.js";
+import { onAbort } from "../utils/abort.js";
 import { printAnswerStream, type ReasoningView } from "./answer-view.js";
 import { type CliContext, EXIT } from "./context.js";
 import { SynthesisProgress } from "./progress.js";
@@ -82,7 +84,7 @@ async function answer(
       ctx.stdout.write(`${started ? "\n" : ""}[stopped]\n`);
       return;
     }
-    const text = error instanceof Error ? error.message : String(error);
+    const text = messageOf(error);
     const code = error instanceof StreamdexError ? ` (${error.code})` : "";
     ctx.stderr.write(`${started ? "\n" : ""}streamdex: ${text.replace(/\s+/g, " ").trim()}${code}\n`);
   } finally {
@@ -104,7 +106,5 @@ export function briefSources(nodes: NodeWithScore[]): string {
 
 /** Without a way to take Ctrl-C over (in-process use), the command's interrupt signal stops and leaves. */
 function fallbackInterrupt(signal: AbortSignal, handler: () => void): () => void {
-  const onAbort = () => handler();
-  signal.addEventListener("abort", onAbort, { once: true });
-  return () => signal.removeEventListener("abort", onAbort);
+  return onAbort(signal, () => handler());
 }

@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
 import { AbortError, InvalidArgumentError, StreamdexError } from "../errors/index.js";
+import { messageOf } from "../errors/message-of.js";
+import { redactSecrets } from "../errors/redact.js";
 import { type AskFlags, ask } from "./commands/ask.js";
 import { type ChatFlags, chat } from "./commands/chat.js";
 import { type IngestFlags, ingest } from "./commands/ingest.js";
@@ -7,7 +9,7 @@ import { type ServeFlags, serve } from "./commands/serve.js";
 import { type CliContext, EXIT } from "./context.js";
 import { COMMAND_HELP, MAIN_HELP } from "./help.js";
 import { UsageError } from "./models.js";
-import { redactSecrets, storeSecrets } from "./stores.js";
+import { storeSecrets } from "./stores.js";
 
 const SHARED = {
   persist: { type: "string" },
@@ -116,7 +118,7 @@ function parse(name: keyof typeof OPTIONS, args: string[]) {
   }
 }
 
-/** Prints `error` in one line (the stack with `--verbose`), with every password of `--store` replaced by `***`. */
+/** Prints `error` in one line (the stack with `--verbose`), with every password of `--store` replaced by `[redacted]`. */
 function report(ctx: CliContext, error: unknown, verbose: boolean, secrets: string[]): number {
   if (
     ctx.interrupt.aborted &&
@@ -125,10 +127,10 @@ function report(ctx: CliContext, error: unknown, verbose: boolean, secrets: stri
     ctx.stderr.write("\nstreamdex: interrupted; the model request was stopped.\n");
     return EXIT.interrupted;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  ctx.stderr.write(`streamdex: ${redactSecrets(oneLine(message), secrets)}\n`);
+  const message = messageOf(error);
+  ctx.stderr.write(`streamdex: ${redactSecrets(oneLine(message), { secrets, minSecretLength: 4 })}\n`);
   if (verbose && error instanceof Error && error.stack) {
-    ctx.stderr.write(`${redactSecrets(error.stack, secrets)}\n`);
+    ctx.stderr.write(`${redactSecrets(error.stack, { secrets, minSecretLength: 4 })}\n`);
   }
   if (error instanceof UsageError || error instanceof InvalidArgumentError) return EXIT.usage;
   if (error instanceof StreamdexError && error.code === "reader_error") return EXIT.noData;

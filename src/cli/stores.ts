@@ -1,4 +1,5 @@
 import path from "node:path";
+import { REDACTED, redactSecrets } from "../errors/redact.js";
 import { type Env, UsageError } from "./models.js";
 
 /** Where the command keeps the index's vectors. */
@@ -64,7 +65,7 @@ export function chooseStore(flags: { store?: string; table?: string }, env: Env)
     return { kind, record: { kind }, schema: DEFAULT_SCHEMA, table: DEFAULT_TABLE };
   }
   throw new UsageError(
-    `unknown store "${redactUrls(spec)}". Use simple (default), pglite, ann or postgres://user@host:5432/db.`,
+    `unknown store "${redactSecrets(spec)}". Use simple (default), pglite, ann or postgres://user@host:5432/db.`,
   );
 }
 
@@ -83,7 +84,7 @@ export function storeFlags(record: StoreRecord): string {
 }
 
 /**
- * The one-line announcement of a store on stderr (the password replaced by `***`), or undefined for the default
+ * The one-line announcement of a store on stderr (the password replaced by `[redacted]`), or undefined for the default
  * `simple` store, which says nothing (as before `--store` existed).
  */
 export function storeNotice(choice: StoreChoice, dir: string): string | undefined {
@@ -120,7 +121,7 @@ function parseUrl(spec: string): URL {
     return new URL(spec);
   } catch {
     throw new UsageError(
-      `--store: cannot read the Postgres URL "${redactUrls(spec)}". Percent-encode special characters of the ` +
+      `--store: cannot read the Postgres URL "${redactSecrets(spec)}". Percent-encode special characters of the ` +
         "user and password, or leave the password out and set PGPASSWORD.",
     );
   }
@@ -139,24 +140,21 @@ function identityUrl(spec: string): string {
   return identity.toString();
 }
 
-/** The connection URL as given, with `***` for the password (in the user info or a `password` parameter). */
+/** The connection URL as given, with `[redacted]` for the password (in the user info or a `password` parameter). */
 export function displayUrl(spec: string): string {
   const url = parseUrl(spec);
-  if (url.password !== "") url.password = "***";
+  // A URL-safe stand-in (URL would percent-encode the brackets), swapped for the placeholder once serialised.
+  const mark = "redacted-7f3c9a";
+  if (url.password !== "") url.password = mark;
   for (const key of [...url.searchParams.keys()]) {
-    if (/password/i.test(key)) url.searchParams.set(key, "***");
+    if (/password/i.test(key)) url.searchParams.set(key, mark);
   }
-  return url.toString();
-}
-
-/** Replaces the password of every `scheme://user:password@host` in `text` with `***`. */
-export function redactUrls(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@]*@/gi, "$1***@");
+  return url.toString().split(mark).join(REDACTED);
 }
 
 /**
  * The passwords a command line could carry, from `--store` (either spelling) and `STREAMDEX_STORE`, as given and
- * percent-decoded: what error messages must never show.
+ * percent-decoded: what error messages must never show (pass them to `redactSecrets` with `minSecretLength: 4`).
  */
 export function storeSecrets(argv: string[], env: Env): string[] {
   const specs = [env.STREAMDEX_STORE];
@@ -183,11 +181,4 @@ export function storeSecrets(argv: string[], env: Env): string[] {
   }
   for (const match of specs.join(" ").matchAll(/password=([^&\s]+)/gi)) secrets.push(match[1]!);
   return [...new Set(secrets)].filter((s) => s.length >= 4);
-}
-
-/** `text` with every URL password and every one of `secrets` replaced by `***`. */
-export function redactSecrets(text: string, secrets: string[]): string {
-  let out = redactUrls(text);
-  for (const secret of secrets) out = out.split(secret).join("***");
-  return out;
 }

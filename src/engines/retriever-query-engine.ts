@@ -23,7 +23,7 @@ export interface QueryOptions {
 /** What a {@link RetrieverQueryEngine} is built from. */
 export interface RetrieverQueryEngineOptions<S extends boolean> {
   retriever: BaseRetriever;
-  /** Default: `getResponseSynthesizer()` (compact, not streaming). */
+  /** Default: `getResponseSynthesizer()` (compact, not streaming, on `Settings.llm` as it is now). */
   responseSynthesizer?: ResponseSynthesizer<S>;
   /** Applied in order to the retrieved nodes, e.g. a {@link SimilarityPostprocessor}. */
   nodePostprocessors?: NodePostprocessor[];
@@ -32,7 +32,9 @@ export interface RetrieverQueryEngineOptions<S extends boolean> {
 /**
  * Retrieves nodes for a question, post-processes them, and hands them to a response synthesizer. With a
  * streaming synthesizer `query()` resolves to a {@link StreamingResponse} as soon as the last LLM call has
- * started; otherwise to a finished `Response`.
+ * started; otherwise to a finished `Response`. What it answers with is fixed when it is built: its synthesizer's
+ * LLM (read from `Settings` when that was built); a streaming engine over an LLM that cannot stream throws
+ * `NotImplementedError` from the constructor, before any retrieval.
  *
  * @example
  * ```ts
@@ -70,6 +72,8 @@ export class RetrieverQueryEngine<S extends boolean = false> {
         );
       }
     }
+    // No LLM, or a streaming one that cannot stream: fail now, not at the first query.
+    this.responseSynthesizer.assertReady();
   }
 
   /** Whether `query()` resolves to a {@link StreamingResponse}. */
@@ -91,8 +95,9 @@ export class RetrieverQueryEngine<S extends boolean = false> {
   }
 
   /**
-   * Answers `query`. Checks, before any retrieval or LLM work, that the query is a non-empty string and that a
-   * streaming engine's LLM can stream (`NotImplementedError` otherwise).
+   * Answers `query`. Checks, before any retrieval or LLM work, that the query is a non-empty string, and asks
+   * the synthesizer again whether it is ready (the built-in one was checked at construction and cannot change;
+   * a synthesizer of your own may).
    */
   async query(query: string, options: QueryOptions = {}): Promise<SynthesizerOutput<S>> {
     requireNonEmptyString("query", query, 'Pass the question as a non-empty string: engine.query("…").');

@@ -99,8 +99,4 @@ export class MalformedResponseError extends ProviderError {
   }
 }
 
-/** Replaces every occurrence of `secret` in `text` (no-op for short or missing secrets). */
-export function redact(text: string, secret: string | undefined): string {
-  if (!secret || secret.length < 6) return text;
-  return text.split(secret).join("[redacted]");
-}
+export { redact } from "./redact.js";

@@ -19,18 +19,19 @@ import {
   type VectorIndexRetrieverOptions,
 } from "../retrievers/vector-index-retriever.js";
 import { type Document, MetadataMode, TextNode } from "../schema/node.js";
-import { Settings } from "../settings/settings.js";
+import { noEmbedModelError, Settings } from "../settings/settings.js";
 import type { SimpleDocumentStore } from "../storage/docstore/simple-document-store.js";
 import { type StorageContext, storageContextFromDefaults } from "../storage/storage-context.js";
 import type { MetadataFilters, VectorStore } from "../storage/vector-store/types.js";
 import { getResponseSynthesizer } from "../synthesizers/get-response-synthesizer.js";
 import type { ResponseSynthesizer, ResponseSynthesizerOptions } from "../synthesizers/types.js";
 import { throwIfAborted } from "../utils/abort.js";
+import type { Tokenizer } from "../utils/tokenizer.js";
 import { describe } from "../utils/validate.js";
 
 /** Options of {@link VectorStoreIndex.fromDocuments} and {@link VectorStoreIndex.fromNodes}. */
 export interface VectorStoreIndexOptions {
-  /** Default: `Settings.embedModel`. */
+  /** Default: `Settings.embedModel`, read when the index is built (and kept for its queries). */
   embedModel?: BaseEmbedding;
   /** Where nodes and vectors go (default: new in-memory stores). */
   storageContext?: StorageContext;
@@ -82,7 +83,12 @@ export interface VectorChatEngineOptions<S extends boolean, M extends ChatMode>
 }
 
 /**
- * An index of embedded chunks: split documents, embed them, store them, retrieve by similarity.
+ * An index of embedded chunks: split documents, embed them, store them, retrieve by similarity. It reads
+ * `Settings` once, when it is built: the embedding model (its queries are embedded with the model its vectors
+ * were made with, whatever `Settings.embedModel` says later) and the default splitter's `chunkSize`,
+ * `chunkOverlap` and tokenizer for {@link insert}. An index built with no embedding model anywhere (an empty one,
+ * or one loaded before `Settings.embedModel` was set) takes `Settings.embedModel` the first time it needs one, and
+ * keeps it.
  *
  * @example
  * ```ts
@@ -92,27 +98,58 @@ export interface VectorChatEngineOptions<S extends boolean, M extends ChatMode>
  */
 export class VectorStoreIndex {
   readonly storageContext: StorageContext;
-  private readonly embedModelOverride: BaseEmbedding | undefined;
+  /** Fixed at construction (or at first need, when none was available then). */
+  private boundEmbedModel: BaseEmbedding | undefined;
   private readonly storeNodesOverride: boolean;
-  private readonly nodeParser: NodeParser | undefined;
+  /** How {@link insert} splits by default: the one passed, else a splitter on {@link splitDefaults}. */
+  private nodeParser: NodeParser | undefined;
+  /** `Settings.chunkSize`/`chunkOverlap`/`tokenizer` at construction, for an `insert` that sets only some. */
+  private readonly splitDefaults: {
+    chunkSize: number;
+    chunkOverlap: number;
+    tokenizer: Tokenizer | undefined;
+  };
 
   /** Wraps existing storage; use {@link VectorStoreIndex.fromDocuments} or {@link loadIndexFromStorage} to build one. */
   constructor(options: {
     storageContext: StorageContext;
     embedModel?: BaseEmbedding;
     storeNodesOverride?: boolean;
-    /** How {@link VectorStoreIndex.insert} splits documents (default: a `SentenceSplitter` on `Settings`). */
+    /** How {@link VectorStoreIndex.insert} splits documents (default: a `SentenceSplitter` on `Settings` now). */
     nodeParser?: NodeParser;
   }) {
     this.storageContext = options.storageContext;
-    this.embedModelOverride = options.embedModel;
     this.storeNodesOverride = options.storeNodesOverride === true;
+    // Settings are read once, here: changing them later does not change this index.
+    this.boundEmbedModel = options.embedModel ?? (Settings.hasEmbedModel ? Settings.embedModel : undefined);
+    const sized = options.nodeParser instanceof SentenceSplitter ? options.nodeParser : undefined;
+    this.splitDefaults = {
+      chunkSize: sized?.chunkSize ?? Settings.chunkSize,
+      chunkOverlap: sized?.chunkOverlap ?? Settings.chunkOverlap,
+      tokenizer: Settings.tokenizerOverride,
+    };
     this.nodeParser = options.nodeParser;
   }
 
-  /** The embedding model (the one passed at build time, else `Settings.embedModel`). */
+  /**
+   * The embedding model: the one passed at build time, else `Settings.embedModel` as it was then (or, for an
+   * index built with none available, as it was the first time one was needed).
+   */
   get embedModel(): BaseEmbedding {
-    return this.embedModelOverride ?? Settings.embedModel;
+    if (this.boundEmbedModel === undefined) {
+      if (!Settings.hasEmbedModel) throw noEmbedModelError();
+      this.boundEmbedModel = Settings.embedModel;
+    }
+    return this.boundEmbedModel;
+  }
+
+  /** A `SentenceSplitter` with these sizes, the rest from the index's defaults. */
+  private splitter(options: Pick<VectorStoreIndexOptions, "chunkSize" | "chunkOverlap">): SentenceSplitter {
+    return new SentenceSplitter({
+      chunkSize: options.chunkSize ?? this.splitDefaults.chunkSize,
+      chunkOverlap: options.chunkOverlap ?? this.splitDefaults.chunkOverlap,
+      tokenizer: this.splitDefaults.tokenizer,
+    });
   }
 
   get vectorStore(): VectorStore {
@@ -132,13 +169,19 @@ export class VectorStoreIndex {
     options: VectorStoreIndexOptions = {},
   ): Promise<VectorStoreIndex> {
     validateDocuments(documents);
+    // Settings are read before the first await: what they say when fromDocuments is called is what the index keeps.
     const parser =
       options.nodeParser ??
-      new SentenceSplitter({ chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap });
+      new SentenceSplitter({
+        chunkSize: options.chunkSize,
+        chunkOverlap: options.chunkOverlap,
+        tokenizer: Settings.tokenizerOverride,
+      });
+    const embedModel = options.embedModel ?? (Settings.hasEmbedModel ? Settings.embedModel : undefined);
     const storageContext = options.storageContext ?? (await storageContextFromDefaults());
     const index = new VectorStoreIndex({
       storageContext,
-      embedModel: options.embedModel,
+      embedModel,
       storeNodesOverride: options.storeNodesOverride,
       nodeParser: parser,
     });
@@ -157,10 +200,11 @@ export class VectorStoreIndex {
   ): Promise<VectorStoreIndex> {
     if (!Array.isArray(nodes))
       throw new InvalidArgumentError("nodes", `expected an array of TextNode, got ${describe(nodes)}.`);
+    const embedModel = options.embedModel ?? (Settings.hasEmbedModel ? Settings.embedModel : undefined);
     const storageContext = options.storageContext ?? (await storageContextFromDefaults());
     const index = new VectorStoreIndex({
       storageContext,
-      embedModel: options.embedModel,
+      embedModel,
       storeNodesOverride: options.storeNodesOverride,
     });
     await index.insertNodes(nodes, options);
@@ -177,11 +221,12 @@ export class VectorStoreIndex {
     options: Pick<VectorStoreIndexOptions, "nodeParser" | "chunkSize" | "chunkOverlap" | "signal"> = {},
   ): Promise<void> {
     validateDocuments([document]);
+    if (this.nodeParser === undefined) this.nodeParser = this.splitter({});
     const parser =
       options.nodeParser ??
       (options.chunkSize !== undefined || options.chunkOverlap !== undefined
-        ? new SentenceSplitter({ chunkSize: options.chunkSize, chunkOverlap: options.chunkOverlap })
-        : (this.nodeParser ?? new SentenceSplitter()));
+        ? this.splitter(options)
+        : this.nodeParser);
     await this.insertDocuments([document], parser, options);
   }
 
@@ -393,9 +438,9 @@ function validateDocuments(documents: unknown): asserts documents is Document[] 
  * may be filled this way.
  */
 class EarlyVectorAdds {
-  #chain: Promise<void> = Promise.resolve();
-  #failed = false;
-  #error: unknown;
+  private chain: Promise<void> = Promise.resolve();
+  private failed = false;
+  private error: unknown;
   /** Pass to `createFeed`: `start` indexes `nodes` (the nodes embedded, in the order their texts were pushed). */
   readonly listener: VectorsListener;
 
@@ -405,15 +450,15 @@ class EarlyVectorAdds {
       batch.forEach((node, i) => {
         node.embedding = vectors[i];
       });
-      this.#chain = this.#chain.then(async () => {
-        if (this.#failed) return;
+      this.chain = this.chain.then(async () => {
+        if (this.failed) return;
         try {
           await store.add(batch);
           // The store keeps its own copy.
           for (const node of batch) node.embedding = undefined;
         } catch (error) {
-          this.#failed = true;
-          this.#error = error;
+          this.failed = true;
+          this.error = error;
         }
       });
     };
@@ -421,7 +466,7 @@ class EarlyVectorAdds {
 
   /** Resolves once every delivered batch is added; rejects with the first failure. */
   async settled(): Promise<void> {
-    await this.#chain;
-    if (this.#failed) throw this.#error;
+    await this.chain;
+    if (this.failed) throw this.error;
   }
 }

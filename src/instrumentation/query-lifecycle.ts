@@ -4,7 +4,7 @@ import type { Response } from "../schema/response.js";
 import { QueryClock } from "../schema/timings.js";
 import { Settings } from "../settings/settings.js";
 import { StreamingResponse } from "../streaming/streaming-response.js";
-import { abortReason } from "../utils/abort.js";
+import { abortReason, onAbort } from "../utils/abort.js";
 import type { EventDispatcher } from "./events.js";
 import { UsageMeter } from "./usage-meter.js";
 
@@ -65,7 +65,8 @@ export class QueryLifecycle {
   /** The caller's signal, if any. */
   readonly callerSignal: AbortSignal | undefined;
   private readonly events: EventDispatcher;
-  private readonly onAbort: (() => void) | undefined;
+  /** Unlinks the caller's signal from the controller. */
+  private readonly offAbort: () => void;
   private combined: AbortSignal | undefined;
   private ended = false;
 
@@ -79,11 +80,7 @@ export class QueryLifecycle {
       query: options.query,
       streaming: options.streaming,
     });
-    const signal = options.signal;
-    if (signal) {
-      this.onAbort = () => this.controller.abort(signal.reason);
-      signal.addEventListener("abort", this.onAbort, { once: true });
-    }
+    this.offAbort = onAbort(options.signal, (reason) => this.controller.abort(reason));
   }
 
   /**
@@ -181,6 +178,6 @@ export class QueryLifecycle {
 
   /** Unlinks the caller's signal from the controller. Safe to call twice. */
   release(): void {
-    if (this.onAbort) this.callerSignal?.removeEventListener("abort", this.onAbort);
+    this.offAbort();
   }
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, StreamdexError } from "../errors/index.js";
-import { sleep, throwIfAborted } from "../utils/abort.js";
+import { onAbort, sleep, throwIfAborted } from "../utils/abort.js";
 import { BaseLLM } from "./base-llm.js";
 import type {
   CompletionResponse,
@@ -154,11 +154,9 @@ export class MockLLM extends BaseLLM {
       throw error;
     }
     if (signal) {
-      const onAbort = () => {
+      call.release = onAbort(signal, () => {
         if (!call.finished) call.aborted = true;
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      call.release = () => signal.removeEventListener("abort", onAbort);
+      });
     }
     const failure = this.options.failOnStart?.(call.index);
     if (failure) {

@@ -1,3 +1,4 @@
+import { onAbort } from "../utils/abort.js";
 import { type AnswerContext, answer } from "./answer.js";
 import { hasBearerToken } from "./auth.js";
 import { type ChatRequest, parseChatBody } from "./chat-request.js";
@@ -224,9 +225,7 @@ async function withSlot(
   };
   // The answer's own signal: the client aborts it until the stream is held, then a stop, the window or shutdown.
   const life = new AbortController();
-  const clientGone = () => life.abort(req.signal.reason);
-  req.signal.addEventListener("abort", clientGone, { once: true });
-  if (req.signal.aborted) clientGone();
+  const offClient = onAbort(req.signal, (reason) => life.abort(reason));
   try {
     if (chatId !== undefined) shared.answers.noteChat(chatId);
     const { finish: f, ...prepared } = await prepare();
@@ -241,7 +240,7 @@ async function withSlot(
       },
     });
     if (!("stream" in reply)) return reply;
-    req.signal.removeEventListener("abort", clientGone);
+    offClient();
     return shared.answers.hold(reply, {
       format: prepared.format,
       chatId,

@@ -9,6 +9,13 @@ import { optionalInteger } from "../utils/validate.js";
  * Global defaults. Every one can also be passed per call (`asQueryEngine({ llm })`,
  * `fromDocuments(docs, { embedModel })`), which wins over the global value.
  *
+ * Settings are read when an object is built, as in LlamaIndex: an index, a synthesizer, a query or chat engine
+ * takes `llm`, `embedModel`, `chunkSize`, `chunkOverlap` and `tokenizer` from here once, in its constructor (or
+ * `fromDocuments` / `asQueryEngine` / `asChatEngine`), and keeps them. Changing `Settings` later affects only what
+ * is built later. So a streaming engine over an LLM that cannot stream throws `NotImplementedError` as it is
+ * built, and an index keeps querying with the embedding model it was built with. (An index built with no
+ * embedding model anywhere, e.g. an empty one, takes `Settings.embedModel` the first time it needs one.)
+ *
  * @example
  * ```ts
  * Settings.llm = new OpenAI({ model: "gpt-4o-mini" });
@@ -27,13 +34,7 @@ class GlobalSettings {
 
   /** The LLM used when none is passed. Reading it before one is set throws a message saying how to set one. */
   get llm(): LLM {
-    if (!this._llm) {
-      throw new StreamdexError(
-        "No LLM configured. Set `Settings.llm = new OpenAI(...)` (from streamdex/openai) or pass `llm` to " +
-          "asQueryEngine()/getResponseSynthesizer().",
-        { code: "no_llm" },
-      );
-    }
+    if (!this._llm) throw noLLMError();
     return this._llm;
   }
   set llm(llm: LLM | undefined) {
@@ -46,13 +47,7 @@ class GlobalSettings {
 
   /** The embedding model used when none is passed. */
   get embedModel(): BaseEmbedding {
-    if (!this._embedModel) {
-      throw new StreamdexError(
-        "No embedding model configured. Set `Settings.embedModel = new OpenAIEmbedding()` (from " +
-          "streamdex/openai) or `new MockEmbedding()` for offline tests, or pass `embedModel` per call.",
-        { code: "no_embed_model" },
-      );
-    }
+    if (!this._embedModel) throw noEmbedModelError();
     return this._embedModel;
   }
   set embedModel(model: BaseEmbedding | undefined) {
@@ -68,6 +63,10 @@ class GlobalSettings {
   }
   set tokenizer(tokenizer: Tokenizer | undefined) {
     this._tokenizer = tokenizer;
+  }
+  /** The tokenizer set here, or undefined for the default (without loading it): what objects bind. @internal */
+  get tokenizerOverride(): Tokenizer | undefined {
+    return this._tokenizer;
   }
   /** Whether a tokenizer other than the default cl100k one was set. @internal */
   get hasCustomTokenizer(): boolean {
@@ -101,6 +100,24 @@ class GlobalSettings {
 }
 
 export type { GlobalSettings };
+
+/** The error of an object built with no LLM passed and none in `Settings`. @internal */
+export function noLLMError(): StreamdexError {
+  return new StreamdexError(
+    "No LLM configured. Set `Settings.llm = new OpenAI(...)` (from streamdex/openai) before building the engine, " +
+      "or pass `llm` to asQueryEngine()/getResponseSynthesizer().",
+    { code: "no_llm" },
+  );
+}
+
+/** The error of an index that needs an embedding model when none was passed and none is in `Settings`. @internal */
+export function noEmbedModelError(): StreamdexError {
+  return new StreamdexError(
+    "No embedding model configured. Set `Settings.embedModel = new OpenAIEmbedding()` (from " +
+      "streamdex/openai) or `new MockEmbedding()` for offline tests, or pass `embedModel` per call.",
+    { code: "no_embed_model" },
+  );
+}
 
 /** The global settings object. */
 export const Settings = new GlobalSettings();

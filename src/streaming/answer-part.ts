@@ -1,5 +1,6 @@
 import type { Citation } from "../citations/citation-parser.js";
 import { StreamdexError } from "../errors/index.js";
+import { messageOf } from "../errors/message-of.js";
 import type { ReasoningDeltaPart, TextDeltaPart, TokenUsage } from "../llms/types.js";
 import type { NodeWithScore } from "../schema/node.js";
 import type { QueryTimings } from "../schema/timings.js";
@@ -60,7 +61,7 @@ export async function* answerParts(response: AnswerSource, exclusive = false): A
       error:
         error instanceof StreamdexError
           ? error
-          : new StreamdexError(error instanceof Error ? error.message : String(error), {
+          : new StreamdexError(messageOf(error), {
               code: "internal_error",
               cause: error,
             }),

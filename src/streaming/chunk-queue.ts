@@ -1,7 +1,6 @@
 import type { LLMStreamPart } from "../llms/types.js";
 import { abortReason } from "../utils/abort.js";
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+import { DONE } from "./iteration-done.js";
 
 /**
  * The hand-off between a local model's generation loop (the producer) and a reader (the consumer): a queue of at

@@ -1,4 +1,5 @@
 import type { LLMStream, LLMStreamPart } from "../llms/types.js";
+import { DONE } from "./iteration-done.js";
 
 /** How {@link providerStream} adapts a provider's stream. */
 export interface ProviderStreamOptions<T> {
@@ -37,8 +38,6 @@ export interface ProviderStreamOptions<T> {
 export function providerStream<T>(options: ProviderStreamOptions<T>): LLMStream {
   return new ProviderStream(options);
 }
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 class ProviderStream<T> implements AsyncIterableIterator<LLMStreamPart> {
   private readonly source: AsyncIterator<T>;

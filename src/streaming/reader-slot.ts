@@ -1,5 +1,4 @@
-/** The end of an iteration. */
-export const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+import { DONE } from "./iteration-done.js";
 
 /** The reader of a live stream: who holds its one pass, and whether a drain may take that pass over. */
 interface Reader {

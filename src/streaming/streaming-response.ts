@@ -1,17 +1,20 @@
 import type { ServerResponse } from "node:http";
 import type { Citation, CitationParserOptions } from "../citations/citation-parser.js";
 import { AbortError, isAbortError, StreamConsumedError, StreamInterruptedError } from "../errors/index.js";
+import { messageOf } from "../errors/message-of.js";
 import { estimateUsage } from "../llms/estimate-usage.js";
 import { legacyParts } from "../llms/stream-part.js";
 import type { LLMStreamPart, ReasoningDeltaPart, TextDeltaPart, TokenUsage } from "../llms/types.js";
 import type { NodeWithScore } from "../schema/node.js";
 import { addUsage, Response, type ResponseMetadata, sourceMetadata } from "../schema/response.js";
 import { QueryClock, type QueryTimings } from "../schema/timings.js";
+import { onAbort } from "../utils/abort.js";
 import type { Tokenizer } from "../utils/tokenizer.js";
 import { AnswerCitations } from "./answer-citations.js";
 import { type AnswerPart, answerParts, type CitationPart } from "./answer-part.js";
+import { DONE } from "./iteration-done.js";
 import { type PipeOptions, pipeToNodeResponse } from "./node-response.js";
-import { DONE, ReaderSlot } from "./reader-slot.js";
+import { ReaderSlot } from "./reader-slot.js";
 import { type StreamHooks, StreamObservers } from "./stream-observers.js";
 import { iterableToReadableStream, SSE_HEADERS, toEventStream } from "./web-streams.js";
 import { writeRespectingBackpressure } from "./writable.js";
@@ -535,15 +538,7 @@ export class StreamingResponse implements AsyncIterable<string> {
   }
 
   private attachSignal(): void {
-    const signal = this.init.signal;
-    if (!signal) return;
-    if (signal.aborted) {
-      void this.stop("aborted");
-      return;
-    }
-    const onAbort = () => void this.stop("aborted");
-    signal.addEventListener("abort", onAbort, { once: true });
-    this.detachSignal = () => signal.removeEventListener("abort", onAbort);
+    this.detachSignal = onAbort(this.init.signal, () => void this.stop("aborted"));
   }
 
   private abortedBySignal(): AbortError {
@@ -586,10 +581,6 @@ export class StreamingResponse implements AsyncIterable<string> {
 /** Reads an iterator to its end. */
 async function drain(deltas: AsyncIterator<string>): Promise<void> {
   while (!(await deltas.next()).done);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 async function* oneChunk(text: string): AsyncGenerator<LLMStreamPart> {

@@ -17,11 +17,11 @@ import { toPrompt } from "../prompts/prompt-template.js";
 import { MetadataMode, type NodeWithScore } from "../schema/node.js";
 import { Response, sourceMetadata } from "../schema/response.js";
 import { QueryClock } from "../schema/timings.js";
-import { Settings } from "../settings/settings.js";
+import { noLLMError, Settings } from "../settings/settings.js";
 import { orderedStreams } from "../streaming/ordered-streams.js";
 import { StreamingResponse } from "../streaming/streaming-response.js";
 import { mapConcurrent } from "../utils/map-concurrent.js";
-import type { Tokenizer } from "../utils/tokenizer.js";
+import { defaultTokenizer, type Tokenizer } from "../utils/tokenizer.js";
 import { optionalBoolean, optionalInteger } from "../utils/validate.js";
 import { progressReporter } from "./progress.js";
 import type {
@@ -41,7 +41,8 @@ const DEFAULT_SEPARATOR = "\n---------------------\n";
 /**
  * Runs one response mode: the mode makes its intermediate LLM calls (never streamed), then this class makes
  * the final call, streamed when `streaming` is set, or returns the mode's text. Build it with
- * {@link getResponseSynthesizer}.
+ * {@link getResponseSynthesizer}. Its LLM and tokenizer are fixed when it is built (the ones passed, else
+ * `Settings`' at that moment); a streaming one over an LLM that cannot stream throws `NotImplementedError` then.
  */
 export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
   readonly streaming: S;
@@ -52,6 +53,10 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
   readonly accumulateSeparator: string;
   private readonly planner: ModePlanner;
   private readonly options: ResponseSynthesizerOptions<S>;
+  /** The LLM, fixed at construction (undefined only for a mode that makes no LLM call and was given none). */
+  private readonly boundLLM: LLM | undefined;
+  /** The tokenizer set at construction (`options.tokenizer`, else `Settings.tokenizer`'s; undefined: cl100k). */
+  private readonly boundTokenizer: Tokenizer | undefined;
 
   constructor(responseMode: ResponseMode, planner: ModePlanner, options: ResponseSynthesizerOptions<S>) {
     this.responseMode = responseMode;
@@ -89,12 +94,17 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
         "expected an LLM (an object with complete/streamComplete and metadata).",
       );
     }
-    // Fail at construction when we already know the LLM cannot stream.
-    if (this.streaming && this.usesLLM && (options.llm || Settings.hasLLM)) assertCanStream(this.llm);
+    // Settings are read once, here: changing them later does not change this synthesizer.
+    this.boundLLM = options.llm ?? (this.usesLLM || Settings.hasLLM ? Settings.llm : undefined);
+    this.boundTokenizer = options.tokenizer ?? Settings.tokenizerOverride;
+    // Before any retrieval or LLM work (DESIGN §2.5): an LLM that cannot stream fails the build.
+    if (this.streaming && this.usesLLM) assertCanStream(this.llm);
   }
 
+  /** The LLM of this synthesizer: the one passed, else `Settings.llm` when it was built. */
   get llm(): LLM {
-    return this.options.llm ?? Settings.llm;
+    if (this.boundLLM === undefined) throw noLLMError();
+    return this.boundLLM;
   }
 
   /** Whether this mode ever calls the LLM. */
@@ -102,6 +112,7 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
     return this.responseMode !== "no_text" && this.responseMode !== "context_only";
   }
 
+  /** Checked at construction already (the LLM is fixed); kept for the {@link ResponseSynthesizer} contract. */
   assertReady(): void {
     if (this.usesLLM && this.streaming) assertCanStream(this.llm);
     else if (this.usesLLM) void this.llm;
@@ -115,7 +126,9 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
     const clock = params.clock ?? new QueryClock();
     const events = Settings.events;
 
-    const tokenizer = llm?.getTokenizer ? await llm.getTokenizer() : Settings.tokenizer;
+    const tokenizer = llm?.getTokenizer
+      ? await llm.getTokenizer()
+      : (this.boundTokenizer ?? defaultTokenizer());
     const ctx: ModeContext = {
       query: params.query,
       chunks: params.nodes.map((n, i) => {
@@ -125,9 +138,7 @@ export class Synthesizer<S extends boolean> implements ResponseSynthesizer<S> {
       prompts: this.prompts,
       helper:
         this.options.promptHelper ??
-        PromptHelper.fromLLMMetadata(llm?.metadata ?? DEFAULT_METADATA, {
-          tokenizer: llm?.getTokenizer ? tokenizer : undefined,
-        }),
+        PromptHelper.fromLLMMetadata(llm?.metadata ?? DEFAULT_METADATA, { tokenizer }),
       maxConcurrency: this.maxConcurrency,
       accumulateSeparator: this.accumulateSeparator,
       progress: progressReporter(events, params.queryId, this.responseMode),

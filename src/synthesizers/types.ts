@@ -8,6 +8,7 @@ import type { NodeWithScore } from "../schema/node.js";
 import type { Response } from "../schema/response.js";
 import type { QueryClock } from "../schema/timings.js";
 import type { StreamingResponse } from "../streaming/streaming-response.js";
+import type { Tokenizer } from "../utils/tokenizer.js";
 
 /** How retrieved text is turned into an answer. `compact` is the default. */
 export const RESPONSE_MODES = [
@@ -51,7 +52,7 @@ export interface SynthesizeParams {
 export interface ResponseSynthesizer<S extends boolean = boolean> {
   readonly streaming: S;
   readonly responseMode: ResponseMode;
-  /** The LLM in use (the one passed, else `Settings.llm`). */
+  /** The LLM in use (the one passed, else `Settings.llm` when the synthesizer was built). */
   readonly llm: LLM;
   /** Throws now what a query would throw before doing any work (no LLM, an LLM that cannot stream). */
   assertReady(): void;
@@ -63,8 +64,13 @@ export interface ResponseSynthesizerOptions<S extends boolean = false> {
   /** Return a {@link StreamingResponse} instead of a {@link Response}. */
   streaming?: S;
   responseMode?: ResponseMode;
-  /** Default: `Settings.llm`. */
+  /** Default: `Settings.llm`, read when the synthesizer (or engine) is built. */
   llm?: LLM;
+  /**
+   * Counts prompt tokens for packing and estimated usage when the LLM has no tokenizer of its own. Default:
+   * `Settings.tokenizer`, read when the synthesizer is built.
+   */
+  tokenizer?: Tokenizer;
   /** Answers from context: `{context}`, `{query}`. */
   textQATemplate?: PromptLike;
   /** Improves an answer: `{query}`, `{existingAnswer}`, `{context}`. */

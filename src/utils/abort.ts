@@ -5,15 +5,14 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal));
-    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      off();
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const off = onAbort(signal, () => {
+      clearTimeout(timer);
+      reject(abortReason(signal));
+    });
   });
 }
 
@@ -41,17 +40,47 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
+    const off = onAbort(signal, () => reject(abortReason(signal)));
     promise.then(
       (v) => {
-        signal.removeEventListener("abort", onAbort);
+        off();
         resolve(v);
       },
       (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
+        off();
         reject(e);
       },
     );
   });
 }
+
+/**
+ * Calls `listener` once when `signal` aborts: at once (synchronously) if it is aborted already, else on its
+ * `abort` event (`{ once: true }`). Returns a dispose function that removes the listener; calling it again, after
+ * the listener ran, or for a missing signal does nothing. The one way the library listens to a signal.
+ * (Not a `Disposable`: the project's TS lib, ES2023, has no `Symbol.dispose` yet.)
+ *
+ * @example
+ * ```ts
+ * const off = onAbort(signal, () => stream.cancel());
+ * try { await work(); } finally { off(); }
+ * ```
+ */
+export function onAbort(signal: AbortSignal | undefined, listener: (reason: unknown) => void): () => void {
+  if (signal === undefined) return noop;
+  if (signal.aborted) {
+    listener(signal.reason);
+    return noop;
+  }
+  const handler = () => listener(signal.reason);
+  signal.addEventListener("abort", handler, { once: true });
+  let disposed = false;
+  return () => {
+    if (disposed) return;
+    disposed = true;
+    // After the abort the `once` listener is gone already: removing it again is harmless.
+    signal.removeEventListener("abort", handler);
+  };
+}
+
+function noop(): void {}

@@ -57,7 +57,7 @@ describe("streamdex --store postgres://… (a server through pg)", () => {
     expect(r.code, r.stderr).toBe(0);
     const conn = pg.server.getServerConn();
     expect(r.stderr).toContain(
-      `Store: Postgres postgres://streamdex:***@${conn}/postgres, table public.streamdex_nodes (pgvector).`,
+      `Store: Postgres postgres://streamdex:[redacted]@${conn}/postgres, table public.streamdex_nodes (pgvector).`,
     );
     expect(r.stderr).not.toContain(PASSWORD);
     const chunks = Number(/Index: (\d+) chunks from 5 files/.exec(r.stdout)?.[1]);

@@ -90,7 +90,7 @@ describe("streamdex serve --store postgres://…", () => {
 
     const first = await serve(store);
     expect(first.stderr()).toContain(
-      `Conversations: Postgres postgres://streamdex:***@${server.getServerConn()}/postgres, table public.streamdex_chats.`,
+      `Conversations: Postgres postgres://streamdex:[redacted]@${server.getServerConn()}/postgres, table public.streamdex_chats.`,
     );
     expect(await chat(first.url, "What did the author do growing up?")).toContain("event: done");
     expect(await first.stop()).toBe(0); // waits for the exchange to be saved

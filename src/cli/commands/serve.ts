@@ -1,6 +1,7 @@
 import type { PgChatStore } from "../../memory/chat-store/pg-chat-store.js";
 import type { BaseRetriever } from "../../retrievers/types.js";
 import type { ChatEngineFactory, EngineFactory } from "../../server/types.js";
+import { onAbort } from "../../utils/abort.js";
 import { type CliContext, EXIT, note } from "../context.js";
 import type { ModelChoice } from "../models.js";
 import { chooseStore, displayUrl } from "../stores.js";
@@ -97,10 +98,7 @@ async function run(
   ctx.stdout.write(
     `streamdex is answering on ${server.url} (page at /, API at /api/query and /api/chat, OpenAI API at /v1). Ctrl-C to stop.\n`,
   );
-  await new Promise<void>((resolve) => {
-    if (ctx.interrupt.aborted) resolve();
-    ctx.interrupt.addEventListener("abort", () => resolve(), { once: true });
-  });
+  await new Promise<void>((resolve) => onAbort(ctx.interrupt, () => resolve()));
   await server.close();
   await chatStore?.close();
   return EXIT.ok;

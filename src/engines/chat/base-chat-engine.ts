@@ -13,6 +13,7 @@ import type { QueryClock } from "../../schema/timings.js";
 import { Settings } from "../../settings/settings.js";
 import { StreamingResponse } from "../../streaming/streaming-response.js";
 import { throwIfAborted } from "../../utils/abort.js";
+import { defaultTokenizer, type Tokenizer } from "../../utils/tokenizer.js";
 import { describe, optionalBoolean, requireNonEmptyString } from "../../utils/validate.js";
 import type { ChatEngine, ChatMode, ChatOptions, ChatOutput } from "./types.js";
 
@@ -20,7 +21,7 @@ import type { ChatEngine, ChatMode, ChatOptions, ChatOutput } from "./types.js";
 export interface BaseChatEngineOptions<S extends boolean> {
   /** `true`: `chat()` resolves to a `StreamingResponse` (the type says so). Default `false`. */
   streaming?: S;
-  /** Default: `Settings.llm`. */
+  /** Default: `Settings.llm`, read when the engine is built. */
   llm?: LLM;
   /** The engine's own conversation. Default: a new `ChatMemoryBuffer` sized from the LLM. */
   memory?: ChatMemoryBuffer;
@@ -55,13 +56,17 @@ export interface ChatPlanContext {
 
 /**
  * The machinery shared by the chat engines: checks, memory turns, abort plumbing, instrumentation, and the last
- * LLM call (streamed or not). A mode implements {@link BaseChatEngine.plan}.
+ * LLM call (streamed or not). A mode implements {@link BaseChatEngine.plan}. The LLM and the tokenizer are fixed
+ * when the engine is built (the ones passed, else `Settings`' then).
  */
 export abstract class BaseChatEngine<S extends boolean> implements ChatEngine<S> {
   abstract readonly chatMode: ChatMode;
   readonly streaming: S;
   readonly memory: ChatMemoryBuffer;
-  protected readonly llmOverride: LLM | undefined;
+  /** The LLM that makes this engine's calls: the one passed, else `Settings.llm` when the engine was built. */
+  readonly llm: LLM;
+  /** `Settings.tokenizer` when the engine was built (undefined: the default cl100k), for an LLM without its own. */
+  private readonly tokenizer: Tokenizer | undefined;
 
   constructor(options: BaseChatEngineOptions<S>) {
     if (typeof options !== "object" || options === null) {
@@ -71,13 +76,10 @@ export abstract class BaseChatEngine<S extends boolean> implements ChatEngine<S>
     if (options.llm !== undefined && !isLLM(options.llm)) {
       throw new InvalidArgumentError("llm", "expected an LLM (an object with chat/streamChat and metadata).");
     }
-    this.llmOverride = options.llm;
     this.memory = checkMemory("memory", options.memory) ?? new ChatMemoryBuffer();
-  }
-
-  /** The LLM that makes this engine's calls (the one passed, else `Settings.llm`). */
-  get llm(): LLM {
-    return this.llmOverride ?? Settings.llm;
+    // Settings are read once, here: changing them later does not change this engine.
+    this.llm = options.llm ?? Settings.llm;
+    this.tokenizer = Settings.tokenizerOverride;
   }
 
   chat(message: string, options: ChatOptions = {}): Promise<ChatOutput<S>> {
@@ -96,15 +98,17 @@ export abstract class BaseChatEngine<S extends boolean> implements ChatEngine<S>
     return this.memory.getAll();
   }
 
-  /** Throws now what a call would throw before any work: no LLM, or an LLM that cannot stream. */
+  /**
+   * Throws now what a call would throw before any work: an LLM that cannot stream. Run at construction for a
+   * streaming engine, and per call, since `streamChat()` streams on an engine built without `streaming`.
+   */
   protected assertReady(streaming: boolean): void {
     if (streaming) assertCanStream(this.llm);
-    else void this.llm;
   }
 
-  /** At construction: a streaming engine over an LLM already known not to stream fails now. */
+  /** At construction: a streaming engine over an LLM that cannot stream fails now. */
   protected checkStreamingAtConstruction(): void {
-    if (this.streaming && (this.llmOverride || Settings.hasLLM)) assertCanStream(this.llm);
+    if (this.streaming) this.assertReady(true);
   }
 
   /** Retrieves, condenses... and returns the last step. */
@@ -129,7 +133,8 @@ export abstract class BaseChatEngine<S extends boolean> implements ChatEngine<S>
     return lifecycle.run(async () => {
       try {
         const llm = this.llm;
-        const tokenizer = memory.tokenizer ?? (await llm.getTokenizer?.()) ?? Settings.tokenizer;
+        const tokenizer =
+          memory.tokenizer ?? (await llm.getTokenizer?.()) ?? this.tokenizer ?? defaultTokenizer();
         const tokenLimit = Math.floor(llm.metadata.contextWindow * 0.75);
         const events = Settings.events;
         const ctx: ChatPlanContext = {

@@ -1,5 +1,4 @@
 import { InvalidArgumentError, NotImplementedError } from "../../errors/index.js";
-import type { LLM } from "../../llms/types.js";
 import { type PromptLike, type PromptTemplate, toPrompt } from "../../prompts/prompt-template.js";
 import { RetrieverQueryEngine } from "../retriever-query-engine.js";
 import {
@@ -51,7 +50,12 @@ export class CondenseQuestionChatEngine<S extends boolean = false> extends BaseC
         "expected a RetrieverQueryEngine (e.g. index.asQueryEngine({ streaming: true })).",
       );
     }
-    super({ ...options, streaming: options.queryEngine.streaming });
+    // The condensing LLM: the one passed, else the query engine's (both fixed by now).
+    super({
+      ...options,
+      llm: options.llm ?? options.queryEngine.responseSynthesizer.llm,
+      streaming: options.queryEngine.streaming,
+    });
     this.queryEngine = options.queryEngine;
     this.streamingEngine = options.streamingQueryEngine;
     this.condenseTemplate = toPrompt(options.condenseTemplate ?? DEFAULT_CONDENSE_PROMPT).requireVariables(
@@ -60,13 +64,7 @@ export class CondenseQuestionChatEngine<S extends boolean = false> extends BaseC
     );
   }
 
-  /** The condensing LLM: the one passed, else the query engine's. */
-  override get llm(): LLM {
-    return this.llmOverride ?? this.queryEngine.responseSynthesizer.llm;
-  }
-
   protected override assertReady(streaming: boolean): void {
-    void this.llm;
     this.engineFor(streaming).responseSynthesizer.assertReady();
   }
 

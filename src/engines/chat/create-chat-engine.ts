@@ -2,6 +2,7 @@ import { InvalidArgumentError } from "../../errors/index.js";
 import type { NodePostprocessor } from "../../postprocessors/types.js";
 import type { PromptLike } from "../../prompts/prompt-template.js";
 import type { BaseRetriever } from "../../retrievers/types.js";
+import { Settings } from "../../settings/settings.js";
 import { getResponseSynthesizer } from "../../synthesizers/get-response-synthesizer.js";
 import type { ResponseSynthesizerOptions } from "../../synthesizers/types.js";
 import {
@@ -111,7 +112,10 @@ export function createChatEngine<S extends boolean = false, M extends ChatMode =
         condenseTemplate,
       }) as ChatEngineOf<M, S>;
     case "condense_question": {
+      // Settings are read now: the streaming engine that streamChat() builds on first use answers alike.
       const synth = synthesizerOptions(options);
+      synth.llm ??= Settings.hasLLM ? Settings.llm : undefined;
+      synth.tokenizer ??= Settings.tokenizerOverride;
       const engineFor = <T extends boolean>(o: ResponseSynthesizerOptions<T>): RetrieverQueryEngine<T> => {
         if (!options.citations) {
           return new RetrieverQueryEngine<T>({
@@ -147,8 +151,14 @@ function synthesizerOptions<S extends boolean>(
   options: ResponseSynthesizerOptions<S>,
 ): ResponseSynthesizerOptions<S> {
   const { streaming, responseMode, llm, textQATemplate, refineTemplate, summaryTemplate } = options;
-  const { generationTemplate, emptyResponseText, maxConcurrency, accumulateSeparator, promptHelper } =
-    options;
+  const {
+    generationTemplate,
+    emptyResponseText,
+    maxConcurrency,
+    accumulateSeparator,
+    promptHelper,
+    tokenizer,
+  } = options;
   return {
     streaming,
     responseMode,
@@ -161,5 +171,6 @@ function synthesizerOptions<S extends boolean>(
     maxConcurrency,
     accumulateSeparator,
     promptHelper,
+    tokenizer,
   };
 }

@@ -1,9 +1,12 @@
 import type { BaseStreamer, PreTrainedModel, StoppingCriteria, Tensor } from "@huggingface/transformers";
 import { ProviderError } from "../../errors/index.js";
+import { messageOf } from "../../errors/message-of.js";
 import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
 import { pushGenerationEnd, ThinkTokens } from "../../llms/think-tokens.js";
 import type { LLMStream, LLMStreamPart, TokenUsage } from "../../llms/types.js";
 import { ChunkQueue } from "../../streaming/chunk-queue.js";
+import { DONE } from "../../streaming/iteration-done.js";
+import { onAbort } from "../../utils/abort.js";
 import { type DecodeFn, IncrementalDecoder } from "./incremental-decoder.js";
 import type { Transformers } from "./load-module.js";
 
@@ -47,8 +50,6 @@ export interface GenerationStream extends LLMStream, AsyncIterator<LLMStreamPart
 
 type GenerateParams = Parameters<PreTrainedModel["generate"]>[0];
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
 /** Thrown from the gated forward pass to end `generate()` once the stream is stopped; never reaches a user. */
 class Halt extends Error {}
 
@@ -78,7 +79,8 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
   private generated = 0;
   private lastToken: number | undefined;
   private promptSeen = false;
-  private readonly onAbort = () => this.stop();
+  /** Detaches the stop on the caller's abort (once generation has ended). */
+  private readonly offAbort: () => void;
   steps = 0;
   readonly finished: Promise<void>;
 
@@ -86,7 +88,7 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
     this.chunks = new ChunkQueue(spec.readAhead, spec.signal);
     this.decoder = new IncrementalDecoder(spec.decode);
     this.think = spec.think ? new ThinkTokens(spec.think) : undefined;
-    spec.signal?.addEventListener("abort", this.onAbort, { once: true });
+    this.offAbort = onAbort(spec.signal, () => this.stop());
     this.finished = this.produce();
   }
 
@@ -164,7 +166,7 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
       }
     } catch (error) {
       if (!(error instanceof Halt) && !this.stopped) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = messageOf(error);
         this.chunks.fail(
           new ProviderError(`transformers.js failed while generating: ${reason}`, {
             provider: "huggingface",
@@ -174,7 +176,7 @@ class TransformersStream implements GenerationStream, AsyncIterableIterator<LLMS
         );
       }
     } finally {
-      spec.signal?.removeEventListener("abort", this.onAbort);
+      this.offAbort();
       spec.onEnd();
       this.chunks.end();
     }

@@ -11,9 +11,10 @@ import {
   ProviderServerError,
   ProviderTimeoutError,
   RateLimitError,
-  redact,
   StreamdexError,
 } from "../../errors/index.js";
+import { messageOf } from "../../errors/message-of.js";
+import { redactSecrets } from "../../errors/redact.js";
 
 /** What was being done, for the message, and the secrets that must not appear in it. */
 export interface LangChainErrorContext {
@@ -52,7 +53,7 @@ export function toStreamdexError(error: unknown, ctx: LangChainErrorContext): St
   if (ctx.signal?.aborted || isAbortError(error) || ABORT_NAMES.has(nameOf(error) ?? "")) {
     return new AbortError(`${ctx.what} was aborted.`, { cause });
   }
-  const message = clean(messageOf(error));
+  const message = clean(withoutStatus(error));
   const init: ProviderErrorInit = { provider: "langchain", providerMessage: message, cause };
   const status = statusOf(error);
   if (status !== undefined) {
@@ -93,7 +94,7 @@ export function toStreamdexError(error: unknown, ctx: LangChainErrorContext): St
   const chain = causeChain(error);
   const lost = chain.find((e) => CONNECTION_CODES.test(codeOf(e) ?? ""));
   if (lost !== undefined || name === "APIConnectionError" || name === "FetchError") {
-    const detail = clean(messageOf(lost ?? chain.at(-1)));
+    const detail = clean(withoutStatus(lost ?? chain.at(-1)));
     return new ProviderConnectionError(`${ctx.what} could not reach the provider: ${detail}.`, init);
   }
   return new ProviderError(`${ctx.what} failed: ${message}`, init);
@@ -123,7 +124,7 @@ const MAX_CAUSE_DEPTH = 4;
  * body, headers or request, any of which may hold the key.
  */
 function scrubbedCause(error: unknown, clean: (text: string) => string, depth = 0): Error {
-  const raw = error instanceof Error ? error.message : typeof error === "string" ? error : String(error);
+  const raw = messageOf(error);
   const inner =
     error instanceof Error && error.cause !== undefined && depth + 1 < MAX_CAUSE_DEPTH
       ? { cause: scrubbedCause(error.cause, clean, depth + 1) }
@@ -138,11 +139,9 @@ function scrubbedCause(error: unknown, clean: (text: string) => string, depth = 
   return copy;
 }
 
+/** The model's secrets, URL passwords and key-shaped strings redacted; LangChain's troubleshooting link dropped. */
 function scrub(text: string, secrets: string[]): string {
-  for (const s of secrets) text = redact(text, s);
-  // Anything shaped like an API key (OpenAI/Anthropic style) too, in case the key came from elsewhere.
-  return text
-    .replace(/\b(sk|pk|rk)-[A-Za-z0-9_-]{12,}/g, "[redacted]")
+  return redactSecrets(text, { secrets })
     .replace(/\s*Troubleshooting URL: \S+\s*$/, "")
     .trim();
 }
@@ -184,7 +183,8 @@ function causeChain(error: unknown): unknown[] {
   return chain;
 }
 
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message.replace(/^\d{3}\s+/, "");
-  return typeof error === "string" ? error : String(error);
+/** The message, without the `"401 "` an SDK error puts before it (the status is reported apart). */
+function withoutStatus(error: unknown): string {
+  const message = messageOf(error);
+  return error instanceof Error ? message.replace(/^\d{3}\s+/, "") : message;
 }

@@ -1,11 +1,11 @@
 import type { LlamaContext, LlamaContextSequence } from "node-llama-cpp";
-import { abortReason } from "../../utils/abort.js";
+import { abortReason, onAbort } from "../../utils/abort.js";
 
 interface Waiter {
   resolve(sequence: LlamaContextSequence): void;
   reject(error: Error): void;
-  signal: AbortSignal | undefined;
-  onAbort: () => void;
+  /** Stops listening to the caller's signal. */
+  offAbort: () => void;
 }
 
 /**
@@ -41,18 +41,13 @@ export class SequencePool {
       return Promise.resolve(ready);
     }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        signal,
-        onAbort: () => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(abortReason(signal));
-        },
-      };
-      signal?.addEventListener("abort", waiter.onAbort, { once: true });
+      const waiter: Waiter = { resolve, reject, offAbort: () => undefined };
       this.waiters.push(waiter);
+      waiter.offAbort = onAbort(signal, () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(abortReason(signal));
+      });
     });
   }
 
@@ -60,7 +55,7 @@ export class SequencePool {
   release(sequence: LlamaContextSequence): void {
     const next = this.waiters.shift();
     if (next && !sequence.disposed) {
-      next.signal?.removeEventListener("abort", next.onAbort);
+      next.offAbort();
       next.resolve(sequence);
       return;
     }
@@ -72,7 +67,7 @@ export class SequencePool {
   /** Rejects everyone waiting (the context is going away). */
   rejectWaiters(error: Error): void {
     for (const w of this.waiters.splice(0)) {
-      w.signal?.removeEventListener("abort", w.onAbort);
+      w.offAbort();
       w.reject(error);
     }
   }

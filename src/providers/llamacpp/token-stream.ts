@@ -1,10 +1,12 @@
 import type { LlamaContextSequence, LlamaModel, SequenceEvaluateOptions, Token } from "node-llama-cpp";
 import { ProviderError } from "../../errors/index.js";
+import { messageOf } from "../../errors/message-of.js";
 import type { ThinkSplitterOptions } from "../../llms/think-splitter.js";
 import { pushGenerationEnd, ThinkTokens } from "../../llms/think-tokens.js";
 import type { LLMStream, LLMStreamPart, TokenUsage } from "../../llms/types.js";
 import { ChunkQueue } from "../../streaming/chunk-queue.js";
-import { anySignal } from "../../utils/abort.js";
+import { DONE } from "../../streaming/iteration-done.js";
+import { anySignal, onAbort } from "../../utils/abort.js";
 import { TokenDecoder } from "./token-decoder.js";
 
 /** One generation: where to get a sequence, the prompt, and when to stop. */
@@ -33,8 +35,6 @@ export interface GenerationSpec {
   think: ThinkSplitterOptions | undefined;
 }
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
 /**
  * A generation as a pull-based {@link LLMStream}. llama.cpp's `LlamaContextSequence.evaluate()` is itself a
  * pull-based generator (one token per `next()`), so backpressure is exact: a producer loop pulls tokens while
@@ -62,14 +62,15 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMStreamPa
   private readonly think: ThinkTokens | undefined;
   private readonly push = (part: LLMStreamPart) => this.chunks.push(part);
   private readonly halt = new AbortController();
-  private readonly onAbort = () => this.stop();
+  /** Detaches the stop on the caller's abort (once generation has ended). */
+  private readonly offAbort: () => void;
   readonly finished: Promise<void>;
 
   constructor(private readonly spec: GenerationSpec) {
     this.chunks = new ChunkQueue(spec.readAhead, spec.signal);
     this.decoder = new TokenDecoder(spec.model, spec.stopTexts);
     this.think = spec.think ? new ThinkTokens(spec.think) : undefined;
-    spec.signal?.addEventListener("abort", this.onAbort, { once: true });
+    this.offAbort = onAbort(spec.signal, () => this.stop());
     this.finished = this.produce();
   }
 
@@ -152,15 +153,11 @@ class TokenStream implements GenerationStream, AsyncIterableIterator<LLMStreamPa
         );
       }
     } finally {
-      spec.signal?.removeEventListener("abort", this.onAbort);
+      this.offAbort();
       await source?.return().catch(() => undefined);
       if (sequence) spec.release(sequence);
       spec.onEnd();
       this.chunks.end();
     }
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,3 +1,4 @@
+import { onAbort } from "../../utils/abort.js";
 import { hasBearerToken } from "../auth.js";
 import { PREFLIGHT_HEADERS } from "../cors.js";
 import { HttpError } from "../http-error.js";
@@ -135,7 +136,7 @@ export function createOpenAIRoute(
         if ("stream" in reply) {
           const { stream } = reply;
           if (req.signal.aborted) await stream.cancel();
-          else req.signal.addEventListener("abort", () => void stream.cancel(), { once: true });
+          else onAbort(req.signal, () => void stream.cancel());
         }
         return reply;
       } catch (error) {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { AbortError } from "../../errors/index.js";
+import { onAbort } from "../../utils/abort.js";
 import type { StreamFormat } from "../answer.js";
 import type { CoreReply, ReplyStream } from "../reply.js";
 import { HeldAnswer } from "./held-answer.js";
@@ -43,8 +44,7 @@ export class AnswerRegistry {
   ) {
     this.budget = new ReplayBudget(options.maxReplayBytes, (bytes) => this.reclaim(bytes));
     const { signal } = options;
-    if (signal?.aborted) this.close();
-    else signal?.addEventListener("abort", () => this.close(), { once: true });
+    onAbort(signal, () => this.close());
   }
 
   /** Answers held now (running or ended within their time to live). */
@@ -167,10 +167,6 @@ export class AnswerRegistry {
  * made): `gone()` first, as that client never learnt the answer's id.
  */
 export function follow(signal: AbortSignal, stream: ReplyStream, gone?: () => void): void {
-  if (signal.aborted) {
-    gone?.();
-    void stream.cancel();
-    return;
-  }
-  signal.addEventListener("abort", () => void stream.cancel(), { once: true });
+  if (signal.aborted) gone?.();
+  onAbort(signal, () => void stream.cancel());
 }
