@@ -7,12 +7,6 @@ import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "..");
-/**
- * Files another branch of issue 19 converts; remove an entry once that branch is merged (the test fails on an entry
- * that no longer needs it).
- */
-const PENDING = new Set(["src/indices/vector-store-index.ts"]);
-
 const HASH_MEMBER = /^\s+(?:(?:static|readonly|async|get|set|accessor)\s+)*\*?#[A-Za-z_$]|\.#[A-Za-z_$]/m;
 
 function sourceFiles(dir: string): string[] {
@@ -26,14 +20,10 @@ function sourceFiles(dir: string): string[] {
 describe("private members", () => {
   it("src/ uses TypeScript private, not #fields", () => {
     const offenders: string[] = [];
-    const stale: string[] = [];
     for (const file of sourceFiles(join(ROOT, "src"))) {
       const rel = relative(ROOT, file).split("\\").join("/");
-      const uses = HASH_MEMBER.test(readFileSync(file, "utf8"));
-      if (uses && !PENDING.has(rel)) offenders.push(rel);
-      if (!uses && PENDING.has(rel)) stale.push(rel);
+      if (HASH_MEMBER.test(readFileSync(file, "utf8"))) offenders.push(rel);
     }
     expect(offenders).toEqual([]);
-    expect(stale, "converted already: remove from PENDING").toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AbortError } from "../../src/errors/index.js";
+import { AbortError } from "../../src/index.js";
 import { onAbort, raceAbort, sleep } from "../../src/utils/abort.js";
 
 /** A signal that counts its abort listeners, to show that each one is removed. */
