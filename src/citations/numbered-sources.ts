@@ -1,5 +1,6 @@
 import { SentenceSplitter } from "../ingestion/splitters/sentence-splitter.js";
 import { type NodeWithScore, TextNode, type TextNodeInit } from "../schema/node.js";
+import type { Tokenizer } from "../utils/tokenizer.js";
 
 /**
  * One numbered source of a citing answer: a piece of a retrieved node (its whole text when it is short enough),
@@ -32,6 +33,8 @@ export interface NumberSourcesOptions {
   citationChunkSize?: number;
   /** Tokens shared by consecutive sources cut from one node (default 20). */
   citationChunkOverlap?: number;
+  /** Tokenizer the sizes are counted with (default: `Settings.tokenizer`, read when the call is made). */
+  tokenizer?: Tokenizer;
 }
 
 /**
@@ -53,6 +56,7 @@ export function numberSources(
     chunkSize: options.citationChunkSize ?? 512,
     chunkOverlap: options.citationChunkOverlap ?? 20,
     includeMetadata: false,
+    tokenizer: options.tokenizer,
   });
   const out: NodeWithScore<CitationSource>[] = [];
   for (const { node, score } of nodes) {

@@ -8,9 +8,11 @@ import {
   CITATION_SUMMARY_PROMPT,
 } from "../prompts/citation-prompts.js";
 import type { NodeWithScore } from "../schema/node.js";
+import { Settings } from "../settings/settings.js";
 import type { MetadataFilters } from "../storage/vector-store/types.js";
 import { getResponseSynthesizer } from "../synthesizers/get-response-synthesizer.js";
 import type { ResponseSynthesizer, ResponseSynthesizerOptions } from "../synthesizers/types.js";
+import { defaultTokenizer, type Tokenizer } from "../utils/tokenizer.js";
 import { optionalInteger } from "../utils/validate.js";
 import {
   type QueryOptions,
@@ -59,6 +61,8 @@ export class CitationQueryEngine<S extends boolean = false> extends RetrieverQue
   readonly citationChunkSize: number;
   readonly citationChunkOverlap: number;
   protected override readonly citing: CitationParserOptions;
+  /** `Settings.tokenizer` as it was when the engine was built (undefined: the default cl100k one). */
+  private readonly tokenizer: Tokenizer | undefined;
 
   constructor(options: RetrieverQueryEngineOptions<S> & CitationOptions) {
     super({
@@ -69,6 +73,7 @@ export class CitationQueryEngine<S extends boolean = false> extends RetrieverQue
     this.citationChunkSize = optionalInteger("citationChunkSize", options.citationChunkSize, 1, 512);
     this.citationChunkOverlap = optionalInteger("citationChunkOverlap", options.citationChunkOverlap, 0, 20);
     this.citing = { citeAfterWord: true, ...options.citationParser };
+    this.tokenizer = Settings.tokenizerOverride;
   }
 
   /** An engine over `index`: its retriever (`similarityTopK`, `filters`, `docIds`) and a citing synthesizer. */
@@ -106,6 +111,7 @@ export class CitationQueryEngine<S extends boolean = false> extends RetrieverQue
     return numberSources(nodes, {
       citationChunkSize: this.citationChunkSize,
       citationChunkOverlap: this.citationChunkOverlap,
+      tokenizer: this.tokenizer ?? defaultTokenizer(),
     });
   }
 }

@@ -2,7 +2,7 @@ import type { BaseEmbedding } from "../embeddings/base-embedding.js";
 import { StreamdexError } from "../errors/index.js";
 import { EventDispatcher } from "../instrumentation/events.js";
 import type { LLM } from "../llms/types.js";
-import { defaultTokenizer, isDefaultTokenizer, type Tokenizer } from "../utils/tokenizer.js";
+import { defaultTokenizer, type Tokenizer } from "../utils/tokenizer.js";
 import { optionalInteger } from "../utils/validate.js";
 
 /**
@@ -67,10 +67,6 @@ class GlobalSettings {
   /** The tokenizer set here, or undefined for the default (without loading it): what objects bind. @internal */
   get tokenizerOverride(): Tokenizer | undefined {
     return this._tokenizer;
-  }
-  /** Whether a tokenizer other than the default cl100k one was set. @internal */
-  get hasCustomTokenizer(): boolean {
-    return this._tokenizer !== undefined && !isDefaultTokenizer(this._tokenizer);
   }
 
   /** Chunk size in tokens for the default splitter (default 1024). */

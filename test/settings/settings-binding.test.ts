@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  CitationQueryEngine,
   Document,
   getResponseSynthesizer,
   MockEmbedding,
@@ -188,6 +189,28 @@ describe("the tokenizer is fixed when a synthesizer is built", () => {
     Settings.tokenizer = counting("built");
     const engine = new RetrieverQueryEngine({ retriever: new FixedRetriever(nodes(2)) });
     Settings.tokenizer = counting("later");
+    await engine.query("q");
+    expect(counted).toContain("built");
+    expect(counted).not.toContain("later");
+  });
+
+  it("a SentenceSplitter and a CitationQueryEngine count with the tokenizer set when they were built", async () => {
+    const counted: string[] = [];
+    const base = Settings.tokenizer;
+    const counting = (name: string): Tokenizer => ({
+      encode: (t) => base.encode(t),
+      decode: (t) => base.decode(t),
+      countTokens: (t) => {
+        counted.push(name);
+        return base.countTokens(t);
+      },
+    });
+    Settings.llm = new MockLLM({ response: "x" });
+    Settings.tokenizer = counting("built");
+    const splitter = new SentenceSplitter({ chunkSize: 32, chunkOverlap: 4 });
+    const engine = new CitationQueryEngine({ retriever: new FixedRetriever(nodes(2)) });
+    Settings.tokenizer = counting("later");
+    splitter.splitText("Radio waves carry voices. Wires carry them too. ".repeat(20));
     await engine.query("q");
     expect(counted).toContain("built");
     expect(counted).not.toContain("later");

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "../../errors/index.js";
 import { MetadataMode, TextNode } from "../../schema/node.js";
 import { Settings } from "../../settings/settings.js";
-import type { Tokenizer } from "../../utils/tokenizer.js";
+import { defaultTokenizer, type Tokenizer } from "../../utils/tokenizer.js";
 import { describe, optionalBoolean, optionalInteger } from "../../utils/validate.js";
 import type { NodeParser } from "../types.js";
 import { mergeSplits, type SplitList } from "./merge-splits.js";
@@ -17,7 +17,7 @@ export interface SentenceSplitterOptions {
   chunkSize?: number;
   /** Tokens repeated from the end of a chunk at the start of the next (default: `Settings.chunkOverlap`, 200). */
   chunkOverlap?: number;
-  /** Tokenizer that sizes are measured with (default: `Settings.tokenizer`, cl100k_base, resolved on first use). */
+  /** Tokenizer that sizes are measured with (default: `Settings.tokenizer` as it is when the splitter is built; cl100k_base, loaded on first use). */
   tokenizer?: Tokenizer;
   /** Separator between paragraphs, kept at the start of the next one (default `"\n\n\n"`, as in LlamaIndex). */
   paragraphSeparator?: string;
@@ -85,11 +85,12 @@ export class SentenceSplitter implements NodeParser {
         `expected a Tokenizer with countTokens(), got ${describe(tokenizer)}.`,
       );
     }
-    this.tokenizerOption = tokenizer;
+    // Bound now, as every other default (Settings are read when an object is built); undefined is the fixed default.
+    this.tokenizerOption = tokenizer ?? Settings.tokenizerOverride;
   }
 
   private get counter(): TokenCounter {
-    this.counterCache ??= tokenCounterFor(this.tokenizerOption ?? Settings.tokenizer);
+    this.counterCache ??= tokenCounterFor(this.tokenizerOption ?? defaultTokenizer());
     return this.counterCache;
   }
 

@@ -1,4 +1,5 @@
 import { AbortError } from "../../errors/index.js";
+import { onAbort } from "../../utils/abort.js";
 import {
   type ErrorContext,
   isRetryable,
@@ -60,12 +61,7 @@ class Attempt implements Exchange {
     this.headers = new Promise((resolve) => {
       this.gotHeaders = resolve;
     });
-    const outer = options.signal;
-    if (outer) {
-      const onAbort = () => this.controller.abort(outer.reason);
-      outer.addEventListener("abort", onAbort, { once: true });
-      this.unlink = () => outer.removeEventListener("abort", onAbort);
-    }
+    this.unlink = onAbort(options.signal, (reason) => this.controller.abort(reason));
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.controller.abort();

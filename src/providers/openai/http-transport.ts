@@ -1,5 +1,6 @@
 // Measured win on the whole job (../shared/bench, h-openai-before-tc vs h-openai-no-http-tc): ttft p50 0.95x vs 1.07x raw-rag, concurrency wall 0.72x vs 0.82x; none on ingest.
 import { Agent, type IncomingMessage, request } from "node:http";
+import { onAbort } from "../../utils/abort.js";
 import { isRedirect, redirectedRequest } from "./http-redirect.js";
 import { type ResponseBody, responseBody } from "./http-response-body.js";
 
@@ -54,17 +55,15 @@ export function createHttpFetch(options: HttpFetchOptions = {}): FetchFunction {
         agent,
       });
       let body: ResponseBody | undefined;
-      const onAbort = (): void => {
-        const reason = abortReason(signal!);
+      const detach = onAbort(signal, () => {
+        const reason = abortReason(signal as AbortSignal);
         if (body) {
           body.abort(reason);
           return;
         }
         req.destroy();
         reject(reason);
-      };
-      const detach = (): void => signal?.removeEventListener("abort", onAbort);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      });
       // After the response, a lost connection is reported by the body (its stream errors).
       req.on("error", (error) => {
         if (body) return;
