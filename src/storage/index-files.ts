@@ -4,6 +4,7 @@ import { open, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
 import { StorageError } from "../errors/index.js";
+import { messageOf } from "../errors/message-of.js";
 import { nodeFileSystem, type PersistFileSystem } from "./persist-fs.js";
 
 /** The manifest's file name. It is written last: an index exists once it does, and it names a complete set. */
@@ -105,7 +106,7 @@ async function commit(
     await Promise.all(written.map((name) => fs.unlink(join(dir, name)).catch(() => {})));
     if (error instanceof StorageError) throw error;
     throw new StorageError(
-      `could not persist the index to ${dir} (the previous index, if any, is unchanged): ${message(error)}`,
+      `could not persist the index to ${dir} (the previous index, if any, is unchanged): ${messageOf(error)}`,
       {
         cause: error,
       },
@@ -121,7 +122,7 @@ async function commit(
     await Promise.all(stale.map((name) => fs.unlink(join(dir, name)).catch(() => {})));
   } catch (error) {
     throw new StorageError(
-      `the index in ${dir} was saved, but finishing up failed (it still loads, from its temporary files): ${message(error)}`,
+      `the index in ${dir} was saved, but finishing up failed (it still loads, from its temporary files): ${messageOf(error)}`,
       { cause: error },
     );
   }
@@ -129,8 +130,6 @@ async function commit(
 
 const isTempOf = (name: string, finals: string[]): boolean =>
   finals.some((final) => name.startsWith(`${final}.tmp-`));
-
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The error for an index whose files do not match its manifest. */
 export function corruptIndex(dir: string, detail: string, cause?: unknown): StorageError {
@@ -147,7 +146,7 @@ export async function readIndexManifest(dir: string): Promise<IndexManifest | un
     text = await readFile(join(dir, MANIFEST_FILE), "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new StorageError(`cannot read ${join(dir, MANIFEST_FILE)}: ${message(error)}`, { cause: error });
+    throw new StorageError(`cannot read ${join(dir, MANIFEST_FILE)}: ${messageOf(error)}`, { cause: error });
   }
   let manifest: Partial<IndexManifest>;
   try {
@@ -199,7 +198,7 @@ export async function readIndexFile(
       buffer ??= new Uint8Array(entry.size);
     } catch (error) {
       throw new StorageError(
-        `cannot load the index in ${dir}: no memory for the ${entry.size} bytes of ${name} (${message(error)}).`,
+        `cannot load the index in ${dir}: no memory for the ${entry.size} bytes of ${name} (${messageOf(error)}).`,
         { cause: error },
       );
     }
@@ -271,7 +270,7 @@ async function readExactly(
     handle = await open(path, "r");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return "missing";
-    throw new StorageError(`cannot read ${path}: ${message(error)}`, { cause: error });
+    throw new StorageError(`cannot read ${path}: ${messageOf(error)}`, { cause: error });
   }
   try {
     if ((await handle.stat()).size !== size) return "short";

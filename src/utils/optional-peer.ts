@@ -1,4 +1,5 @@
 import { MissingDependencyError } from "../errors/index.js";
+import { messageOf } from "../errors/message-of.js";
 
 /** A lazily imported optional peer dependency: imported once, on first use. */
 export interface OptionalPeer<T> {
@@ -45,7 +46,7 @@ export function optionalPeer<T>(
 /** Whether `error` says that `packageName` itself (not one of its files or dependencies) cannot be found. */
 function isMissingPackage(error: unknown, packageName: string): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const quoted = packageName.replace(/[/\\^$*+?.()|[\]{}]/g, "\\$&");
   return (
     (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") &&

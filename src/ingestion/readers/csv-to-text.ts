@@ -1,3 +1,5 @@
+import { messageOf } from "../../errors/message-of.js";
+
 let csvParse: Promise<typeof import("csv-parse/sync")> | undefined;
 
 /**
@@ -22,7 +24,7 @@ export async function csvToText(content: string): Promise<string> {
       relax_column_count_less: true,
     });
   } catch (error) {
-    throw new Error(`malformed CSV: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`malformed CSV: ${messageOf(error)}`);
   }
   const [header, ...records] = rows;
   if (header === undefined) return "";

@@ -1,3 +1,4 @@
+import { messageOf } from "../../errors/message-of.js";
 import { formatBytes, LimitExceededError } from "./limits.js";
 import { readZipDirectory } from "./zip-directory.js";
 
@@ -43,7 +44,7 @@ async function convert(bytes: Uint8Array, maxUncompressedSize: number): Promise<
     return result.value.replace(/\n{3,}/g, "\n\n").trim();
   } catch (error) {
     if (error instanceof LimitExceededError) throw error;
-    throw new Error(`not a readable DOCX file: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new Error(`not a readable DOCX file: ${messageOf(error)}`, {
       cause: error,
     });
   }

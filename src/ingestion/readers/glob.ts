@@ -1,5 +1,6 @@
 import picomatch from "picomatch";
 import { InvalidArgumentError } from "../../errors/index.js";
+import { messageOf } from "../../errors/message-of.js";
 
 /**
  * picomatch with the rules of a `.gitignore`-like exclude list: `*` and `**` match names starting with `.` too,
@@ -39,7 +40,7 @@ export function globToRegExp(pattern: string, argument = "glob"): RegExp {
   try {
     return picomatch.makeRe(anchored ? glob : `**/${glob}`, OPTIONS);
   } catch (error) {
-    throw invalid(explain(error instanceof Error ? error.message : String(error)));
+    throw invalid(explain(messageOf(error)));
   }
 }
 

@@ -1,3 +1,4 @@
+import { messageOf } from "../../errors/message-of.js";
 import { LimitExceededError } from "./limits.js";
 
 let unpdfModule: Promise<typeof import("unpdf")> | undefined;
@@ -88,7 +89,7 @@ export async function pdfToText(bytes: Uint8Array, options: { maxTextLength: num
 
 function pdfError(error: unknown): Error {
   const name = error instanceof Error ? error.name : "";
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   if (name === "PasswordException") {
     return new Error(`the PDF is encrypted with a password (${message})`, { cause: error });
   }

@@ -6,6 +6,7 @@
  * self-extracting stub) are not read: yauzl takes the directory's offsets as they are, as the zip spec does.
  */
 import type { Entry, ZipFile } from "yauzl";
+import { messageOf } from "../../errors/message-of.js";
 
 let yauzlModule: Promise<typeof import("yauzl")> | undefined;
 
@@ -82,7 +83,7 @@ async function readEntry(zip: ZipFile, entry: ZipEntry, raw: Entry | undefined):
   try {
     for await (const chunk of await zip.openReadStreamPromise(raw)) chunks.push(chunk as Buffer);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     // yauzl's validateEntrySizes errors: "too many bytes in the stream. expected N. got at least M", and
     // "not enough bytes in the stream. expected N. got only M".
     const size =
@@ -103,6 +104,6 @@ async function readEntry(zip: ZipFile, entry: ZipEntry, raw: Entry | undefined):
 }
 
 function notAZip(error: unknown): Error {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return new Error(`not a zip file, or one cut short or corrupt (${message})`, { cause: error });
 }

@@ -5,6 +5,7 @@ import {
   type EmbeddingUsage,
 } from "../../embeddings/base-embedding.js";
 import { InvalidArgumentError, ProviderError } from "../../errors/index.js";
+import { messageOf } from "../../errors/message-of.js";
 import { throwIfAborted } from "../../utils/abort.js";
 import { optionalBoolean } from "../../utils/validate.js";
 import { type LoadedEncoder, loadEncoder, modelKey } from "./load-model.js";
@@ -75,7 +76,7 @@ export class HuggingFaceEmbedding extends BaseEmbedding {
     try {
       output = await pipeline(texts, { pooling: this.pooling, normalize: this.normalize });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       throw new ProviderError(`transformers.js failed to embed ${texts.length} texts: ${reason}`, {
         provider: "huggingface",
         providerMessage: reason,

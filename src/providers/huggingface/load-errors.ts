@@ -1,4 +1,5 @@
 import { StreamdexError } from "../../errors/index.js";
+import { messageOf } from "../../errors/message-of.js";
 import { HuggingFaceModelLoadError, ModelFileMissingError, ModelNotDownloadedError } from "./errors.js";
 import type { ModelSource } from "./model-source.js";
 
@@ -21,7 +22,7 @@ const NETWORK_CODES = new Set([
  */
 export function toLoadError(error: unknown, model: string, source: ModelSource): Error {
   if (error instanceof StreamdexError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const init = { providerMessage: message, cause: error };
   const howToDownload =
     `Download it once (e.g. \`huggingface-cli download ${model} --local-dir ./models/${source.name}\`) and ` +

@@ -1,4 +1,5 @@
 import { ProviderError, type ProviderErrorInit, StreamdexError } from "../../errors/index.js";
+import { messageOf } from "../../errors/message-of.js";
 import type { NodeLlamaCpp } from "./load-module.js";
 
 const PROVIDER = "llamacpp";
@@ -54,7 +55,7 @@ export function toLoadError(
   what: { modelPath: string; stage: "model" | "context"; contextSize?: number; llamaLog?: string },
 ): Error {
   if (error instanceof StreamdexError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   if (
     error instanceof nlc.InsufficientMemoryError ||
     /insufficient memory|out of memory|failed to allocate/i.test(message)

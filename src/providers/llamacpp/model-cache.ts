@@ -1,6 +1,7 @@
 import { totalmem } from "node:os";
 import type { Llama, LlamaModel } from "node-llama-cpp";
 import { ProviderError } from "../../errors/index.js";
+import { messageOf } from "../../errors/message-of.js";
 import { InsufficientMemoryError, LogTail, toLoadError } from "./errors.js";
 import type { NodeLlamaCpp } from "./load-module.js";
 import { SequencePool } from "./sequence-pool.js";
@@ -107,7 +108,7 @@ function getRuntime(nlc: NodeLlamaCpp, gpu: boolean, custom: Llama | undefined):
         (llama) => ({ llama, log }),
         (error: unknown) => {
           runtimes.delete(key);
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = messageOf(error);
           throw new ProviderError(`node-llama-cpp could not start llama.cpp: ${reason}`, {
             provider: "llamacpp",
             providerMessage: reason,

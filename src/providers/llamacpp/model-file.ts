@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { InvalidArgumentError, ProviderConnectionError, StreamdexError } from "../../errors/index.js";
+import { messageOf } from "../../errors/message-of.js";
 import { abortReason } from "../../utils/abort.js";
 import { type GgufHeader, GgufHeaderError, readGgufHeader, readMagic } from "./gguf-header.js";
 import type { NodeLlamaCpp } from "./load-module.js";
@@ -58,7 +59,7 @@ export async function downloadModel(
   } catch (error) {
     if (signal?.aborted) throw abortReason(signal);
     if (error instanceof StreamdexError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new ProviderConnectionError(
       `Could not download the model ${uri}: ${reason}. Check the network (and the URI), or download the .gguf ` +
         "file yourself and pass its local path as modelPath.",

@@ -4,6 +4,7 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/pr
 import { join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
 import { StorageError } from "../../../errors/index.js";
+import { messageOf } from "../../../errors/message-of.js";
 import { nodeFileSystem } from "../../persist-fs.js";
 import { type DecodedRows, decodeRows, encodeRows, intern, type RowColumns } from "./ann-rows.js";
 
@@ -78,8 +79,6 @@ export interface AnnFiles {
 }
 
 const locks = new Map<string, Promise<unknown>>();
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
 /**
  * Writes a snapshot to `dir` crash-safely: the usearch index and the rows file each go to a temp file (fsynced)
  * and are renamed to `ann-<generation>.usearch` / `.rows`; then the manifest naming them is written to a temp
@@ -147,7 +146,7 @@ async function commit(dir: string, snapshot: () => AnnSnapshot): Promise<string 
   } catch (error) {
     await Promise.all(written.map((name) => unlink(join(dir, name)).catch(() => {})));
     throw new StorageError(
-      `could not persist the ANN store to ${dir} (the previous one, if any, is unchanged): ${message(error)}`,
+      `could not persist the ANN store to ${dir} (the previous one, if any, is unchanged): ${messageOf(error)}`,
       { cause: error },
     );
   }
@@ -188,7 +187,7 @@ export async function readAnnFiles(dir: string): Promise<AnnFiles> {
     throw new StorageError(
       missing
         ? `no ANN store in ${dir} (${ANN_MANIFEST_FILE} is missing): persist one there first.`
-        : `cannot read ${join(dir, ANN_MANIFEST_FILE)}: ${message(error)}`,
+        : `cannot read ${join(dir, ANN_MANIFEST_FILE)}: ${messageOf(error)}`,
       { cause: error },
     );
   }
@@ -211,7 +210,7 @@ async function readRows(dir: string, m: AnnManifest): Promise<DecodedRows> {
   try {
     buffer = await readFile(join(dir, m.rowsFile));
   } catch (error) {
-    throw corrupt(dir, `${m.rowsFile} cannot be read: ${message(error)}`, error);
+    throw corrupt(dir, `${m.rowsFile} cannot be read: ${messageOf(error)}`, error);
   }
   if (buffer.length !== m.rowsSize) {
     throw corrupt(dir, `${m.rowsFile} holds ${buffer.length} bytes, ${m.rowsSize} expected`);

@@ -1,4 +1,5 @@
 import { ProviderConnectionError, StorageError, StreamdexError } from "../../../errors/index.js";
+import { messageOf } from "../../../errors/message-of.js";
 import { optionalPeer } from "../../../utils/optional-peer.js";
 import {
   type ConnectionContext,
@@ -280,6 +281,6 @@ export function targetOf(client: unknown): ConnectionTarget {
 /** Wraps a database error as a {@link StorageError} (`what` failed: …), keeping typed streamdex errors as they are. */
 export function storageError(what: string, error: unknown): Error {
   if (error instanceof StreamdexError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return new StorageError(`${what}: ${message}`, { cause: error });
 }
