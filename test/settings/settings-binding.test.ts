@@ -173,18 +173,23 @@ describe("an index keeps the embedding model and split sizes it was built with",
   });
 });
 
+/** A tokenizer that records `name` in `counted` each time it counts. */
+function countingTokenizer(counted: string[]): (name: string) => Tokenizer {
+  const base = Settings.tokenizer;
+  return (name) => ({
+    encode: (t) => base.encode(t),
+    decode: (t) => base.decode(t),
+    countTokens: (t) => {
+      counted.push(name);
+      return base.countTokens(t);
+    },
+  });
+}
+
 describe("the tokenizer is fixed when a synthesizer is built", () => {
   it("a Settings.tokenizer set before the build counts the prompts, one set after does not", async () => {
     const counted: string[] = [];
-    const base = Settings.tokenizer;
-    const counting = (name: string): Tokenizer => ({
-      encode: (t) => base.encode(t),
-      decode: (t) => base.decode(t),
-      countTokens: (t) => {
-        counted.push(name);
-        return base.countTokens(t);
-      },
-    });
+    const counting = countingTokenizer(counted);
     Settings.llm = new MockLLM({ response: "x" });
     Settings.tokenizer = counting("built");
     const engine = new RetrieverQueryEngine({ retriever: new FixedRetriever(nodes(2)) });
@@ -196,15 +201,7 @@ describe("the tokenizer is fixed when a synthesizer is built", () => {
 
   it("a SentenceSplitter and a CitationQueryEngine count with the tokenizer set when they were built", async () => {
     const counted: string[] = [];
-    const base = Settings.tokenizer;
-    const counting = (name: string): Tokenizer => ({
-      encode: (t) => base.encode(t),
-      decode: (t) => base.decode(t),
-      countTokens: (t) => {
-        counted.push(name);
-        return base.countTokens(t);
-      },
-    });
+    const counting = countingTokenizer(counted);
     Settings.llm = new MockLLM({ response: "x" });
     Settings.tokenizer = counting("built");
     const splitter = new SentenceSplitter({ chunkSize: 32, chunkOverlap: 4 });

@@ -5,6 +5,7 @@ import {
   MockLLM,
   type Response,
   RetrieverQueryEngine,
+  Settings,
   type StreamingResponse,
 } from "../../src/index.js";
 import { FixedRetriever } from "../support/fixtures.js";
@@ -23,8 +24,14 @@ describe("types follow the streaming flag (no casts in user code)", () => {
       responseSynthesizer: getResponseSynthesizer({ llm }),
     });
     expectTypeOf(plain.query).returns.resolves.toEqualTypeOf<Response>();
-    const dflt = new RetrieverQueryEngine({ retriever });
-    expectTypeOf(dflt.query).returns.resolves.toEqualTypeOf<Response>();
+    // The default synthesizer takes Settings.llm when the engine is built (none set: the build throws).
+    Settings.llm = llm;
+    try {
+      const dflt = new RetrieverQueryEngine({ retriever });
+      expectTypeOf(dflt.query).returns.resolves.toEqualTypeOf<Response>();
+    } finally {
+      Settings.reset();
+    }
   });
 });
 
